@@ -1,0 +1,310 @@
+//! Reads a Neptune openCypher query and rewrites it for ArcadeDB.
+//!
+//! Neptune semantics that ArcadeDB lacks are added here, on tokens rather than on text so that
+//! strings and backquoted names are never touched:
+//! - `id(x)` becomes ``x.`~id` `` (the id property), keeping the column name `id(x)`;
+//! - a MATCH node pattern without a label but with a `~id` gets the id supertype as its label,
+//!   so the lookup uses the graph-wide id index instead of scanning every type;
+//! - a node created (CREATE or MERGE) without a label gets Neptune's default label `vertex`.
+//!
+//! It also reports what the server needs to know: whether the query writes, which list
+//! parameter it UNWINDs (to count rows), which labels and types it uses (to create them as
+//! subtypes first), and the name of a sole RETURN column.
+
+mod lexer;
+
+use std::collections::HashSet;
+
+use lexer::{tokenize, Kind, Token};
+
+use crate::engine::{DEFAULT_LABEL, NODE_SUPERTYPE};
+use crate::error::NeptuneError;
+
+/// What the server learned about a query, and the text to send to the engine.
+#[derive(Debug, Default, PartialEq)]
+pub struct Analysis {
+    pub text: String,
+    pub is_write: bool,
+    pub unwind_param: Option<String>,
+    pub labels: Vec<String>,
+    pub rel_types: Vec<String>,
+    /// The column name when the final RETURN has exactly one item.
+    pub single_column: Option<String>,
+    /// A relationship pattern in CREATE or MERGE gives its own `~id`.
+    pub rel_id_given: bool,
+}
+
+const CLAUSES: &[&str] = &[
+    "MATCH", "OPTIONAL", "CREATE", "MERGE", "WITH", "RETURN", "UNWIND", "WHERE", "SET", "DELETE", "DETACH", "REMOVE",
+    "ON", "ORDER", "SKIP", "LIMIT", "UNION", "CALL", "FOREACH",
+];
+const WRITES: &[&str] = &["CREATE", "MERGE", "SET", "DELETE", "REMOVE"];
+/// Functions producing values Neptune cannot hold or does not implement.
+const UNSUPPORTED_FUNCTIONS: &[&str] = &["date", "time", "localtime", "localdatetime", "duration", "point", "distance"];
+
+pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
+    let toks = tokenize(q).map_err(NeptuneError::malformed)?;
+    let mut a = Analysis::default();
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut depth = 0usize;
+    let mut clause = "";
+    let mut last_return = None;
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i];
+        let prev = i.checked_sub(1).map(|p| &toks[p]);
+        let after_dot = prev.is_some_and(|p| p.is("."));
+        let next_is = |s: &str| toks.get(i + 1).is_some_and(|n| n.is(s));
+        match t.kind {
+            Kind::Ident if !after_dot && !next_is(":") => {
+                let up = t.text.to_ascii_uppercase();
+                if WRITES.contains(&up.as_str()) && !prev.is_some_and(|p| p.is_kw("ON")) {
+                    a.is_write = true;
+                }
+                if depth == 0 && CLAUSES.contains(&up.as_str()) {
+                    if !(up == "CREATE" && clause == "ON") {
+                        clause = match up.as_str() {
+                            "OPTIONAL" => "MATCH",
+                            "DETACH" => "DELETE",
+                            _ => CLAUSES[CLAUSES.iter().position(|c| *c == up).unwrap_or(0)],
+                        };
+                    }
+                    if up == "RETURN" {
+                        last_return = Some(i);
+                    }
+                    if up == "UNWIND" && a.unwind_param.is_none() {
+                        if let Some(p) = toks.get(i + 1).filter(|p| p.kind == Kind::Param) {
+                            a.unwind_param = Some(p.text[1..].to_string());
+                        }
+                    }
+                } else if next_is("(") {
+                    let lower = t.text.to_ascii_lowercase();
+                    if UNSUPPORTED_FUNCTIONS.contains(&lower.as_str()) {
+                        return Err(NeptuneError::malformed(format!(
+                            "Function {}() is not supported: Neptune stores no Date, Time, Duration or Point values",
+                            t.text
+                        )));
+                    }
+                    if lower == "id" {
+                        if let (Some(v), Some(close)) = (toks.get(i + 2), toks.get(i + 3)) {
+                            if v.is_name() && close.is(")") {
+                                edits.push((t.start, close.end(), format!("{}.`~id`", v.text)));
+                            }
+                        }
+                    }
+                }
+                seen_later(&mut seen, t);
+            }
+            Kind::Quoted => seen_later(&mut seen, t),
+            Kind::Punct if t.is("(") => {
+                let in_pattern = matches!(clause, "MATCH" | "CREATE" | "MERGE") && depth == 0;
+                let pattern_start = prev.is_none_or(|p| {
+                    (p.kind == Kind::Ident && CLAUSES.contains(&p.text.to_ascii_uppercase().as_str()))
+                        || [",", "-", "->", "<-", "=", "<", ">"].iter().any(|s| p.is(s))
+                });
+                if in_pattern && pattern_start {
+                    if let Some(node) = node_pattern(&toks, i) {
+                        a.labels.extend(node.labels.iter().cloned());
+                        let new_node = node.var.as_ref().is_none_or(|v| !seen.contains(v)) || node.has_map;
+                        let label = match clause {
+                            "MATCH" if node.labels.is_empty() && node.has_id => Some(NODE_SUPERTYPE),
+                            "CREATE" | "MERGE" if node.labels.is_empty() && new_node => Some(DEFAULT_LABEL),
+                            _ => None,
+                        };
+                        if let Some(label) = label {
+                            edits.push((node.label_at, node.label_at, format!(":`{label}`")));
+                            if label == DEFAULT_LABEL {
+                                a.labels.push(DEFAULT_LABEL.to_string());
+                            }
+                        }
+                    }
+                }
+                depth += 1;
+            }
+            Kind::Punct if t.is("[") => {
+                if matches!(clause, "MATCH" | "CREATE" | "MERGE") && prev.is_some_and(|p| p.is("-") || p.is("<-")) {
+                    if let Some((types, has_id)) = rel_pattern(&toks, i) {
+                        a.rel_types.extend(types);
+                        a.rel_id_given |= has_id && clause != "MATCH";
+                    }
+                }
+                depth += 1;
+            }
+            Kind::Punct if t.is("{") => depth += 1,
+            Kind::Punct if t.is(")") || t.is("]") || t.is("}") => depth = depth.saturating_sub(1),
+            Kind::Punct if t.is(":") && clause == "SET" && depth == 0 => {
+                if let Some(l) = toks.get(i + 1).filter(|l| l.is_name()) {
+                    a.labels.push(l.name());
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if let Some(r) = last_return {
+        a.single_column = return_items(&toks, r, q, &mut edits);
+    }
+    a.text = apply(q, edits);
+    a.labels.sort();
+    a.labels.dedup();
+    a.rel_types.sort();
+    a.rel_types.dedup();
+    Ok(a)
+}
+
+/// Variables count as bound once any token names them; a pattern naming an unseen variable
+/// creates a new node.
+fn seen_later(seen: &mut HashSet<String>, t: &Token<'_>) {
+    seen.insert(t.name());
+}
+
+struct NodePattern {
+    var: Option<String>,
+    labels: Vec<String>,
+    has_map: bool,
+    has_id: bool,
+    /// Where a label would be inserted: after the variable, or after `(`.
+    label_at: usize,
+}
+
+/// Parses `( [var] (:Label)* [{map} | $param] )` starting at `toks[open]`.
+fn node_pattern(toks: &[Token<'_>], open: usize) -> Option<NodePattern> {
+    let mut j = open + 1;
+    let mut label_at = toks[open].end();
+    let mut var = None;
+    if toks.get(j)?.is_name() {
+        var = Some(toks[j].name());
+        label_at = toks[j].end();
+        j += 1;
+    }
+    let mut labels = Vec::new();
+    while toks.get(j)?.is(":") {
+        let l = toks.get(j + 1).filter(|l| l.is_name())?;
+        labels.push(l.name());
+        j += 2;
+    }
+    let (mut has_map, mut has_id) = (false, false);
+    if toks.get(j)?.is("{") {
+        has_map = true;
+        let (end, id) = map_has_id(toks, j)?;
+        has_id = id;
+        j = end + 1;
+    } else if toks.get(j)?.kind == Kind::Param {
+        has_map = true;
+        j += 1;
+    }
+    toks.get(j)?.is(")").then_some(NodePattern { var, labels, has_map, has_id, label_at })
+}
+
+/// Parses `[ [var] [:T (| :?T)*] [*range] [{map}] ]`; returns the types and whether the map
+/// has a `~id` key.
+fn rel_pattern(toks: &[Token<'_>], open: usize) -> Option<(Vec<String>, bool)> {
+    let mut j = open + 1;
+    if toks.get(j)?.is_name() {
+        j += 1;
+    }
+    let mut types = Vec::new();
+    if toks.get(j)?.is(":") {
+        j += 1;
+        loop {
+            types.push(toks.get(j).filter(|t| t.is_name())?.name());
+            j += 1;
+            if !toks.get(j)?.is("|") {
+                break;
+            }
+            j += if toks.get(j + 1)?.is(":") { 2 } else { 1 };
+        }
+    }
+    while toks.get(j)?.is("*") || toks.get(j)?.is("..") || toks.get(j)?.kind == Kind::Number {
+        j += 1;
+    }
+    let mut has_id = false;
+    if toks.get(j)?.is("{") {
+        let (end, id) = map_has_id(toks, j)?;
+        has_id = id;
+        j = end + 1;
+    }
+    toks.get(j)?.is("]").then_some((types, has_id))
+}
+
+/// Finds the `}` closing the map at `toks[open]` and whether a top-level key is `~id`.
+fn map_has_id(toks: &[Token<'_>], open: usize) -> Option<(usize, bool)> {
+    let mut depth = 0;
+    let mut has_id = false;
+    for (k, t) in toks.iter().enumerate().skip(open) {
+        if t.is("{") || t.is("(") || t.is("[") {
+            depth += 1;
+        } else if t.is("}") || t.is(")") || t.is("]") {
+            depth -= 1;
+            if depth == 0 {
+                return Some((k, has_id));
+            }
+        } else if depth == 1 && t.is_name() && t.name() == "~id" && toks.get(k + 1).is_some_and(|c| c.is(":")) {
+            has_id = true;
+        }
+    }
+    None
+}
+
+/// Splits the final RETURN into items; names rewritten `id(x)` items after their original text
+/// (as Neptune does) and returns the sole column's name.
+fn return_items(toks: &[Token<'_>], ret: usize, q: &str, edits: &mut Vec<(usize, usize, String)>) -> Option<String> {
+    let mut j = ret + 1;
+    if toks.get(j).is_some_and(|t| t.is_kw("DISTINCT")) {
+        j += 1;
+    }
+    let mut items: Vec<(usize, usize)> = Vec::new();
+    let (mut start, mut depth) = (j, 0i32);
+    while j < toks.len() {
+        let t = &toks[j];
+        if depth == 0 && (t.is(",") || t.is(";") || ["ORDER", "SKIP", "LIMIT", "UNION"].iter().any(|k| t.is_kw(k))) {
+            items.push((start, j));
+            if !t.is(",") {
+                break;
+            }
+            start = j + 1;
+        } else if t.is("(") || t.is("[") || t.is("{") {
+            depth += 1;
+        } else if t.is(")") || t.is("]") || t.is("}") {
+            depth -= 1;
+        }
+        j += 1;
+    }
+    if j >= toks.len() && start < toks.len() {
+        items.push((start, toks.len()));
+    }
+    let mut names = Vec::new();
+    for &(s, e) in &items {
+        if s >= e {
+            continue;
+        }
+        let text = q[toks[s].start..toks[e - 1].end()].to_string();
+        let alias = (s..e).rev().find(|&k| toks[k].is_kw("AS") && k + 1 < e).map(|k| toks[k + 1].name());
+        let rewritten = edits.iter().any(|&(es, _, _)| es >= toks[s].start && es < toks[e - 1].end());
+        if alias.is_none() && rewritten {
+            edits.push((toks[e - 1].end(), toks[e - 1].end(), format!(" AS `{}`", text.replace('`', "``"))));
+        }
+        names.push(alias.unwrap_or(text));
+    }
+    (names.len() == 1 && names[0] != "*").then(|| names.remove(0))
+}
+
+fn apply(q: &str, mut edits: Vec<(usize, usize, String)>) -> String {
+    edits.sort_by_key(|e| (e.0, e.1));
+    let mut out = String::with_capacity(q.len() + 32 * edits.len());
+    let mut at = 0;
+    for (s, e, text) in edits {
+        if s < at {
+            continue;
+        }
+        out.push_str(&q[at..s]);
+        out.push_str(&text);
+        at = e;
+    }
+    out.push_str(&q[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests;
