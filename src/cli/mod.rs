@@ -1,0 +1,87 @@
+//! The command line: the root command and its global flags, one file per subcommand. A
+//! subcommand file holds its flags and a thin `exec` that turns them into options and calls
+//! the library.
+
+mod copy;
+mod migrations;
+mod targets;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, DEFAULT_CONFIG};
+use crate::ui::Ui;
+
+/// Move graph data between graph databases without loss.
+///
+/// graphferry reads the `targets:` section of a nodestream.yaml, runs nodestream-format schema
+/// migrations against a target, and copies nodes and relationships from one target to another.
+#[derive(Debug, Parser)]
+#[command(name = "graphferry", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Typical use:\n  \
+    graphferry targets --check\n  \
+    graphferry migrations run --target my-neptune-database\n  \
+    graphferry copy --source my-neo4j-database --target my-neptune-database --all\n\n\
+    Exit codes: 0 success, 1 failure (nothing is reported as copied that was not), 2 usage error.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The nodestream.yaml whose `targets:` section names the databases
+    #[arg(long, global = true, value_name = "PATH", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+
+    /// Write one JSON object per line (logs on stderr, results on stdout), for CI
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Log more (-v: debug, -vv: trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Log only errors and print no progress
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Copy nodes and relationships from one target to another
+    Copy(copy::CopyArgs),
+    /// Run, show or make nodestream-format schema migrations
+    #[command(subcommand)]
+    Migrations(migrations::MigrationsCommand),
+    /// List the targets of the config file, and with --check, whether each can be reached
+    Targets(targets::TargetsArgs),
+}
+
+impl Cli {
+    pub async fn exec(self, ui: &Ui) -> anyhow::Result<()> {
+        match self.command {
+            Command::Copy(args) => copy::exec(&self.global, args, ui).await,
+            Command::Migrations(cmd) => migrations::exec(&self.global, cmd, ui).await,
+            Command::Targets(args) => targets::exec(&self.global, args, ui).await,
+        }
+    }
+}
+
+impl GlobalArgs {
+    pub fn load_config(&self) -> anyhow::Result<Config> {
+        Ok(Config::load(&self.config)?)
+    }
+}
+
+/// A usage error found after parsing (exit code 2, like clap's own).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,114 @@
+//! Flag parsing: each flag's parse, defaults, and the usage errors.
+
+use clap::Parser;
+
+use super::{Cli, Command};
+use crate::connector::{Selection, WriteMode};
+
+fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(std::iter::once("graphferry").chain(args.iter().copied()))
+}
+
+fn copy_args(args: &[&str]) -> super::copy::CopyArgs {
+    match parse(args).expect("parses").command {
+        Command::Copy(c) => c,
+        other => panic!("not copy: {other:?}"),
+    }
+}
+
+#[test]
+fn global_defaults() {
+    let cli = parse(&["targets"]).unwrap();
+    assert_eq!(cli.global.config, std::path::Path::new("nodestream.yaml"));
+    assert!(!cli.global.json);
+    assert_eq!(cli.global.verbose, 0);
+}
+
+#[test]
+fn global_flags_anywhere() {
+    let cli =
+        parse(&["copy", "--source", "a", "--target", "b", "--all", "--json", "--config", "x.yaml", "-vv"]).unwrap();
+    assert!(cli.global.json);
+    assert_eq!(cli.global.config, std::path::Path::new("x.yaml"));
+    assert_eq!(cli.global.verbose, 2);
+    assert!(parse(&["-q", "-v", "targets"]).is_err(), "quiet and verbose conflict");
+}
+
+#[test]
+fn copy_defaults_and_flags() {
+    let c = copy_args(&["copy", "--source", "a", "--target", "b", "--all"]);
+    assert_eq!((c.batch_size, c.concurrency, c.mode, c.max_attempts), (1000, 4, WriteMode::Merge, 8));
+    assert!(!c.dry_run && !c.force);
+    assert_eq!(c.selection().unwrap(), Selection::All);
+
+    let c = copy_args(&[
+        "copy",
+        "--source",
+        "a",
+        "--target",
+        "b",
+        "--node",
+        "Person",
+        "--node",
+        "Movie",
+        "--relationship",
+        "KNOWS",
+        "--batch-size",
+        "50",
+        "--concurrency",
+        "2",
+        "--mode",
+        "create",
+        "--force",
+        "--dry-run",
+        "--max-attempts",
+        "3",
+    ]);
+    assert_eq!(
+        c.selection().unwrap(),
+        Selection::Only { labels: vec!["Person".into(), "Movie".into()], relationship_types: vec!["KNOWS".into()] }
+    );
+    assert_eq!((c.batch_size, c.concurrency, c.mode, c.max_attempts), (50, 2, WriteMode::Create, 3));
+    assert!(c.dry_run && c.force);
+}
+
+#[test]
+fn all_conflicts_with_node_and_relationship() {
+    assert!(parse(&["copy", "--source", "a", "--target", "b", "--all", "--node", "X"]).is_err());
+    assert!(parse(&["copy", "--source", "a", "--target", "b", "--all", "--relationship", "X"]).is_err());
+}
+
+#[test]
+fn no_selection_is_a_helpful_usage_error() {
+    let c = copy_args(&["copy", "--source", "a", "--target", "b"]);
+    let err = c.selection().unwrap_err().to_string();
+    assert!(err.contains("--all") && err.contains("--node") && err.contains("--relationship"), "{err}");
+}
+
+#[test]
+fn bad_numbers_are_rejected() {
+    for bad in [["--batch-size", "0"], ["--concurrency", "0"], ["--batch-size", "x"], ["--max-attempts", "0"]] {
+        assert!(parse(&["copy", "--source", "a", "--target", "b", "--all", bad[0], bad[1]]).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn migrations_tree() {
+    assert!(parse(&["migrations", "run", "--target", "a", "--target", "b", "--dry-run"]).is_ok());
+    assert!(parse(&["migrations", "run", "--all-targets"]).is_ok());
+    assert!(parse(&["migrations", "run"]).is_err(), "a target is required");
+    assert!(parse(&["migrations", "show", "--target", "a"]).is_ok());
+    assert!(parse(&["migrations", "make", "--from", "a"]).is_ok());
+}
+
+#[test]
+fn targets_check_flag() {
+    let Command::Targets(t) = parse(&["targets", "--check"]).unwrap().command else { panic!() };
+    assert!(t.check);
+}
+
+#[test]
+fn clap_definition_is_consistent() {
+    use clap::CommandFactory;
+    Cli::command().debug_assert();
+}

@@ -1,0 +1,177 @@
+//! Reading a dump as a copy source. The file is read on blocking threads (plain buffered I/O is
+//! the fastest way through a local file) and batches are handed to the async pipeline.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::dump::{self, DumpReader, Record};
+use super::FileConfig;
+use crate::connector::{ConnectorError, NodeSender, RelationshipSender, Selection, SelectionCounts, Source};
+use crate::model::GraphSchema;
+
+pub struct FileSource {
+    path: PathBuf,
+    /// Where the relationships start, learnt while reading the nodes, so the relationship phase
+    /// does not parse every node line again.
+    relationships_at: Mutex<Option<((u64, u64), u64)>>,
+}
+
+impl FileSource {
+    pub fn open(cfg: &FileConfig) -> Result<Self, ConnectorError> {
+        // Open once now so a missing or foreign file fails before the copy starts.
+        DumpReader::open(&cfg.path)?;
+        Ok(FileSource { path: cfg.path.clone(), relationships_at: Mutex::new(None) })
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(PathBuf) -> Result<T, ConnectorError> + Send + 'static,
+    ) -> Result<T, ConnectorError> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || f(path))
+            .await
+            .map_err(|e| ConnectorError::fatal(format!("dump reader stopped: {e}")))?
+    }
+}
+
+/// The ids of the nodes at either end of the selected relationships.
+fn endpoint_ids(path: &std::path::Path, selection: &Selection) -> Result<HashSet<String>, ConnectorError> {
+    let mut ids = HashSet::new();
+    let mut reader = DumpReader::open(path)?;
+    while let Some(record) = reader.next_record()? {
+        if let Record::Relationship(r) = record {
+            if selection.includes_type(&r.rel_type) {
+                ids.insert(r.start);
+                ids.insert(r.end);
+            }
+        }
+    }
+    Ok(ids)
+}
+
+#[async_trait]
+impl Source for FileSource {
+    async fn schema(&self) -> Result<GraphSchema, ConnectorError> {
+        self.blocking(|path| {
+            if let Some(end) =
+                dump::read_end(&path).map_err(|e| ConnectorError::fatal(format!("{}: {e}", path.display())))?
+            {
+                return Ok(GraphSchema {
+                    nodes: end.nodes,
+                    relationships: end.relationships,
+                    labels: end.node_labels,
+                    relationship_types: end.relationship_types,
+                });
+            }
+            // No end record: read through, which reports where the dump breaks.
+            let mut reader = DumpReader::open(&path)?;
+            while reader.next_record()?.is_some() {}
+            Err(ConnectorError::fatal(format!("{}: the dump has no end record", path.display())))
+        })
+        .await
+    }
+
+    async fn count(&self, selection: &Selection) -> Result<SelectionCounts, ConnectorError> {
+        if *selection == Selection::All {
+            let s = self.schema().await?;
+            return Ok(SelectionCounts {
+                nodes: s.nodes,
+                relationships: s.relationships,
+                labels: s.labels,
+                relationship_types: s.relationship_types,
+            });
+        }
+        let selection = selection.clone();
+        self.blocking(move |path| {
+            let endpoints = if selection.needs_endpoints() { endpoint_ids(&path, &selection)? } else { HashSet::new() };
+            let mut counts = SelectionCounts::default();
+            let mut reader = DumpReader::open(&path)?;
+            while let Some(record) = reader.next_record()? {
+                match record {
+                    Record::Node(n) if selection.includes_label(&n.labels) || endpoints.contains(&n.id) => {
+                        counts.nodes += 1;
+                        for l in n.labels {
+                            *counts.labels.entry(l).or_default() += 1;
+                        }
+                    }
+                    Record::Relationship(r) if selection.includes_type(&r.rel_type) => {
+                        counts.relationships += 1;
+                        *counts.relationship_types.entry(r.rel_type).or_default() += 1;
+                    }
+                    _ => {}
+                }
+            }
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn read_nodes(&self, selection: &Selection, batch_size: usize, tx: NodeSender) -> Result<(), ConnectorError> {
+        let selection = selection.clone();
+        let position = self
+            .blocking(move |path| {
+                let endpoints =
+                    if selection.needs_endpoints() { endpoint_ids(&path, &selection)? } else { HashSet::new() };
+                let mut reader = DumpReader::open(&path)?;
+                let mut batch = Vec::with_capacity(batch_size);
+                let mut nodes = 0u64;
+                let mut position = reader.position();
+                while let Some(record) = reader.next_record()? {
+                    let Record::Node(node) = record else { break };
+                    nodes += 1;
+                    position = reader.position();
+                    if selection.includes_label(&node.labels) || endpoints.contains(&node.id) {
+                        batch.push(node);
+                        if batch.len() >= batch_size
+                            && tx.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(batch_size))).is_err()
+                        {
+                            return Ok(None); // the copy stopped
+                        }
+                    }
+                }
+                if !batch.is_empty() && tx.blocking_send(batch).is_err() {
+                    return Ok(None);
+                }
+                Ok(Some((position, nodes)))
+            })
+            .await?;
+        *self.relationships_at.lock().expect("lock poisoned") = position;
+        Ok(())
+    }
+
+    async fn read_relationships(
+        &self,
+        selection: &Selection,
+        batch_size: usize,
+        tx: RelationshipSender,
+    ) -> Result<(), ConnectorError> {
+        let selection = selection.clone();
+        let start = *self.relationships_at.lock().expect("lock poisoned");
+        self.blocking(move |path| {
+            let mut reader = DumpReader::open(&path)?;
+            if let Some((position, nodes)) = start {
+                reader.seek(position, nodes)?;
+            }
+            let mut batch = Vec::with_capacity(batch_size);
+            while let Some(record) = reader.next_record()? {
+                let Record::Relationship(rel) = record else { continue };
+                if selection.includes_type(&rel.rel_type) {
+                    batch.push(rel);
+                    if batch.len() >= batch_size
+                        && tx.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(batch_size))).is_err()
+                    {
+                        return Ok(());
+                    }
+                }
+            }
+            if !batch.is_empty() {
+                let _ = tx.blocking_send(batch);
+            }
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,240 @@
+//! The seams between the copy pipeline and the databases: the [`Source`] and [`Sink`] traits,
+//! the typed errors connectors report, and [`connect_source`]/[`connect_sink`], which turn a
+//! validated target config into a live connector.
+//!
+//! Connectors only move records and classify their errors; batching, retries, concurrency and
+//! shutdown belong to the pipeline.
+
+pub mod file;
+pub mod neo4j;
+pub mod neptune;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+
+use crate::config::{TargetConfig, TargetKind};
+use crate::model::{GraphSchema, Node, Relationship};
+
+/// Which records a copy moves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Every node and every relationship.
+    All,
+    /// Nodes carrying any of `labels`; relationships of any of `relationship_types`, plus the
+    /// nodes at both ends of those relationships (so no copied relationship dangles).
+    Only { labels: Vec<String>, relationship_types: Vec<String> },
+}
+
+impl Selection {
+    pub fn includes_label(&self, labels: &[String]) -> bool {
+        match self {
+            Selection::All => true,
+            Selection::Only { labels: wanted, .. } => labels.iter().any(|l| wanted.contains(l)),
+        }
+    }
+
+    pub fn includes_type(&self, rel_type: &str) -> bool {
+        match self {
+            Selection::All => true,
+            Selection::Only { relationship_types, .. } => relationship_types.iter().any(|t| t == rel_type),
+        }
+    }
+
+    /// True when selected relationships pull in their endpoint nodes beyond the selected labels.
+    pub fn needs_endpoints(&self) -> bool {
+        matches!(self, Selection::Only { relationship_types, .. } if !relationship_types.is_empty())
+    }
+}
+
+/// How many records a selection covers, as a source counts them before a copy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SelectionCounts {
+    pub nodes: u64,
+    pub relationships: u64,
+    /// Nodes per label (a node with two labels counts under both).
+    pub labels: BTreeMap<String, u64>,
+    pub relationship_types: BTreeMap<String, u64>,
+}
+
+/// Batches flow from a source to the pipeline through these senders. A bounded channel: a slow
+/// sink slows the source down, so memory stays bounded whatever the graph size.
+pub type NodeSender = mpsc::Sender<Vec<Node>>;
+pub type RelationshipSender = mpsc::Sender<Vec<Relationship>>;
+
+/// A place records are read from.
+///
+/// Contract: `read_nodes` sends every selected node exactly once (a node with several labels
+/// once, not once per label), in batches of at most `batch_size`, then returns. `read_relationships`
+/// does the same for relationships. If the receiver is dropped (the copy stopped), the source
+/// returns `Ok(())` promptly. Errors end the read; what was already sent stays valid.
+#[async_trait]
+pub trait Source: Send + Sync {
+    /// Labels and relationship types with counts, for `--all`, `--dry-run` and summaries.
+    async fn schema(&self) -> Result<GraphSchema, ConnectorError>;
+
+    /// Counts of what `selection` covers, including endpoint nodes pulled in by relationships.
+    async fn count(&self, selection: &Selection) -> Result<SelectionCounts, ConnectorError>;
+
+    async fn read_nodes(&self, selection: &Selection, batch_size: usize, tx: NodeSender) -> Result<(), ConnectorError>;
+
+    async fn read_relationships(
+        &self,
+        selection: &Selection,
+        batch_size: usize,
+        tx: RelationshipSender,
+    ) -> Result<(), ConnectorError>;
+}
+
+/// How a copy writes: `Merge` is an idempotent upsert keyed on node identity (safe to re-run and
+/// to resume); `Create` inserts only, for an empty target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum WriteMode {
+    #[default]
+    Merge,
+    Create,
+}
+
+/// What a sink is told before the first write.
+#[derive(Debug, Clone)]
+pub struct CopyPlan {
+    pub mode: WriteMode,
+    /// Labels and relationship types about to be written (from the source's counts).
+    pub counts: SelectionCounts,
+    /// Create mode only: write even if the target already holds data of a copied label.
+    pub force: bool,
+}
+
+/// A property value that was changed on its way into a sink because the sink cannot hold it as is.
+/// Counted per `scope.property` (scope is the label or relationship type) and conversion name.
+pub type Conversions = BTreeMap<ConversionKey, u64>;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConversionKey {
+    pub scope: String,
+    pub property: String,
+    /// What was done, e.g. `DATE -> DATETIME (UTC midnight)`.
+    pub conversion: &'static str,
+}
+
+/// What one acknowledged write did.
+#[derive(Debug, Clone, Default)]
+pub struct WriteReport {
+    pub conversions: Conversions,
+}
+
+/// A place records are written to.
+///
+/// Contract: the pipeline calls `prepare` once, then `write_nodes` for every node batch, waits for
+/// all of them, then `write_relationships` for every relationship batch, then `finish`. Writes of
+/// one phase may run concurrently (`--concurrency`) and may be retried after an error or a
+/// timeout, so delivery is at-least-once: in merge mode a write must be idempotent. A write
+/// returns only once the data is durable in the sink (or will be after `finish`); it never drops
+/// a record silently: anything it cannot write is an error.
+#[async_trait]
+pub trait Sink: Send + Sync {
+    /// Create what the copy needs (indexes on identity properties) and check the target can take
+    /// the plan (create mode refuses a non-empty target unless forced).
+    async fn prepare(&self, plan: &CopyPlan) -> Result<(), ConnectorError>;
+
+    /// The largest request this sink should be sent, in (approximate) bytes of records; the
+    /// pipeline cuts batches to fit. `None`: rows alone decide.
+    fn max_batch_bytes(&self) -> Option<usize> {
+        None
+    }
+
+    async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError>;
+
+    async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError>;
+
+    /// Make the copy visible and durable (a file sink renames its temporary file into place).
+    /// Not called when the copy failed.
+    async fn finish(&self) -> Result<(), ConnectorError>;
+}
+
+/// What the pipeline should do about a failed write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Transient (throttling, deadlock, leader switch, dropped connection): retry with backoff.
+    Retryable,
+    /// The batch is too big for one request (timeout, memory): split it in two and retry.
+    SplitBatch,
+    /// Retrying cannot help (bad credentials, constraint violation, malformed data).
+    Fatal,
+}
+
+/// An error from a connector, with what the pipeline needs to decide on a retry.
+#[derive(Debug, thiserror::Error)]
+pub struct ConnectorError {
+    pub class: ErrorClass,
+    /// A stable code from the database when it has one (`ConcurrentModificationException`,
+    /// `Neo.TransientError.Transaction.DeadlockDetected`).
+    pub code: Option<String>,
+    pub message: String,
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl ConnectorError {
+    pub fn fatal(message: impl Into<String>) -> Self {
+        ConnectorError { class: ErrorClass::Fatal, code: None, message: message.into(), source: None }
+    }
+
+    pub fn retryable(message: impl Into<String>) -> Self {
+        ConnectorError { class: ErrorClass::Retryable, code: None, message: message.into(), source: None }
+    }
+
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+}
+
+impl fmt::Display for ConnectorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "{code}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Opens the target for reading. Validation already happened in `config`; this is the first step
+/// that may touch the network or the file system.
+pub async fn connect_source(target: &TargetConfig) -> Result<Box<dyn Source>, ConnectorError> {
+    match &target.kind {
+        TargetKind::File(cfg) => Ok(Box::new(file::FileSource::open(cfg)?)),
+        other => Err(not_available(target, other)),
+    }
+}
+
+/// Opens the target for writing.
+pub async fn connect_sink(target: &TargetConfig) -> Result<Box<dyn Sink>, ConnectorError> {
+    match &target.kind {
+        TargetKind::File(cfg) => Ok(Box::new(file::FileSink::create(cfg)?)),
+        other => Err(not_available(target, other)),
+    }
+}
+
+/// Checks that a target can be reached (for `graphferry targets --check`), without changing it.
+pub async fn check(target: &TargetConfig) -> Result<String, ConnectorError> {
+    match &target.kind {
+        TargetKind::File(cfg) => file::check(cfg),
+        other => Err(not_available(target, other)),
+    }
+}
+
+fn not_available(target: &TargetConfig, kind: &TargetKind) -> ConnectorError {
+    ConnectorError::fatal(format!(
+        "target `{}`: the `{}` connector is not part of this build yet",
+        target.name,
+        kind.database()
+    ))
+}

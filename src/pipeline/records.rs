@@ -1,0 +1,121 @@
+//! What the engine needs to know about each record kind, so one generic phase loop serves both.
+
+use std::future::Future;
+
+use crate::connector::{ConnectorError, Selection, Sink, Source, WriteReport};
+use crate::model::{bump, Node, Relationship};
+
+use super::{CopyReport, Phase};
+use crate::connector::SelectionCounts;
+
+pub(super) trait PhaseRecord: Sized + Send + Sync + 'static {
+    const PHASE: Phase;
+    fn id(&self) -> &str;
+    /// The label or relationship type, for error messages.
+    fn scope(&self) -> String;
+    fn approx_size(&self) -> usize;
+    fn expected(counts: &SelectionCounts) -> u64;
+    fn tally(batch: &[Self], report: &mut CopyReport);
+    fn read<'a>(
+        source: &'a dyn Source,
+        selection: &'a Selection,
+        batch_size: usize,
+        tx: tokio::sync::mpsc::Sender<Vec<Self>>,
+    ) -> impl Future<Output = Result<(), ConnectorError>> + Send + 'a;
+    fn write<'a>(
+        sink: &'a dyn Sink,
+        batch: &'a [Self],
+    ) -> impl Future<Output = Result<WriteReport, ConnectorError>> + Send + 'a;
+}
+
+impl PhaseRecord for Node {
+    const PHASE: Phase = Phase::Nodes;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn scope(&self) -> String {
+        if self.labels.is_empty() {
+            "unlabelled node".to_string()
+        } else {
+            format!("label {}", self.labels.join(":"))
+        }
+    }
+
+    fn approx_size(&self) -> usize {
+        Node::approx_size(self)
+    }
+
+    fn expected(counts: &SelectionCounts) -> u64 {
+        counts.nodes
+    }
+
+    fn tally(batch: &[Self], report: &mut CopyReport) {
+        report.nodes += batch.len() as u64;
+        for node in batch {
+            for label in &node.labels {
+                bump(&mut report.labels, label);
+            }
+        }
+    }
+
+    fn read<'a>(
+        source: &'a dyn Source,
+        selection: &'a Selection,
+        batch_size: usize,
+        tx: tokio::sync::mpsc::Sender<Vec<Self>>,
+    ) -> impl Future<Output = Result<(), ConnectorError>> + Send + 'a {
+        source.read_nodes(selection, batch_size, tx)
+    }
+
+    fn write<'a>(
+        sink: &'a dyn Sink,
+        batch: &'a [Self],
+    ) -> impl Future<Output = Result<WriteReport, ConnectorError>> + Send + 'a {
+        sink.write_nodes(batch)
+    }
+}
+
+impl PhaseRecord for Relationship {
+    const PHASE: Phase = Phase::Relationships;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn scope(&self) -> String {
+        format!("type {}", self.rel_type)
+    }
+
+    fn approx_size(&self) -> usize {
+        Relationship::approx_size(self)
+    }
+
+    fn expected(counts: &SelectionCounts) -> u64 {
+        counts.relationships
+    }
+
+    fn tally(batch: &[Self], report: &mut CopyReport) {
+        report.relationships += batch.len() as u64;
+        for rel in batch {
+            bump(&mut report.relationship_types, &rel.rel_type);
+        }
+    }
+
+    fn read<'a>(
+        source: &'a dyn Source,
+        selection: &'a Selection,
+        batch_size: usize,
+        tx: tokio::sync::mpsc::Sender<Vec<Self>>,
+    ) -> impl Future<Output = Result<(), ConnectorError>> + Send + 'a {
+        source.read_relationships(selection, batch_size, tx)
+    }
+
+    fn write<'a>(
+        sink: &'a dyn Sink,
+        batch: &'a [Self],
+    ) -> impl Future<Output = Result<WriteReport, ConnectorError>> + Send + 'a {
+        sink.write_relationships(batch)
+    }
+}

@@ -1,0 +1,358 @@
+//! The one place that writes to the terminal. Results go to stdout (a summary table, or one JSON
+//! object with `--json`); progress, logs and errors go to stderr: a progress bar on a terminal,
+//! plain log lines otherwise, JSON lines with `--json`.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+
+use crate::connector::{Selection, SelectionCounts};
+use crate::pipeline::{CopyReport, Phase, Progress};
+
+/// The bar on screen, if any, so log lines can be printed above it instead of through it.
+static ACTIVE_BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+pub struct Ui {
+    json: bool,
+    quiet: bool,
+    bar: bool,
+}
+
+/// One line of `graphferry targets`.
+pub struct TargetRow {
+    pub name: String,
+    pub database: Option<&'static str>,
+    pub status: Result<String, String>,
+}
+
+impl Ui {
+    pub fn new(json: bool, quiet: bool) -> Ui {
+        let bar = !json && !quiet && std::io::stderr().is_terminal();
+        Ui { json, quiet, bar }
+    }
+
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    fn out(&self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{text}");
+    }
+
+    pub fn copy_progress(&self) -> CopyProgress {
+        CopyProgress {
+            bar: self.bar,
+            log: !self.quiet && !self.bar,
+            current: Mutex::new(None),
+            written: AtomicU64::new(0),
+            expected: AtomicU64::new(0),
+            last_log: Mutex::new(Instant::now()),
+        }
+    }
+
+    pub fn dry_run(&self, source: &str, target: &str, selection: &Selection, counts: &SelectionCounts) {
+        if self.json {
+            self.out(
+                &json!({
+                    "event": "dry_run", "source": source, "target": target,
+                    "nodes": counts.nodes, "relationships": counts.relationships,
+                    "labels": counts.labels, "relationship_types": counts.relationship_types,
+                })
+                .to_string(),
+            );
+            return;
+        }
+        let mut text = format!(
+            "Dry run: would copy {} nodes and {} relationships from `{source}` to `{target}` (nothing written)\n",
+            thousands(counts.nodes),
+            thousands(counts.relationships)
+        );
+        text.push_str(&count_table("Nodes by label", &counts.labels));
+        text.push_str(&count_table("Relationships by type", &counts.relationship_types));
+        text.push_str(&missing_selection(selection, counts));
+        self.out(text.trim_end());
+    }
+
+    pub fn copy_summary(&self, source: &str, target: &str, selection: &Selection, report: &CopyReport) {
+        if self.json {
+            let mut v = serde_json::to_value(report).unwrap_or_default();
+            v["event"] = json!("summary");
+            v["status"] = json!("ok");
+            v["source"] = json!(source);
+            v["target"] = json!(target);
+            v["records_per_second"] = json!(report.records_per_second().round());
+            self.out(&v.to_string());
+            return;
+        }
+        let mut text = format!(
+            "Copied {} nodes and {} relationships from `{source}` to `{target}` in {:.2} s ({} records/s)\n",
+            thousands(report.nodes),
+            thousands(report.relationships),
+            report.elapsed.as_secs_f64(),
+            thousands(report.records_per_second().round() as u64),
+        );
+        text.push_str(&count_table("Nodes by label", &report.labels));
+        text.push_str(&count_table("Relationships by type", &report.relationship_types));
+        if report.retries > 0 || report.splits > 0 {
+            text.push_str(&format!(
+                "\n{} batches, {} retried writes, {} split batches\n",
+                report.batches, report.retries, report.splits
+            ));
+        }
+        if report.conversions.is_empty() {
+            text.push_str("\nLossy conversions: none\n");
+        } else {
+            text.push_str("\nLossy conversions (the target cannot hold these values as they are):\n");
+            for (k, n) in &report.conversions {
+                text.push_str(&format!("  {}.{}: {} x {}\n", k.scope, k.property, k.conversion, thousands(*n)));
+            }
+        }
+        if report.source_changed() {
+            text.push_str(&format!(
+                "\nNote: the source counted {} nodes and {} relationships before the copy; it changed while being read.\n",
+                thousands(report.expected.nodes),
+                thousands(report.expected.relationships)
+            ));
+        }
+        let counts = SelectionCounts {
+            labels: report.labels.clone(),
+            relationship_types: report.relationship_types.clone(),
+            ..Default::default()
+        };
+        text.push_str(&missing_selection(selection, &counts));
+        self.out(text.trim_end());
+    }
+
+    /// What a failed copy had written before it stopped. The error itself is printed by `main`.
+    pub fn copy_failed(&self, source: &str, target: &str, written: &CopyReport) {
+        if self.json {
+            let mut v = serde_json::to_value(written).unwrap_or_default();
+            v["event"] = json!("summary");
+            v["status"] = json!("failed");
+            v["source"] = json!(source);
+            v["target"] = json!(target);
+            self.out(&v.to_string());
+            return;
+        }
+        self.out(&format!(
+            "Copy from `{source}` to `{target}` FAILED after {:.2} s. Acknowledged by the target before the failure: {} nodes, {} relationships (the copy is incomplete).",
+            written.elapsed.as_secs_f64(),
+            thousands(written.nodes),
+            thousands(written.relationships)
+        ));
+    }
+
+    pub fn targets(&self, path: &Path, rows: &[TargetRow]) {
+        if self.json {
+            for r in rows {
+                let (ok, detail) = match &r.status {
+                    Ok(s) => (true, s),
+                    Err(e) => (false, e),
+                };
+                self.out(
+                    &json!({"event": "target", "name": r.name, "database": r.database, "ok": ok, "detail": detail})
+                        .to_string(),
+                );
+            }
+            return;
+        }
+        let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(6);
+        let mut text = format!("Targets in {}:\n", path.display());
+        for r in rows {
+            let (mark, detail) = match &r.status {
+                Ok(s) => ("ok   ", s.as_str()),
+                Err(e) => ("ERROR", e.as_str()),
+            };
+            text.push_str(&format!("  {:width$}  {:8} {mark} {detail}\n", r.name, r.database.unwrap_or("?")));
+        }
+        if rows.is_empty() {
+            text.push_str("  (none)\n");
+        }
+        self.out(text.trim_end());
+    }
+
+    /// Prints the error that ends the run, with its causes.
+    pub fn error(&self, err: &anyhow::Error) {
+        let causes: Vec<String> = err.chain().skip(1).map(|c| c.to_string()).collect();
+        let mut stderr = std::io::stderr().lock();
+        if self.json {
+            let _ = writeln!(
+                stderr,
+                "{}",
+                json!({"level": "ERROR", "event": "error", "message": err.to_string(), "causes": causes})
+            );
+            return;
+        }
+        let _ = writeln!(stderr, "error: {err}");
+        for cause in causes {
+            let _ = writeln!(stderr, "  caused by: {cause}");
+        }
+    }
+}
+
+fn count_table(title: &str, counts: &std::collections::BTreeMap<String, u64>) -> String {
+    if counts.is_empty() {
+        return String::new();
+    }
+    let width = counts.keys().map(|k| k.chars().count()).max().unwrap_or(0).max(title.len());
+    let mut s = format!("\n  {title:width$}  {:>12}\n", "count");
+    for (k, n) in counts {
+        s.push_str(&format!("  {k:width$}  {:>12}\n", thousands(*n)));
+    }
+    s
+}
+
+/// A warning line for each selected label or type the source does not have.
+fn missing_selection(selection: &Selection, counts: &SelectionCounts) -> String {
+    let Selection::Only { labels, relationship_types } = selection else { return String::new() };
+    let mut s = String::new();
+    for l in labels.iter().filter(|l| !counts.labels.contains_key(*l)) {
+        s.push_str(&format!("\nWarning: no node in the source has label `{l}`; nothing copied for it\n"));
+    }
+    for t in relationship_types.iter().filter(|t| !counts.relationship_types.contains_key(*t)) {
+        s.push_str(&format!("\nWarning: no relationship in the source has type `{t}`; nothing copied for it\n"));
+    }
+    s
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Progress of one copy: a bar on a terminal, otherwise a log line at most every few seconds.
+pub struct CopyProgress {
+    bar: bool,
+    log: bool,
+    current: Mutex<Option<ProgressBar>>,
+    written: AtomicU64,
+    expected: AtomicU64,
+    last_log: Mutex<Instant>,
+}
+
+const LOG_EVERY: Duration = Duration::from_secs(5);
+
+impl Progress for CopyProgress {
+    fn phase_started(&self, phase: Phase, expected: u64) {
+        self.written.store(0, Ordering::Relaxed);
+        self.expected.store(expected, Ordering::Relaxed);
+        if self.bar {
+            let bar = ProgressBar::with_draw_target(Some(expected), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{prefix:>13} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar.set_prefix(phase.noun());
+            *ACTIVE_BAR.lock().expect("progress lock") = Some(bar.clone());
+            *self.current.lock().expect("progress lock") = Some(bar);
+        } else if self.log {
+            tracing::info!(event = "phase_started", phase = phase.noun(), expected, "copying {}", phase.noun());
+        }
+    }
+
+    fn written(&self, phase: Phase, records: u64) {
+        let total = self.written.fetch_add(records, Ordering::Relaxed) + records;
+        if let Some(bar) = self.current.lock().expect("progress lock").as_ref() {
+            bar.set_position(total);
+            return;
+        }
+        if self.log {
+            let mut last = self.last_log.lock().expect("progress lock");
+            if last.elapsed() >= LOG_EVERY {
+                *last = Instant::now();
+                let expected = self.expected.load(Ordering::Relaxed);
+                tracing::info!(
+                    event = "progress",
+                    phase = phase.noun(),
+                    written = total,
+                    expected,
+                    "{} {}/{}",
+                    phase.noun(),
+                    total,
+                    expected
+                );
+            }
+        }
+    }
+
+    fn retrying(&self, phase: Phase, attempt: u32, wait: Duration, error: &str) {
+        tracing::warn!(
+            event = "retry",
+            phase = phase.noun(),
+            attempt,
+            wait_ms = wait.as_millis() as u64,
+            error,
+            "write failed, retrying"
+        );
+    }
+
+    fn phase_finished(&self, phase: Phase) {
+        if let Some(bar) = self.current.lock().expect("progress lock").take() {
+            bar.finish_and_clear();
+            ACTIVE_BAR.lock().expect("progress lock").take();
+        }
+        if self.log {
+            tracing::info!(
+                event = "phase_finished",
+                phase = phase.noun(),
+                written = self.written.load(Ordering::Relaxed),
+                "{} done",
+                phase.noun()
+            );
+        }
+    }
+}
+
+impl Drop for CopyProgress {
+    fn drop(&mut self) {
+        if let Some(bar) = self.current.lock().map(|mut c| c.take()).ok().flatten() {
+            bar.abandon();
+            ACTIVE_BAR.lock().map(|mut b| b.take()).ok();
+        }
+    }
+}
+
+/// A log writer that lifts the progress bar out of the way while a line is written.
+pub struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let bar = ACTIVE_BAR.lock().ok().and_then(|b| b.clone());
+        match bar {
+            Some(bar) => bar.suspend(|| std::io::stderr().write_all(buf)).map(|_| buf.len()),
+            None => std::io::stderr().write_all(buf).map(|_| buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}
