@@ -96,6 +96,7 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         mode: args.mode,
         force: args.force,
         retry: RetryPolicy { max_attempts: args.max_attempts, ..RetryPolicy::default() },
+        node_keys: Default::default(),
     };
     let progress = ui.copy_progress();
     let result = pipeline::copy(source.as_ref(), sink.as_ref(), &options, &progress).await;

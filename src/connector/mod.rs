@@ -105,6 +105,10 @@ pub struct CopyPlan {
     pub counts: SelectionCounts,
     /// Create mode only: write even if the target already holds data of a copied label.
     pub force: bool,
+    /// Node identity declared by the project's migrations (nodestream `CreateNodeType ... keys`):
+    /// label → key property names. A node of such a label is upserted on those properties;
+    /// any other node on its source id.
+    pub node_keys: BTreeMap<String, Vec<String>>,
 }
 
 /// A property value that was changed on its way into a sink because the sink cannot hold it as is.

@@ -37,6 +37,8 @@ pub struct CopyOptions {
     pub mode: WriteMode,
     pub force: bool,
     pub retry: RetryPolicy,
+    /// Node keys declared by the migrations, handed to the sink (see [`CopyPlan::node_keys`]).
+    pub node_keys: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// Why a copy stopped.
@@ -103,7 +105,12 @@ async fn run(
     report: &mut CopyReport,
 ) -> Result<(), CopyError> {
     report.expected = plan(source, &options.selection).await?;
-    let plan = CopyPlan { mode: options.mode, counts: report.expected.clone(), force: options.force };
+    let plan = CopyPlan {
+        mode: options.mode,
+        counts: report.expected.clone(),
+        force: options.force,
+        node_keys: options.node_keys.clone(),
+    };
     sink.prepare(&plan).await.map_err(CopyError::Prepare)?;
     run_phase::<crate::model::Node>(source, sink, options, progress, report).await?;
     run_phase::<crate::model::Relationship>(source, sink, options, progress, report).await?;

@@ -1,0 +1,7 @@
+//! Integration tests: they start from the CLI (assert_cmd) and assert the data that landed.
+//! Server-backed modules need `scripts/test-servers.sh start` (the README's test command does
+//! it); they fail, never skip, when a server is missing.
+
+mod bolt;
+mod file;
+mod support;
