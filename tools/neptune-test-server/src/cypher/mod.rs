@@ -46,6 +46,8 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
     let toks = tokenize(q).map_err(NeptuneError::malformed)?;
     let mut a = Analysis::default();
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    // Variables count as bound once any earlier token names them; a CREATE pattern naming an
+    // unseen variable creates a new node.
     let mut seen: HashSet<String> = HashSet::new();
     let mut depth = 0usize;
     let mut clause = "";
@@ -59,7 +61,7 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
         match t.kind {
             Kind::Ident if !after_dot && !next_is(":") => {
                 let up = t.text.to_ascii_uppercase();
-                if WRITES.contains(&up.as_str()) && !prev.is_some_and(|p| p.is_kw("ON")) {
+                if WRITES.contains(&up.as_str()) && !prev.is_some_and(|p| p.is_kw("ON") || p.is_kw("AS")) {
                     a.is_write = true;
                 }
                 if depth == 0 && CLAUSES.contains(&up.as_str()) {
@@ -94,9 +96,7 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
                         }
                     }
                 }
-                seen_later(&mut seen, t);
             }
-            Kind::Quoted => seen_later(&mut seen, t),
             Kind::Punct if t.is("(") => {
                 let in_pattern = matches!(clause, "MATCH" | "CREATE" | "MERGE") && depth == 0;
                 let pattern_start = prev.is_none_or(|p| {
@@ -140,6 +140,9 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
             }
             _ => {}
         }
+        if t.is_name() {
+            seen.insert(t.name());
+        }
         i += 1;
     }
     if let Some(r) = last_return {
@@ -151,12 +154,6 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
     a.rel_types.sort();
     a.rel_types.dedup();
     Ok(a)
-}
-
-/// Variables count as bound once any token names them; a pattern naming an unseen variable
-/// creates a new node.
-fn seen_later(seen: &mut HashSet<String>, t: &Token<'_>) {
-    seen.insert(t.name());
 }
 
 struct NodePattern {

@@ -26,6 +26,7 @@ fn created_nodes_without_label_get_vertex() {
     assert_eq!(text("CREATE ()"), "CREATE (:`vertex`)");
     // Bound variables are references, not new nodes.
     assert_eq!(text("MATCH (a:P), (b:P) CREATE (a)-[:R]->(b)"), "MATCH (a:P), (b:P) CREATE (a)-[:R]->(b)");
+    assert_eq!(text("MATCH (a:P {x: 1}) CREATE (a)-[:R]->(c)"), "MATCH (a:P {x: 1}) CREATE (a)-[:R]->(c:`vertex`)");
     assert_eq!(text("MERGE (n {`~id`: 'x'})"), "MERGE (n:`vertex` {`~id`: 'x'})");
 }
 
