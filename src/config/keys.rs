@@ -4,8 +4,8 @@
 
 use serde_yaml::{Mapping, Value};
 
-use super::yaml::{self, EnvError, Located, Scalar};
 use super::error::TargetError;
+use super::yaml::{self, EnvError, Located, Scalar};
 use super::{ConfigError, Secret};
 
 pub struct KeyReader<'a> {
@@ -59,11 +59,26 @@ impl<'a> KeyReader<'a> {
     }
 
     pub fn required_str(&mut self, key: &'static str) -> Result<String, ConfigError> {
-        self.optional_str(key)?.ok_or_else(|| self.invalid(key, "missing required key".into(), None))
+        self.optional_str(key)?.ok_or_else(|| self.missing(key))
     }
 
     pub fn optional_secret(&mut self, key: &'static str) -> Result<Option<Secret>, ConfigError> {
         Ok(self.optional_str(key)?.map(Secret::new))
+    }
+
+    pub fn required_secret(&mut self, key: &'static str) -> Result<Secret, ConfigError> {
+        self.optional_str(key)?.map(Secret::new).ok_or_else(|| self.missing(key))
+    }
+
+    /// A required key is absent. If an unknown key looks like a typo of it, point at that one.
+    pub fn missing(&self, key: &str) -> ConfigError {
+        let typo = self.remaining.keys().filter_map(Value::as_str).find(|k| closest(k, [key]).is_some());
+        match typo {
+            Some(typo) => {
+                self.invalid(typo, format!("unknown key, and required key `{key}` is missing"), Some(key.to_string()))
+            }
+            None => self.invalid(key, "missing required key".into(), None),
+        }
     }
 
     pub fn optional_bool(&mut self, key: &'static str) -> Result<Option<bool>, ConfigError> {

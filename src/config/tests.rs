@@ -129,3 +129,10 @@ fn one_broken_target_does_not_stop_the_others() {
     assert!(cfg.target("bad").is_err());
     assert_eq!(cfg.targets().count(), 2);
 }
+
+#[test]
+fn a_typo_of_a_required_key_points_at_the_typo() {
+    let err = target_error("targets:\n  f:\n    database: file\n    pth: x.jsonl\n", "f");
+    assert!(err.contains("nodestream.yaml:4: target `f`, key `pth`"), "{err}");
+    assert!(err.contains("did you mean `path`?"), "{err}");
+}
