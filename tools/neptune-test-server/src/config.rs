@@ -182,7 +182,7 @@ impl Args {
             }
             _ => None,
         };
-        let tls = self.tls.then(|| Tls { cert_out: self.tls_cert_out, names: self.tls_names });
+        let tls = self.tls.then_some(Tls { cert_out: self.tls_cert_out, names: self.tls_names });
         Ok(Config {
             listen: self.listen,
             mode: self.mode,

@@ -46,7 +46,8 @@ impl NeptuneError {
 
     /// The same failure in the vocabulary of `mode`.
     pub fn for_mode(self, mode: Mode) -> Self {
-        if mode == Mode::Database {
+        // Routing errors (unknown path, wrong method) are outside either protocol: kept as is.
+        if mode == Mode::Database || matches!(self.status, 404 | 405) && self.code == "BadRequestException" {
             return self;
         }
         let (status, code) = match self.code {

@@ -105,7 +105,7 @@ impl FaultPlan {
     /// The fault for write number `n` (1-based), if any.
     pub fn decide(&self, n: u64) -> Option<&FaultRule> {
         self.rules.iter().enumerate().find_map(|(i, r)| {
-            let nth = r.every.is_some_and(|e| n % e == 0);
+            let nth = r.every.is_some_and(|e| n.is_multiple_of(e));
             let drawn = r.rate.is_some_and(|rate| unit(self.seed, i as u64, n) < rate);
             (nth || drawn).then_some(r)
         })

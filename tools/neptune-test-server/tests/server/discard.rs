@@ -1,0 +1,31 @@
+//! Discard mode: decoded, authenticated and counted exactly as normal, nothing stored, answered
+//! at once with empty results.
+
+use serde_json::json;
+
+use crate::harness::*;
+
+#[tokio::test]
+async fn discard_counts_rows_and_stores_nothing() {
+    let s = Server::start("discard", &["--discard"]).await;
+    for i in 0..3 {
+        let got = s.form(UPSERT, json!({ "rows": rows(&format!("d{i}_"), 100) })).await;
+        assert_eq!(got, (200, json!({ "results": [] })));
+    }
+    assert_eq!(s.sdk_json("/opencypher", UPSERT, json!({ "rows": rows("j", 7) })).await.0, 200);
+    // Reads answer empty too; malformed requests are still refused.
+    assert_eq!(s.form("MATCH (n) RETURN n", json!({})).await, (200, json!({ "results": [] })));
+    assert_error(&s.form("RETURN 'x", json!({})).await, 400, "MalformedQueryException");
+    let c = s.counters().await;
+    assert_eq!(c["write_requests"], 4);
+    assert_eq!(c["rows_written"], 307);
+    assert_eq!(c["requests"], 6);
+    assert!(!database_exists(&s.database).await, "discard mode never touches ArcadeDB");
+}
+
+#[tokio::test]
+async fn discard_still_authenticates() {
+    let s = Server::start("discard_iam", &["--discard", "--iam-access-key", "AK", "--iam-secret-key", "SK"]).await;
+    assert_error(&s.form(UPSERT, json!({ "rows": rows("x", 5) })).await, 403, "AccessDeniedException");
+    assert_eq!(s.counters().await["rows_written"], 0);
+}

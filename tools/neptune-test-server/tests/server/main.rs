@@ -1,0 +1,11 @@
+//! Integration tests: each starts the server binary on an ephemeral port with its own ArcadeDB
+//! database and drives it over plain HTTP, checking both the answers and the data that landed.
+//! Requires ArcadeDB (`scripts/test-servers.sh start`); fails, never skips, without it.
+
+mod discard;
+mod endpoints;
+mod errors;
+mod faults;
+mod harness;
+mod iam;
+mod tls;
