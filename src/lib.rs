@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod connector;
+pub mod migrations;
 pub mod model;
 pub mod pipeline;
 pub mod ui;

@@ -15,7 +15,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, TargetError};
-pub use keys::KeyReader;
+pub use keys::{closest as closest_name, KeyReader};
 
 use crate::connector::file::FileConfig;
 use crate::connector::neo4j::Neo4jConfig;

@@ -9,13 +9,14 @@ pub mod file;
 pub mod neo4j;
 pub mod neptune;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 use crate::config::{TargetConfig, TargetKind};
+use crate::migrations::Operation;
 use crate::model::{GraphSchema, Node, Relationship};
 
 /// Which records a copy moves.
@@ -78,6 +79,17 @@ pub trait Source: Send + Sync {
     /// Counts of what `selection` covers, including endpoint nodes pulled in by relationships.
     async fn count(&self, selection: &Selection) -> Result<SelectionCounts, ConnectorError>;
 
+    /// Keys, indexes and property names, for `migrations make`. The default knows only the
+    /// labels and types of [`schema`](Self::schema).
+    async fn introspect(&self) -> Result<SchemaDetails, ConnectorError> {
+        let schema = self.schema().await?;
+        Ok(SchemaDetails {
+            node_properties: schema.labels.into_keys().map(|l| (l, BTreeSet::new())).collect(),
+            relationship_properties: schema.relationship_types.into_keys().map(|t| (t, BTreeSet::new())).collect(),
+            ..SchemaDetails::default()
+        })
+    }
+
     async fn read_nodes(&self, selection: &Selection, batch_size: usize, tx: NodeSender) -> Result<(), ConnectorError>;
 
     async fn read_relationships(
@@ -86,6 +98,21 @@ pub trait Source: Send + Sync {
         batch_size: usize,
         tx: RelationshipSender,
     ) -> Result<(), ConnectorError>;
+}
+
+/// What `migrations make` learns from a live source beyond labels and counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaDetails {
+    /// Label → key properties (uniqueness constraints / node keys).
+    pub node_keys: BTreeMap<String, Vec<String>>,
+    /// Label → properties with an index of their own.
+    pub node_indexes: BTreeMap<String, BTreeSet<String>>,
+    /// Relationship type → properties with an index of their own.
+    pub relationship_indexes: BTreeMap<String, BTreeSet<String>>,
+    /// Label → property names seen.
+    pub node_properties: BTreeMap<String, BTreeSet<String>>,
+    /// Relationship type → property names seen.
+    pub relationship_properties: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// How a copy writes: `Merge` is an idempotent upsert keyed on node identity (safe to re-run and
@@ -158,6 +185,28 @@ pub trait Sink: Send + Sync {
     async fn finish(&self) -> Result<(), ConnectorError>;
 }
 
+/// The code a [`Migrator`] uses when the migration lock is held by someone else.
+pub const MIGRATION_LOCKED: &str = "MigrationLocked";
+
+/// Applies schema migrations to a target and records which ran, in the target itself (as
+/// nodestream does, so both tools can share a database).
+///
+/// Contract: the runner takes the lock, reads `applied`, then for each pending migration
+/// applies its operations in order and `record`s it, and finally unlocks, also after a failure.
+/// `lock` fails with code [`MIGRATION_LOCKED`] when another run holds it; it never waits.
+/// `unlock` is idempotent (and is what `--force-unlock` calls).
+#[async_trait]
+pub trait Migrator: Send + Sync {
+    async fn lock(&self) -> Result<(), ConnectorError>;
+    async fn unlock(&self) -> Result<(), ConnectorError>;
+    async fn applied(&self) -> Result<BTreeSet<String>, ConnectorError>;
+    /// What `apply` would run for `op`, for `--dry-run` and logs: statements, or a note saying
+    /// why nothing is needed on this target.
+    fn describe(&self, op: &Operation) -> Vec<String>;
+    async fn apply(&self, op: &Operation) -> Result<(), ConnectorError>;
+    async fn record(&self, migration: &str) -> Result<(), ConnectorError>;
+}
+
 /// What the pipeline should do about a failed write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
@@ -223,6 +272,14 @@ pub async fn connect_source(target: &TargetConfig) -> Result<Box<dyn Source>, Co
 pub async fn connect_sink(target: &TargetConfig) -> Result<Box<dyn Sink>, ConnectorError> {
     match &target.kind {
         TargetKind::File(cfg) => Ok(Box::new(file::FileSink::create(cfg)?)),
+        other => Err(not_available(target, other)),
+    }
+}
+
+/// Opens the target for migrations.
+pub async fn connect_migrator(target: &TargetConfig) -> Result<Box<dyn Migrator>, ConnectorError> {
+    match &target.kind {
+        TargetKind::File(cfg) => Ok(Box::new(file::FileMigrator::new(cfg))),
         other => Err(not_available(target, other)),
     }
 }

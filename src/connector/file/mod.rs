@@ -3,12 +3,14 @@
 
 mod dump;
 pub mod encoding;
+mod migrate;
 mod sink;
 mod source;
 
 use std::path::{Path, PathBuf};
 
 pub use dump::{DumpError, DumpReader, DumpWriter, Record};
+pub use migrate::FileMigrator;
 pub use sink::FileSink;
 pub use source::FileSource;
 
