@@ -264,6 +264,7 @@ impl fmt::Display for ConnectorError {
 pub async fn connect_source(target: &TargetConfig) -> Result<Box<dyn Source>, ConnectorError> {
     match &target.kind {
         TargetKind::File(cfg) => Ok(Box::new(file::FileSource::open(cfg)?)),
+        TargetKind::Neo4j(cfg) => Ok(Box::new(neo4j::connect_source(&target.name, cfg).await?)),
         other => Err(not_available(target, other)),
     }
 }
@@ -272,6 +273,7 @@ pub async fn connect_source(target: &TargetConfig) -> Result<Box<dyn Source>, Co
 pub async fn connect_sink(target: &TargetConfig) -> Result<Box<dyn Sink>, ConnectorError> {
     match &target.kind {
         TargetKind::File(cfg) => Ok(Box::new(file::FileSink::create(cfg)?)),
+        TargetKind::Neo4j(cfg) => Ok(Box::new(neo4j::connect_sink(&target.name, cfg).await?)),
         other => Err(not_available(target, other)),
     }
 }
@@ -288,6 +290,7 @@ pub async fn connect_migrator(target: &TargetConfig) -> Result<Box<dyn Migrator>
 pub async fn check(target: &TargetConfig) -> Result<String, ConnectorError> {
     match &target.kind {
         TargetKind::File(cfg) => file::check(cfg),
+        TargetKind::Neo4j(cfg) => neo4j::check(&target.name, cfg).await,
         other => Err(not_available(target, other)),
     }
 }

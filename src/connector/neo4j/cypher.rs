@@ -1,0 +1,208 @@
+//! The Cypher text graphferry sends. Labels, relationship types and property names are user data
+//! that cannot be parameters in Cypher, so they are spliced into the text, always through
+//! [`quote`]; every value travels as a parameter.
+
+/// A label, relationship type or property name as a Cypher identifier: in backticks, with each
+/// backtick doubled, so any name (spaces, backticks, unicode, keywords) is taken literally.
+pub fn quote(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    out.push('`');
+    for c in name.chars() {
+        if c == '`' {
+            out.push('`');
+        }
+        out.push(c);
+    }
+    out.push('`');
+    out
+}
+
+/// `:A:B` for a node pattern (empty for no labels).
+pub fn labels(labels: &[String]) -> String {
+    labels.iter().map(|l| format!(":{}", quote(l))).collect()
+}
+
+/// `:T1|T2` for a relationship pattern.
+fn types(types: &[String]) -> String {
+    let quoted: Vec<String> = types.iter().map(|t| quote(t)).collect();
+    format!(":{}", quoted.join("|"))
+}
+
+pub const LABELS: &str = "CALL db.labels() YIELD label RETURN label";
+pub const RELATIONSHIP_TYPES: &str = "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType";
+pub const COUNT_NODES: &str = "MATCH (n) RETURN count(n) AS c";
+pub const COUNT_RELATIONSHIPS: &str = "MATCH ()-[r]->() RETURN count(r) AS c";
+pub const PING: &str = "RETURN 1 AS c";
+
+pub fn count_label(label: &str) -> String {
+    format!("MATCH (n:{}) RETURN count(n) AS c", quote(label))
+}
+
+pub fn count_type(rel_type: &str) -> String {
+    format!("MATCH ()-[r:{}]->() RETURN count(r) AS c", quote(rel_type))
+}
+
+/// Whether any node carries `label` (create mode's emptiness check).
+pub fn any_with_label(label: &str) -> String {
+    format!("MATCH (n:{}) RETURN count(n) > 0 AS c LIMIT 1", quote(label))
+}
+
+/// Which nodes one streamed scan covers. A node is read by the first scan whose label it
+/// carries, so scans exclude labels already scanned (`$earlier`); the last scan takes nodes with
+/// no label but graphferry's own identity label (`$marker`), which is never copied as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeScan {
+    /// `None`: the unlabelled nodes.
+    pub label: Option<String>,
+    /// Only nodes with a relationship of one of these types (endpoints of a relationship
+    /// selection); empty: no such condition.
+    pub adjacent_to: Vec<String>,
+}
+
+impl NodeScan {
+    /// Parameters: `$earlier` (labels of earlier scans), `$marker`.
+    pub fn query(&self) -> String {
+        let mut text = match &self.label {
+            Some(l) => format!("MATCH (n:{}) WHERE none(l IN labels(n) WHERE l IN $earlier)", quote(l)),
+            None => "MATCH (n) WHERE all(l IN labels(n) WHERE l = $marker)".to_string(),
+        };
+        if !self.adjacent_to.is_empty() {
+            text.push_str(&format!(" AND EXISTS {{ (n)-[{}]-() }}", types(&self.adjacent_to)));
+        }
+        text.push_str(" RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props");
+        text
+    }
+}
+
+pub fn relationship_scan(rel_type: &str) -> String {
+    format!(
+        "MATCH (a)-[r:{}]->(b) RETURN elementId(r) AS id, elementId(a) AS s, elementId(b) AS e, properties(r) AS props",
+        quote(rel_type)
+    )
+}
+
+/// Counts of the nodes a selection covers, in one pass: `$labels` selected, or adjacent to a
+/// relationship of `types`. Returns one row per label (`l`, `c`), and a row with a null `l`
+/// for the total.
+pub fn count_selected_nodes(rel_types: &[String]) -> (String, String) {
+    let mut condition = "any(l IN labels(n) WHERE l IN $labels)".to_string();
+    if !rel_types.is_empty() {
+        condition.push_str(&format!(" OR EXISTS {{ (n)-[{}]-() }}", types(rel_types)));
+    }
+    (
+        format!("MATCH (n) WHERE {condition} RETURN count(n) AS c"),
+        format!("MATCH (n) WHERE {condition} UNWIND labels(n) AS l WITH l WHERE l <> $marker RETURN l, count(*) AS c"),
+    )
+}
+
+/// How nodes are written, given the identity the sink settled on for their label set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeWrite {
+    /// MERGE on the identity label and source-id property.
+    MergeOnSourceId,
+    /// MERGE on migration-declared keys of `label`; the source id is still set, since
+    /// relationship endpoints are found by it.
+    MergeOnKeys {
+        label: String,
+        keys: Vec<String>,
+    },
+    Create,
+}
+
+/// One UNWIND write of nodes that all carry `node_labels`. Rows: `{id, props}`. Returns `c`,
+/// the rows written, which the sink checks.
+pub fn write_nodes(write: &NodeWrite, node_labels: &[String], marker: &str, id_property: &str) -> String {
+    let id = quote(id_property);
+    let mut all = vec![marker.to_string()];
+    all.extend(node_labels.iter().cloned());
+    let head = match write {
+        NodeWrite::MergeOnSourceId => format!("MERGE (n{} {{{id}: row.id}})", labels(&all)),
+        NodeWrite::MergeOnKeys { label, keys } => {
+            let key_map: Vec<String> = keys.iter().map(|k| format!("{q}: row.props.{q}", q = quote(k))).collect();
+            let rest: Vec<String> = all.iter().filter(|l| *l != label).cloned().collect();
+            let set_labels = if rest.is_empty() { String::new() } else { format!(" SET n{}", labels(&rest)) };
+            format!("MERGE (n:{} {{{}}}){set_labels}", quote(label), key_map.join(", "))
+        }
+        NodeWrite::Create => format!("CREATE (n{})", labels(&all)),
+    };
+    format!("UNWIND $rows AS row {head} SET n += row.props, n.{id} = row.id RETURN count(n) AS c")
+}
+
+/// One UNWIND write of relationships of one type. Rows: `{id, s, e, props}`. Endpoints are
+/// found through the identity label's source-id index, whatever their other labels.
+pub fn write_relationships(rel_type: &str, create: bool, marker: &str, id_property: &str) -> String {
+    let (m, id, t) = (quote(marker), quote(id_property), quote(rel_type));
+    let verb =
+        if create { format!("CREATE (a)-[r:{t}]->(b)") } else { format!("MERGE (a)-[r:{t} {{{id}: row.id}}]->(b)") };
+    format!(
+        "UNWIND $rows AS row MATCH (a:{m} {{{id}: row.s}}) MATCH (b:{m} {{{id}: row.e}}) {verb} \
+         SET r += row.props, r.{id} = row.id RETURN count(r) AS c"
+    )
+}
+
+/// The uniqueness constraint behind endpoint lookups and node MERGEs (it also makes a second
+/// node with the same source id an error instead of a silent duplicate).
+pub fn source_id_constraint(marker: &str, id_property: &str) -> String {
+    format!("CREATE CONSTRAINT IF NOT EXISTS FOR (n:{}) REQUIRE n.{} IS UNIQUE", quote(marker), quote(id_property))
+}
+
+/// An index (or, on Enterprise, a NODE KEY constraint) on migration-declared keys.
+pub fn key_index(label: &str, keys: &[String], enterprise: bool) -> String {
+    let props: Vec<String> = keys.iter().map(|k| format!("n.{}", quote(k))).collect();
+    if enterprise {
+        format!("CREATE CONSTRAINT IF NOT EXISTS FOR (n:{}) REQUIRE ({}) IS NODE KEY", quote(label), props.join(", "))
+    } else {
+        format!("CREATE INDEX IF NOT EXISTS FOR (n:{}) ON ({})", quote(label), props.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_doubles_backticks() {
+        assert_eq!(quote("Person"), "`Person`");
+        assert_eq!(quote("we`ird lab"), "`we``ird lab`");
+        assert_eq!(quote("``"), "``````");
+        assert_eq!(quote("a`) DETACH DELETE (n"), "`a``) DETACH DELETE (n`");
+    }
+
+    #[test]
+    fn node_scans() {
+        let scan = NodeScan { label: Some("A b".into()), adjacent_to: vec!["R`1".into(), "S".into()] };
+        assert_eq!(
+            scan.query(),
+            "MATCH (n:`A b`) WHERE none(l IN labels(n) WHERE l IN $earlier) AND EXISTS { (n)-[:`R``1`|`S`]-() } \
+             RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props"
+        );
+        let unlabelled = NodeScan { label: None, adjacent_to: vec![] };
+        assert!(unlabelled.query().starts_with("MATCH (n) WHERE all(l IN labels(n) WHERE l = $marker) RETURN"));
+    }
+
+    #[test]
+    fn node_writes() {
+        let labels = vec!["A".to_string(), "B c".to_string()];
+        assert_eq!(
+            write_nodes(&NodeWrite::MergeOnSourceId, &labels, "_M", "_id"),
+            "UNWIND $rows AS row MERGE (n:`_M`:`A`:`B c` {`_id`: row.id}) SET n += row.props, n.`_id` = row.id RETURN count(n) AS c"
+        );
+        let keyed = NodeWrite::MergeOnKeys { label: "A".into(), keys: vec!["name".into()] };
+        assert_eq!(
+            write_nodes(&keyed, &labels, "_M", "_id"),
+            "UNWIND $rows AS row MERGE (n:`A` {`name`: row.props.`name`}) SET n:`_M`:`B c` SET n += row.props, n.`_id` = row.id RETURN count(n) AS c"
+        );
+        assert!(
+            write_nodes(&NodeWrite::Create, &[], "_M", "_id").starts_with("UNWIND $rows AS row CREATE (n:`_M`) SET")
+        );
+    }
+
+    #[test]
+    fn relationship_writes_match_endpoints_by_source_id() {
+        assert_eq!(
+            write_relationships("KNOWS", false, "_M", "_id"),
+            "UNWIND $rows AS row MATCH (a:`_M` {`_id`: row.s}) MATCH (b:`_M` {`_id`: row.e}) MERGE (a)-[r:`KNOWS` {`_id`: row.id}]->(b) \
+             SET r += row.props, r.`_id` = row.id RETURN count(r) AS c"
+        );
+    }
+}

@@ -1,0 +1,208 @@
+//! Writing into a Neo4j database as a copy sink: batched `UNWIND $rows` writes, one transaction
+//! per batch, values always as parameters.
+//!
+//! Identity: every written node gets the identity label and the source-id property (unique
+//! constraint created in `prepare`), because relationships name their endpoints only by source
+//! id and the endpoints' labels are unknown; the one index finds any endpoint, unlabelled nodes
+//! included. Nodes of a label with migration-declared keys are MERGEd on those keys instead, and
+//! still get the source id. Relationships carry their source id too, so parallel relationships
+//! stay apart and a re-run MERGEs onto what the last run wrote.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use neo4rs::{query, BoltType};
+
+use super::client::{column, Client};
+use super::cypher::{self, NodeWrite};
+use super::value::{bolt_list, bolt_map, properties_to_bolt};
+use crate::connector::{ConnectorError, CopyPlan, Sink, WriteMode, WriteReport};
+use crate::model::{Node, Properties, Relationship, Value};
+
+/// What `prepare` learnt: the write mode and the migration-declared keys per label.
+type WritePlan = (WriteMode, BTreeMap<String, Vec<String>>);
+
+pub struct Neo4jSink {
+    client: Client,
+    marker: String,
+    id_property: String,
+    enterprise: bool,
+    plan: Mutex<Option<WritePlan>>,
+}
+
+impl Neo4jSink {
+    pub(super) fn new(client: Client, cfg: &super::Neo4jConfig) -> Self {
+        Neo4jSink {
+            client,
+            marker: cfg.source_id_label.clone(),
+            id_property: cfg.source_id_property.clone(),
+            enterprise: cfg.use_enterprise_features,
+            plan: Mutex::new(None),
+        }
+    }
+
+    fn plan(&self) -> Result<WritePlan, ConnectorError> {
+        self.plan
+            .lock()
+            .expect("neo4j sink lock poisoned")
+            .clone()
+            .ok_or_else(|| ConnectorError::fatal("Neo4j sink used before prepare"))
+    }
+
+    fn fatal(&self, message: String) -> ConnectorError {
+        ConnectorError::fatal(format!("Neo4j target `{}`: {message}", self.client.target()))
+    }
+
+    /// How the nodes of one label set are written: keys of the first of their labels that has
+    /// any, else the source id.
+    fn node_write(&self, mode: WriteMode, keys: &BTreeMap<String, Vec<String>>, labels: &[String]) -> NodeWrite {
+        if mode == WriteMode::Create {
+            return NodeWrite::Create;
+        }
+        labels
+            .iter()
+            .find_map(|l| {
+                keys.get(l)
+                    .filter(|k| !k.is_empty())
+                    .map(|k| NodeWrite::MergeOnKeys { label: l.clone(), keys: k.clone() })
+            })
+            .unwrap_or(NodeWrite::MergeOnSourceId)
+    }
+
+    /// Neo4j stores only scalars, temporal values, points and homogeneous lists of them; say
+    /// which property is not one instead of letting the server fail the batch unnamed.
+    fn check_storable(&self, scope: &str, id: &str, props: &Properties) -> Result<(), ConnectorError> {
+        for (name, value) in props {
+            if let Some(why) = unstorable(value) {
+                return Err(self.fatal(format!(
+                    "{scope} with source id `{id}`: property `{name}` is {why}, which Neo4j cannot store as a property"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn unstorable(value: &Value) -> Option<&'static str> {
+    match value {
+        Value::Map(_) => Some("a MAP"),
+        Value::List(items) => {
+            let first = items.first()?;
+            if items.iter().any(|v| matches!(v, Value::List(_) | Value::Map(_) | Value::Null)) {
+                Some("a LIST holding lists, maps or nulls")
+            } else if items.iter().any(|v| std::mem::discriminant(v) != std::mem::discriminant(first)) {
+                Some("a LIST of mixed types")
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl Sink for Neo4jSink {
+    async fn prepare(&self, plan: &CopyPlan) -> Result<(), ConnectorError> {
+        if plan.mode == WriteMode::Create && !plan.force {
+            for label in plan.counts.labels.keys() {
+                let rows = self.client.rows(query(&cypher::any_with_label(label))).await?;
+                let any =
+                    rows.first().map(|r| column::<bool>(self.client.target(), r, "c")).transpose()?.unwrap_or(false);
+                if any {
+                    return Err(self.fatal(format!(
+                        "already holds nodes labelled `{label}`; create mode writes only into an empty target \
+                         (use --force to write anyway, or --mode merge)"
+                    )));
+                }
+            }
+        }
+        let mut schema = vec![query(&cypher::source_id_constraint(&self.marker, &self.id_property))];
+        for (label, keys) in &plan.node_keys {
+            if !keys.is_empty() && plan.counts.labels.contains_key(label) {
+                schema.push(query(&cypher::key_index(label, keys, self.enterprise)));
+            }
+        }
+        // Schema changes cannot share a transaction with each other on Neo4j.
+        for q in schema {
+            self.client.write("creating the source-id constraint and key indexes", vec![q]).await?;
+        }
+        *self.plan.lock().expect("neo4j sink lock poisoned") = Some((plan.mode, plan.node_keys.clone()));
+        Ok(())
+    }
+
+    async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError> {
+        let (mode, keys) = self.plan()?;
+        let mut groups: BTreeMap<Vec<String>, Vec<BoltType>> = BTreeMap::new();
+        for node in batch {
+            self.check_storable(&format!("node {:?}", node.labels), &node.id, &node.properties)?;
+            let mut labels = node.labels.clone();
+            labels.sort();
+            labels.dedup();
+            let row = bolt_map([
+                ("id", BoltType::from(node.id.as_str())),
+                ("props", BoltType::Map(properties_to_bolt(&node.properties))),
+            ]);
+            groups.entry(labels).or_default().push(row);
+        }
+        let mut queries = Vec::with_capacity(groups.len());
+        let mut expected = Vec::with_capacity(groups.len());
+        for (labels, rows) in groups {
+            let write = self.node_write(mode, &keys, &labels);
+            expected.push((labels.clone(), rows.len()));
+            queries.push(
+                query(&cypher::write_nodes(&write, &labels, &self.marker, &self.id_property))
+                    .param("rows", bolt_list(rows)),
+            );
+        }
+        let counts = self.client.write("writing nodes", queries).await?;
+        for ((labels, want), got) in expected.into_iter().zip(counts) {
+            if got != want as i64 {
+                return Err(self.fatal(format!("a batch of {want} nodes labelled {labels:?} wrote {got}")));
+            }
+        }
+        Ok(WriteReport::default())
+    }
+
+    async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError> {
+        let (mode, _) = self.plan()?;
+        let mut groups: BTreeMap<&str, Vec<BoltType>> = BTreeMap::new();
+        for rel in batch {
+            self.check_storable(&format!("relationship of type `{}`", rel.rel_type), &rel.id, &rel.properties)?;
+            let row = bolt_map([
+                ("id", BoltType::from(rel.id.as_str())),
+                ("s", BoltType::from(rel.start.as_str())),
+                ("e", BoltType::from(rel.end.as_str())),
+                ("props", BoltType::Map(properties_to_bolt(&rel.properties))),
+            ]);
+            groups.entry(rel.rel_type.as_str()).or_default().push(row);
+        }
+        let create = mode == WriteMode::Create;
+        let mut queries = Vec::with_capacity(groups.len());
+        let mut expected = Vec::with_capacity(groups.len());
+        for (rel_type, rows) in groups {
+            expected.push((rel_type, rows.len()));
+            queries.push(
+                query(&cypher::write_relationships(rel_type, create, &self.marker, &self.id_property))
+                    .param("rows", bolt_list(rows)),
+            );
+        }
+        let counts = self.client.write("writing relationships", queries).await?;
+        for ((rel_type, want), got) in expected.into_iter().zip(counts) {
+            if got != want as i64 {
+                // The endpoint MATCHes found nothing for some rows: never drop them silently.
+                return Err(self.fatal(format!(
+                    "a batch of {want} relationships of type `{rel_type}` wrote {got}: {} endpoint node(s) are not in the \
+                     target (copy their nodes first, or select them with --node)",
+                    want as i64 - got
+                )));
+            }
+        }
+        Ok(WriteReport::default())
+    }
+
+    async fn finish(&self) -> Result<(), ConnectorError> {
+        // Every batch was committed when acknowledged.
+        Ok(())
+    }
+}

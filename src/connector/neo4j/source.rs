@@ -1,0 +1,237 @@
+//! Reading a Neo4j database as a copy source: labels and types with counts, then one streamed
+//! query per label and per relationship type (no SKIP paging, which is quadratic), each page of
+//! `fetch_size` rows handed on as it arrives, so memory stays bounded.
+//!
+//! A node with several labels is read once: each label's scan skips nodes carrying a label
+//! already scanned. Nodes whose only label is graphferry's identity label (nodes a previous copy
+//! wrote without labels) count as unlabelled; the identity label is never reported as data.
+
+use async_trait::async_trait;
+use neo4rs::{query, BoltType};
+
+use super::client::{bolt_column, column, Client};
+use super::cypher::{self, NodeScan};
+use super::value::{properties_from_bolt, ValueError};
+use crate::connector::{ConnectorError, NodeSender, RelationshipSender, Selection, SelectionCounts, Source};
+use crate::model::{GraphSchema, Node, Properties, Relationship};
+
+pub struct Neo4jSource {
+    client: Client,
+    /// The identity label a graphferry sink adds; stripped from what is read.
+    marker: String,
+}
+
+impl Neo4jSource {
+    pub(super) fn new(client: Client, marker: String) -> Self {
+        Neo4jSource { client, marker }
+    }
+
+    async fn names(&self, text: &str, column_name: &str) -> Result<Vec<String>, ConnectorError> {
+        let rows = self.client.rows(query(text)).await?;
+        let mut names = rows
+            .iter()
+            .map(|r| column::<String>(self.client.target(), r, column_name))
+            .collect::<Result<Vec<_>, _>>()?;
+        names.retain(|n| *n != self.marker);
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    async fn count(&self, q: neo4rs::Query) -> Result<u64, ConnectorError> {
+        let rows = self.client.rows(q).await?;
+        let n = match rows.first() {
+            Some(row) => column::<i64>(self.client.target(), row, "c")?,
+            None => 0,
+        };
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The scans that read the selected nodes, each node in exactly one of them.
+    async fn node_scans(&self, selection: &Selection) -> Result<Vec<NodeScan>, ConnectorError> {
+        let all_labels = self.names(cypher::LABELS, "label").await?;
+        let scan = |label: &String, adjacent_to: &[String]| NodeScan {
+            label: Some(label.clone()),
+            adjacent_to: adjacent_to.to_vec(),
+        };
+        Ok(match selection {
+            Selection::All => {
+                let mut scans: Vec<NodeScan> = all_labels.iter().map(|l| scan(l, &[])).collect();
+                scans.push(NodeScan { label: None, adjacent_to: vec![] });
+                scans
+            }
+            Selection::Only { labels, relationship_types } => {
+                let mut selected = labels.clone();
+                selected.sort();
+                selected.dedup();
+                let mut scans: Vec<NodeScan> = selected.iter().map(|l| scan(l, &[])).collect();
+                if !relationship_types.is_empty() {
+                    // Endpoints: nodes of any other label, or of none, with a selected relationship.
+                    scans.extend(
+                        all_labels.iter().filter(|l| !selected.contains(l)).map(|l| scan(l, relationship_types)),
+                    );
+                    scans.push(NodeScan { label: None, adjacent_to: relationship_types.clone() });
+                }
+                scans
+            }
+        })
+    }
+
+    fn node_from_row(&self, row: &neo4rs::Row) -> Result<Node, ConnectorError> {
+        let target = self.client.target();
+        let id: String = column(target, row, "id")?;
+        let mut labels: Vec<String> = column(target, row, "labels")?;
+        labels.retain(|l| *l != self.marker);
+        let properties = properties(target, row).map_err(|e| {
+            ConnectorError::fatal(format!(
+                "Neo4j target `{target}`: node with source id `{id}` (labels {labels:?}): {e}"
+            ))
+        })?;
+        Ok(Node { id, labels, properties })
+    }
+
+    fn relationship_from_row(&self, rel_type: &str, row: &neo4rs::Row) -> Result<Relationship, ConnectorError> {
+        let target = self.client.target();
+        let id: String = column(target, row, "id")?;
+        let properties = properties(target, row).map_err(|e| {
+            ConnectorError::fatal(format!(
+                "Neo4j target `{target}`: relationship of type `{rel_type}` with source id `{id}`: {e}"
+            ))
+        })?;
+        Ok(Relationship {
+            id,
+            rel_type: rel_type.to_string(),
+            start: column(target, row, "s")?,
+            end: column(target, row, "e")?,
+            properties,
+        })
+    }
+}
+
+/// The `props` column: `properties(x)` is always a map.
+fn properties(target: &str, row: &neo4rs::Row) -> Result<Properties, ValueError> {
+    match bolt_column(target, row, "props") {
+        Ok(BoltType::Map(map)) => properties_from_bolt(&map),
+        Ok(other) => Err(ValueError(format!("properties came back as {other:?}, not a map"))),
+        Err(e) => Err(ValueError(e.to_string())),
+    }
+}
+
+fn string_list(items: &[String]) -> BoltType {
+    super::value::bolt_list(items.iter().map(|s| BoltType::from(s.as_str())).collect())
+}
+
+/// Sends `batch` on, replacing it with an empty one; false if the copy stopped listening.
+async fn flush<T>(tx: &tokio::sync::mpsc::Sender<Vec<T>>, batch: &mut Vec<T>, batch_size: usize) -> bool {
+    let full = std::mem::replace(batch, Vec::with_capacity(batch_size));
+    full.is_empty() || tx.send(full).await.is_ok()
+}
+
+#[async_trait]
+impl Source for Neo4jSource {
+    async fn schema(&self) -> Result<GraphSchema, ConnectorError> {
+        let mut schema = GraphSchema {
+            nodes: self.count(query(cypher::COUNT_NODES)).await?,
+            relationships: self.count(query(cypher::COUNT_RELATIONSHIPS)).await?,
+            ..Default::default()
+        };
+        for label in self.names(cypher::LABELS, "label").await? {
+            let n = self.count(query(&cypher::count_label(&label))).await?;
+            if n > 0 {
+                schema.labels.insert(label, n);
+            }
+        }
+        for rel_type in self.names(cypher::RELATIONSHIP_TYPES, "relationshipType").await? {
+            let n = self.count(query(&cypher::count_type(&rel_type))).await?;
+            if n > 0 {
+                schema.relationship_types.insert(rel_type, n);
+            }
+        }
+        Ok(schema)
+    }
+
+    async fn count(&self, selection: &Selection) -> Result<SelectionCounts, ConnectorError> {
+        let Selection::Only { labels, relationship_types } = selection else {
+            let s = self.schema().await?;
+            return Ok(SelectionCounts {
+                nodes: s.nodes,
+                relationships: s.relationships,
+                labels: s.labels,
+                relationship_types: s.relationship_types,
+            });
+        };
+        let (total, per_label) = cypher::count_selected_nodes(relationship_types);
+        let mut counts = SelectionCounts {
+            nodes: self.count(query(&total).param("labels", string_list(labels))).await?,
+            ..Default::default()
+        };
+        let per_label = query(&per_label).param("labels", string_list(labels)).param("marker", self.marker.as_str());
+        for row in self.client.rows(per_label).await? {
+            let label: String = column(self.client.target(), &row, "l")?;
+            let n: i64 = column(self.client.target(), &row, "c")?;
+            counts.labels.insert(label, u64::try_from(n).unwrap_or(0));
+        }
+        for rel_type in relationship_types {
+            let n = self.count(query(&cypher::count_type(rel_type))).await?;
+            counts.relationships += n;
+            if n > 0 {
+                counts.relationship_types.insert(rel_type.clone(), n);
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn read_nodes(&self, selection: &Selection, batch_size: usize, tx: NodeSender) -> Result<(), ConnectorError> {
+        let scans = self.node_scans(selection).await?;
+        let mut earlier: Vec<String> = Vec::new();
+        for scan in scans {
+            let q = query(&scan.query()).param("earlier", string_list(&earlier)).param("marker", self.marker.as_str());
+            let action = match &scan.label {
+                Some(l) => format!("reading nodes labelled `{l}`"),
+                None => "reading unlabelled nodes".to_string(),
+            };
+            let mut cursor = self.client.stream(&action, q).await?;
+            let mut batch = Vec::with_capacity(batch_size);
+            while let Some(row) = cursor.next().await? {
+                batch.push(self.node_from_row(&row)?);
+                if batch.len() >= batch_size && !flush(&tx, &mut batch, batch_size).await {
+                    return Ok(()); // the copy stopped
+                }
+            }
+            cursor.finish().await?;
+            if !flush(&tx, &mut batch, batch_size).await {
+                return Ok(());
+            }
+            earlier.extend(scan.label);
+        }
+        Ok(())
+    }
+
+    async fn read_relationships(
+        &self,
+        selection: &Selection,
+        batch_size: usize,
+        tx: RelationshipSender,
+    ) -> Result<(), ConnectorError> {
+        let types = match selection {
+            Selection::All => self.names(cypher::RELATIONSHIP_TYPES, "relationshipType").await?,
+            Selection::Only { relationship_types, .. } => relationship_types.clone(),
+        };
+        for rel_type in types {
+            let action = format!("reading relationships of type `{rel_type}`");
+            let mut cursor = self.client.stream(&action, query(&cypher::relationship_scan(&rel_type))).await?;
+            let mut batch = Vec::with_capacity(batch_size);
+            while let Some(row) = cursor.next().await? {
+                batch.push(self.relationship_from_row(&rel_type, &row)?);
+                if batch.len() >= batch_size && !flush(&tx, &mut batch, batch_size).await {
+                    return Ok(());
+                }
+            }
+            cursor.finish().await?;
+            if !flush(&tx, &mut batch, batch_size).await {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+}
