@@ -177,6 +177,57 @@ impl Ui {
         self.out(text.trim_end());
     }
 
+    pub fn migrations_ran(&self, target: &str, dir: &Path, applied: &[crate::migrations::run::Applied], dry_run: bool) {
+        if self.json {
+            self.out(
+                &json!({"event": "migrations", "target": target, "dry_run": dry_run, "applied": applied}).to_string(),
+            );
+            return;
+        }
+        let verb = if dry_run { "would apply" } else { "applied" };
+        if applied.is_empty() {
+            self.out(&format!("`{target}`: no pending migrations in {} (up to date)", dir.display()));
+            return;
+        }
+        let mut text = format!("`{target}`: {verb} {} migration(s) from {}\n", applied.len(), dir.display());
+        for a in applied {
+            text.push_str(&format!("  {}\n", a.migration));
+            for s in &a.statements {
+                text.push_str(&format!("      {s}\n"));
+            }
+        }
+        self.out(text.trim_end());
+    }
+
+    pub fn migrations_status(&self, target: &str, dir: &Path, rows: &[crate::migrations::run::Status]) {
+        if self.json {
+            self.out(&json!({"event": "migrations_status", "target": target, "migrations": rows}).to_string());
+            return;
+        }
+        let width = rows.iter().map(|r| r.migration.len()).max().unwrap_or(9).max(9);
+        let mut text = format!("Migrations in {} on `{target}`:\n  {:width$}  state\n", dir.display(), "migration");
+        for r in rows {
+            text.push_str(&format!("  {:width$}  {}\n", r.migration, r.state));
+        }
+        if rows.is_empty() {
+            text.push_str("  (no migration files)\n");
+        }
+        self.out(text.trim_end());
+    }
+
+    pub fn migration_written(&self, m: &crate::migrations::Migration) {
+        if self.json {
+            self.out(&json!({"event": "migration_written", "name": m.name, "file": m.file, "operations": m.operations.len(), "dependencies": m.dependencies}).to_string());
+            return;
+        }
+        self.out(&format!(
+            "Wrote {} ({} operations, depends on: {})",
+            m.file.display(),
+            m.operations.len(),
+            if m.dependencies.is_empty() { "nothing".to_string() } else { m.dependencies.join(", ") }
+        ));
+    }
+
     /// Prints the error that ends the run, with its causes.
     pub fn error(&self, err: &anyhow::Error) {
         let causes: Vec<String> = err.chain().skip(1).map(|c| c.to_string()).collect();

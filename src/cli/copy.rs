@@ -2,8 +2,10 @@
 
 use clap::{ArgAction, Args};
 
+use super::migrations::FolderArg;
 use super::{GlobalArgs, UsageError};
 use crate::connector::{self, Selection, WriteMode};
+use crate::migrations;
 use crate::pipeline::{self, CopyOptions, RetryPolicy};
 use crate::ui::Ui;
 
@@ -57,6 +59,9 @@ pub struct CopyArgs {
     /// Print what would be copied, with counts, and write nothing
     #[arg(long)]
     pub dry_run: bool,
+
+    #[command(flatten)]
+    pub folder: FolderArg,
 }
 
 impl CopyArgs {
@@ -88,6 +93,9 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         return Ok(());
     }
 
+    // Node identity in the target comes from the keys the project's migrations declare.
+    let node_keys =
+        migrations::load(&migrations::folder(&config.path, args.folder.migrations.as_deref()))?.node_keys()?;
     let sink = connector::connect_sink(target_cfg).await?;
     let options = CopyOptions {
         selection,
@@ -96,7 +104,7 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         mode: args.mode,
         force: args.force,
         retry: RetryPolicy { max_attempts: args.max_attempts, ..RetryPolicy::default() },
-        node_keys: Default::default(),
+        node_keys,
     };
     let progress = ui.copy_progress();
     let result = pipeline::copy(source.as_ref(), sink.as_ref(), &options, &progress).await;

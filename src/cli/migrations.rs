@@ -1,11 +1,13 @@
-//! `graphferry migrations {run,show,make}`: the subcommand tree. The migration engine arrives
-//! with the migrations issue; until then each subcommand says so and fails.
+//! `graphferry migrations {run,show,make}`: nodestream-format schema migrations.
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::GlobalArgs;
+use crate::connector;
+use crate::migrations::{self, make, run};
 use crate::ui::Ui;
 
 #[derive(Debug, Subcommand)]
@@ -18,6 +20,14 @@ pub enum MigrationsCommand {
     Make(MakeArgs),
 }
 
+/// Where the migration files are.
+#[derive(Debug, Args)]
+pub struct FolderArg {
+    /// Folder of migration files (default: `migrations/` beside the config file)
+    #[arg(long, value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Target to migrate (repeatable)
@@ -26,12 +36,14 @@ pub struct RunArgs {
     /// Migrate every target in the config
     #[arg(long, conflicts_with = "target")]
     pub all_targets: bool,
-    /// Folder of migration files (default: `migrations/` beside the config file)
-    #[arg(long, value_name = "DIR")]
-    pub migrations: Option<PathBuf>,
+    #[command(flatten)]
+    pub folder: FolderArg,
     /// Print the statements without running them
     #[arg(long)]
     pub dry_run: bool,
+    /// Remove a migration lock left by a crashed run before starting (only when no run is active)
+    #[arg(long)]
+    pub force_unlock: bool,
 }
 
 #[derive(Debug, Args)]
@@ -39,9 +51,8 @@ pub struct ShowArgs {
     /// Target to inspect
     #[arg(long, value_name = "NAME")]
     pub target: String,
-    /// Folder of migration files (default: `migrations/` beside the config file)
-    #[arg(long, value_name = "DIR")]
-    pub migrations: Option<PathBuf>,
+    #[command(flatten)]
+    pub folder: FolderArg,
 }
 
 #[derive(Debug, Args)]
@@ -49,16 +60,59 @@ pub struct MakeArgs {
     /// Live target whose schema the new migration creates
     #[arg(long, value_name = "NAME")]
     pub from: String,
-    /// Folder of migration files (default: `migrations/` beside the config file)
-    #[arg(long, value_name = "DIR")]
-    pub migrations: Option<PathBuf>,
+    #[command(flatten)]
+    pub folder: FolderArg,
+    /// Name of the new migration (default: numbered after the existing ones)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
-pub async fn exec(_global: &GlobalArgs, cmd: MigrationsCommand, _ui: &Ui) -> anyhow::Result<()> {
-    let name = match cmd {
-        MigrationsCommand::Run(_) => "run",
-        MigrationsCommand::Show(_) => "show",
-        MigrationsCommand::Make(_) => "make",
-    };
-    anyhow::bail!("`graphferry migrations {name}` is not implemented in this build yet")
+pub async fn exec(global: &GlobalArgs, cmd: MigrationsCommand, ui: &Ui) -> anyhow::Result<()> {
+    let config = global.load_config()?;
+    let dir = |folder: &FolderArg| migrations::folder(&config.path, folder.migrations.as_deref());
+    match cmd {
+        MigrationsCommand::Run(args) => {
+            let dir = dir(&args.folder);
+            let set = migrations::load(&dir)?;
+            let targets: Vec<String> = if args.all_targets {
+                config.targets().map(|(name, _)| name.to_string()).collect()
+            } else {
+                args.target.clone()
+            };
+            let options = run::RunOptions { dry_run: args.dry_run, force_unlock: args.force_unlock };
+            for name in &targets {
+                let target = config.target(name)?;
+                let migrator = connector::connect_migrator(target).await?;
+                let applied = run::run(name, migrator.as_ref(), &set, &options).await?;
+                ui.migrations_ran(name, &dir, &applied, args.dry_run);
+            }
+            Ok(())
+        }
+        MigrationsCommand::Show(args) => {
+            let dir = dir(&args.folder);
+            let set = migrations::load(&dir)?;
+            let target = config.target(&args.target)?;
+            let migrator = connector::connect_migrator(target).await?;
+            let applied = migrator.applied().await.with_context(|| format!("target `{}`", args.target))?;
+            ui.migrations_status(&args.target, &dir, &run::status(&set, &applied)?);
+            Ok(())
+        }
+        MigrationsCommand::Make(args) => {
+            let dir = dir(&args.folder);
+            let set = migrations::load(&dir)?;
+            let source = connector::connect_source(config.target(&args.from)?).await?;
+            let details =
+                source.introspect().await.with_context(|| format!("reading the schema of `{}`", args.from))?;
+            let name = args.name.clone().unwrap_or_else(|| make::next_name(&set, &args.from));
+            let migration = make::from_schema(&details, &set, name, &dir);
+            if migration.file.exists() {
+                anyhow::bail!("{} already exists; pass --name to choose another name", migration.file.display());
+            }
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            std::fs::write(&migration.file, make::to_yaml(&migration)?)
+                .with_context(|| format!("writing {}", migration.file.display()))?;
+            ui.migration_written(&migration);
+            Ok(())
+        }
+    }
 }

@@ -173,6 +173,38 @@ impl Operation {
     }
 }
 
+impl Operation {
+    /// What the operation is about, for messages: `Person`, `Person.email`, `Movie -> Film`.
+    pub fn subject(&self) -> String {
+        use Operation::*;
+        match self {
+            CreateNodeType { name, .. }
+            | CreateRelationshipType { name, .. }
+            | DropNodeType { name }
+            | DropRelationshipType { name } => name.clone(),
+            RenameNodeType { old_type, new_type } | RenameRelationshipType { old_type, new_type } => {
+                format!("{old_type} -> {new_type}")
+            }
+            AddNodeProperty { node_type: t, property_name: p, .. }
+            | DropNodeProperty { node_type: t, property_name: p }
+            | AddAdditionalNodePropertyIndex { node_type: t, field_name: p }
+            | DropAdditionalNodePropertyIndex { node_type: t, field_name: p }
+            | NodeKeyExtended { node_type: t, added_key_property: p, .. }
+            | AddRelationshipProperty { relationship_type: t, property_name: p, .. }
+            | DropRelationshipProperty { relationship_type: t, property_name: p }
+            | AddAdditionalRelationshipPropertyIndex { relationship_type: t, field_name: p }
+            | DropAdditionalRelationshipPropertyIndex { relationship_type: t, field_name: p }
+            | RelationshipKeyExtended { relationship_type: t, added_key_property: p, .. } => format!("{t}.{p}"),
+            RenameNodeProperty { node_type: t, old_property_name: a, new_property_name: b }
+            | NodeKeyPartRenamed { node_type: t, old_key_part_name: a, new_key_part_name: b }
+            | RenameRelationshipProperty { relationship_type: t, old_property_name: a, new_property_name: b }
+            | RelationshipKeyPartRenamed { relationship_type: t, old_key_part_name: a, new_key_part_name: b } => {
+                format!("{t}.{a} -> {t}.{b}")
+            }
+        }
+    }
+}
+
 /// A migration file that cannot be used.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{}{}: {message}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]

@@ -1,1 +1,162 @@
+//! Parsing every operation, nodestream's own files, and planning: order, squashes, cycles.
 
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::format::{parse, Migration, Operation};
+use super::{MigrationSet, PlanError};
+
+fn migration(name: &str, deps: &[&str]) -> Migration {
+    Migration {
+        name: name.into(),
+        operations: vec![],
+        dependencies: deps.iter().map(|s| s.to_string()).collect(),
+        replaces: vec![],
+        file: format!("migrations/{name}.yaml").into(),
+    }
+}
+
+fn names(ms: Vec<&Migration>) -> Vec<&str> {
+    ms.into_iter().map(|m| m.name.as_str()).collect()
+}
+
+fn applied(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn parses_every_operation() {
+    let text = r#"
+name: all_ops
+dependencies: []
+operations:
+  - {operation: CreateNodeType, arguments: {name: P, keys: [id], properties: [a]}}
+  - {operation: CreateRelationshipType, arguments: {name: R, keys: [], properties: [w]}}
+  - {operation: DropNodeType, arguments: {name: P}}
+  - {operation: DropRelationshipType, arguments: {name: R}}
+  - {operation: RenameNodeType, arguments: {old_type: A, new_type: B}}
+  - {operation: RenameRelationshipType, arguments: {old_type: A, new_type: B}}
+  - {operation: AddNodeProperty, arguments: {node_type: P, property_name: x, default: 1}}
+  - {operation: AddRelationshipProperty, arguments: {relationship_type: R, property_name: x}}
+  - {operation: DropNodeProperty, arguments: {node_type: P, property_name: x}}
+  - {operation: DropRelationshipProperty, arguments: {relationship_type: R, property_name: x}}
+  - {operation: RenameNodeProperty, arguments: {node_type: P, old_property_name: a, new_property_name: b}}
+  - {operation: RenameRelationshipProperty, arguments: {relationship_type: R, old_property_name: a, new_property_name: b}}
+  - {operation: AddAdditionalNodePropertyIndex, arguments: {node_type: P, field_name: f}}
+  - {operation: DropAdditionalNodePropertyIndex, arguments: {node_type: P, field_name: f}}
+  - {operation: AddAdditionalRelationshipPropertyIndex, arguments: {relationship_type: R, field_name: f}}
+  - {operation: DropAdditionalRelationshipPropertyIndex, arguments: {relationship_type: R, field_name: f}}
+  - {operation: NodeKeyExtended, arguments: {node_type: P, added_key_property: k, default: ""}}
+  - {operation: RelationshipKeyExtended, arguments: {relationship_type: R, added_key_property: k, default: 0}}
+  - {operation: NodeKeyPartRenamed, arguments: {node_type: P, old_key_part_name: a, new_key_part_name: b}}
+  - {operation: RelationshipKeyPartRenamed, arguments: {relationship_type: R, old_key_part_name: a, new_key_part_name: b}}
+"#;
+    let m = parse(Path::new("all.yaml"), text).unwrap();
+    assert_eq!(m.operations.len(), super::format::OPERATIONS.len());
+    for (op, name) in m.operations.iter().zip(super::format::OPERATIONS) {
+        assert_eq!(op.name(), *name);
+    }
+    assert_eq!(
+        m.operations[0],
+        Operation::CreateNodeType { name: "P".into(), keys: vec!["id".into()], properties: vec!["a".into()] }
+    );
+}
+
+#[test]
+fn unknown_operation_names_file_line_and_suggests() {
+    let text = "name: x\ndependencies: []\noperations:\n- arguments: {name: P}\n  operation: CreateNodeTyp\n";
+    let err = parse(Path::new("m/x.yaml"), text).unwrap_err().to_string();
+    assert!(err.starts_with("m/x.yaml:5: unknown operation `CreateNodeTyp`"), "{err}");
+    assert!(err.contains("did you mean `CreateNodeType`?"), "{err}");
+}
+
+#[test]
+fn unknown_or_missing_argument_is_an_error_with_the_line() {
+    let text = "name: x\noperations:\n- operation: DropNodeType\n  arguments: {name: P}\n- operation: DropNodeType\n  arguments: {nmae: P}\n";
+    let err = parse(Path::new("x.yaml"), text).unwrap_err().to_string();
+    assert!(err.starts_with("x.yaml:5:"), "{err}");
+    assert!(err.contains("nmae"), "{err}");
+    let text = "name: x\noperations:\n- operation: RenameNodeType\n  arguments: {old_type: P}\n";
+    let err = parse(Path::new("x.yaml"), text).unwrap_err().to_string();
+    assert!(err.contains("missing field `new_type`"), "{err}");
+}
+
+#[test]
+fn bad_yaml_and_unknown_top_level_keys() {
+    let err = parse(Path::new("x.yaml"), "name: [\n").unwrap_err().to_string();
+    assert!(err.starts_with("x.yaml:"), "{err}");
+    let err = parse(Path::new("x.yaml"), "name: x\nopertions: []\n").unwrap_err().to_string();
+    assert!(err.contains("opertions"), "{err}");
+}
+
+#[test]
+fn nodestream_written_files_parse_and_plan() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/migrations/nodestream");
+    let set = super::load(&dir).unwrap();
+    assert_eq!(names(set.pending(&applied(&[])).unwrap()), ["20240612010203", "20240701090000"]);
+    assert_eq!(names(set.pending(&applied(&["20240612010203"])).unwrap()), ["20240701090000"]);
+    let keys = set.node_keys().unwrap();
+    assert_eq!(keys["Person"], ["name", "country"]);
+    assert_eq!(keys["Film"], ["title"], "keys follow the rename");
+    assert!(!keys.contains_key("Movie"));
+}
+
+#[test]
+fn order_is_topological_with_name_ties() {
+    let set = MigrationSet::new(vec![
+        migration("c", &["a"]),
+        migration("b", &["c"]),
+        migration("a", &[]),
+        migration("d", &[]),
+    ])
+    .unwrap();
+    assert_eq!(names(set.pending(&applied(&[])).unwrap()), ["a", "c", "b", "d"]);
+    assert_eq!(names(set.pending(&applied(&["a", "d"])).unwrap()), ["c", "b"]);
+}
+
+#[test]
+fn cycles_and_missing_dependencies_are_named() {
+    let err = MigrationSet::new(vec![
+        migration("a", &["c"]),
+        migration("b", &["a"]),
+        migration("c", &["b"]),
+        migration("z", &[]),
+    ])
+    .unwrap_err();
+    let PlanError::Cycle { cycle } = &err else { panic!("{err}") };
+    assert_eq!(cycle.first(), cycle.last());
+    assert_eq!(cycle.len(), 4, "{cycle:?}");
+    assert!(err.to_string().contains("a -> c -> b -> a"), "{err}");
+
+    let err = MigrationSet::new(vec![migration("a", &["ghost"])]).unwrap_err().to_string();
+    assert!(err.contains("`a` depends on `ghost`"), "{err}");
+    assert!(err.contains("migrations/a.yaml"), "{err}");
+
+    let err = MigrationSet::new(vec![migration("a", &[]), migration("a", &[])]).unwrap_err().to_string();
+    assert!(err.contains("two migrations are named `a`"), "{err}");
+}
+
+#[test]
+fn squash_is_used_only_when_nothing_it_replaces_ran() {
+    let mut squash = migration("s", &[]);
+    squash.replaces = vec!["a".into(), "b".into()];
+    let set =
+        MigrationSet::new(vec![migration("a", &[]), migration("b", &["a"]), squash, migration("c", &["b"])]).unwrap();
+    assert_eq!(names(set.pending(&applied(&[])).unwrap()), ["s", "c"]);
+    assert_eq!(names(set.pending(&applied(&["a"])).unwrap()), ["b", "c"]);
+    assert_eq!(names(set.pending(&applied(&["s"])).unwrap()), ["c"]);
+    assert_eq!(names(set.pending(&applied(&["a", "b"])).unwrap()), ["c"]);
+    let status = super::run::status(&set, &applied(&["a"])).unwrap();
+    let states: Vec<(&str, &str)> = status.iter().map(|s| (s.migration.as_str(), s.state)).collect();
+    assert_eq!(states, [("a", "applied"), ("s", "skipped"), ("b", "pending"), ("c", "pending")]);
+}
+
+#[test]
+fn squash_without_the_replaced_files() {
+    let mut squash = migration("s", &[]);
+    squash.replaces = vec!["a".into(), "b".into()];
+    let set = MigrationSet::new(vec![squash, migration("c", &["b"])]).unwrap();
+    assert_eq!(names(set.pending(&applied(&[])).unwrap()), ["s", "c"]);
+    let err = set.pending(&applied(&["a"])).unwrap_err().to_string();
+    assert!(err.contains("restore the replaced migration files"), "{err}");
+}

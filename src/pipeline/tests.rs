@@ -136,6 +136,7 @@ fn options() -> CopyOptions {
             base_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(5),
         },
+        node_keys: Default::default(),
     }
 }
 

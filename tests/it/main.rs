@@ -4,4 +4,5 @@
 
 mod bolt;
 mod file;
+mod migrations;
 mod support;

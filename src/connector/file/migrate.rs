@@ -158,9 +158,9 @@ impl Migrator for FileMigrator {
             | DropAdditionalNodePropertyIndex { .. }
             | AddAdditionalRelationshipPropertyIndex { .. }
             | DropAdditionalRelationshipPropertyIndex { .. } => {
-                format!("{}: no-op (a file target has no constraints or indexes)", op.name())
+                format!("{} {}: no-op (a file target has no constraints or indexes)", op.name(), op.subject())
             }
-            _ => format!("{}: rewrite {} ({:?})", op.name(), self.dump.display(), op),
+            _ => format!("{} {}: rewrite {}", op.name(), op.subject(), self.dump.display()),
         };
         vec![what]
     }

@@ -9,7 +9,9 @@ use async_trait::async_trait;
 
 use super::dump::{self, DumpReader, Record};
 use super::FileConfig;
-use crate::connector::{ConnectorError, NodeSender, RelationshipSender, Selection, SelectionCounts, Source};
+use crate::connector::{
+    ConnectorError, NodeSender, RelationshipSender, SchemaDetails, Selection, SelectionCounts, Source,
+};
 use crate::model::GraphSchema;
 
 pub struct FileSource {
@@ -105,6 +107,27 @@ impl Source for FileSource {
                 }
             }
             Ok(counts)
+        })
+        .await
+    }
+
+    async fn introspect(&self) -> Result<SchemaDetails, ConnectorError> {
+        self.blocking(|path| {
+            let mut details = SchemaDetails::default();
+            let mut reader = DumpReader::open(&path)?;
+            while let Some(record) = reader.next_record()? {
+                match record {
+                    Record::Node(n) => {
+                        for label in n.labels {
+                            details.node_properties.entry(label).or_default().extend(n.properties.keys().cloned());
+                        }
+                    }
+                    Record::Relationship(r) => {
+                        details.relationship_properties.entry(r.rel_type).or_default().extend(r.properties.into_keys());
+                    }
+                }
+            }
+            Ok(details)
         })
         .await
     }
