@@ -1,1 +1,8 @@
-//! Bolt (Neo4j protocol) connector tests against the real ArcadeDB Bolt server.
+//! Bolt (Neo4j protocol) connector tests against the real ArcadeDB Bolt server, from the CLI.
+//! Each test works in databases of its own. They fail, never skip, when the server is down.
+
+mod graph;
+mod round_trip;
+mod selection;
+pub mod server;
+mod server_kill;

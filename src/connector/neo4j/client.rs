@@ -35,7 +35,7 @@ impl Client {
             .max_connections(max_connections)
             .build()
             .map_err(|e| classify(target, "invalid connection settings", e))?;
-        let graph = Graph::connect(config).await.map_err(|e| classify(target, "connecting", e))?;
+        let graph = Graph::connect(config).map_err(|e| classify(target, "connecting", e))?;
         let client = Client {
             graph,
             database: cfg.database_name.clone(),

@@ -9,7 +9,7 @@ use crate::connector::{ConnectorError, ErrorClass};
 pub fn classify(target: &str, action: &str, error: neo4rs::Error) -> ConnectorError {
     let (class, code) = match &error {
         neo4rs::Error::Neo4j(e) => (class_of_code(e.code()), Some(e.code().to_string())),
-        // neo4rs 0.8 reports a FAILURE answering a PULL or COMMIT as an unexpected message
+        // neo4rs may report a FAILURE it did not expect as an unexpected message
         // whose text holds the server's code; read it from there.
         neo4rs::Error::UnexpectedMessage(text) => match code_in(text) {
             Some(code) => (class_of_code(code), Some(code.to_string())),

@@ -15,7 +15,7 @@ mod cypher;
 mod error;
 mod sink;
 mod source;
-mod value;
+pub mod value;
 
 pub use config::{Neo4jConfig, DEFAULT_SOURCE_ID_LABEL, DEFAULT_SOURCE_ID_PROPERTY};
 pub use sink::Neo4jSink;
