@@ -56,6 +56,11 @@ pub struct CopyArgs {
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_attempts: u32,
 
+    /// Fail on a value the target cannot store as is (e.g. a date in Neptune) instead of
+    /// converting it to its documented encoding and counting it in the summary
+    #[arg(long)]
+    pub strict_types: bool,
+
     /// Print what would be copied, with counts, and write nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -105,6 +110,7 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         force: args.force,
         retry: RetryPolicy { max_attempts: args.max_attempts, ..RetryPolicy::default() },
         node_keys,
+        strict_types: args.strict_types,
     };
     let progress = ui.copy_progress();
     let result = pipeline::copy(source.as_ref(), sink.as_ref(), &options, &progress).await;

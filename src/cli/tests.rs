@@ -38,8 +38,9 @@ fn global_flags_anywhere() {
 fn copy_defaults_and_flags() {
     let c = copy_args(&["copy", "--source", "a", "--target", "b", "--all"]);
     assert_eq!((c.batch_size, c.concurrency, c.mode, c.max_attempts), (1000, 4, WriteMode::Merge, 8));
-    assert!(!c.dry_run && !c.force);
+    assert!(!c.dry_run && !c.force && !c.strict_types);
     assert_eq!(c.selection().unwrap(), Selection::All);
+    assert!(copy_args(&["copy", "--source", "a", "--target", "b", "--all", "--strict-types"]).strict_types);
 
     let c = copy_args(&[
         "copy",

@@ -139,7 +139,7 @@ fn build_target(
     let database = keys.required_str("database")?;
     let kind = match database.as_str() {
         "neo4j" => TargetKind::Neo4j(Neo4jConfig::from_keys(&mut keys)?),
-        "neptune" => TargetKind::Neptune(NeptuneConfig::from_keys(&mut keys)?),
+        "neptune" => TargetKind::Neptune(NeptuneConfig::from_keys(&mut keys, base_dir)?),
         "file" => TargetKind::File(FileConfig::from_keys(&mut keys, base_dir)?),
         other => {
             return Err(keys.invalid(

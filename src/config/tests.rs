@@ -123,6 +123,22 @@ fn neptune_keys() {
 }
 
 #[test]
+fn neptune_tls_and_source_id_keys() {
+    let cfg = parse("targets:\n  db:\n    database: neptune\n    host: https://h:8182\n    tls_ca_file: ca.pem\n    tls_insecure: true\n  an:\n    database: neptune\n    mode: analytics\n    graph_id: g-1\n    region: eu-west-1\n    source_id_property: src_id\n").unwrap();
+    let TargetKind::Neptune(db) = &cfg.target("db").unwrap().kind else { panic!() };
+    assert!(db.tls_ca_file.as_deref().is_some_and(|p| p.ends_with("ca.pem") && p != std::path::Path::new("ca.pem")));
+    assert!(db.tls_insecure);
+    assert_eq!(db.source_id_property, "_graphferry_id");
+    let TargetKind::Neptune(an) = &cfg.target("an").unwrap().kind else { panic!() };
+    assert_eq!(an.source_id_property, "src_id");
+    let err = target_error(
+        "targets:\n  x:\n    database: neptune\n    host: https://h\n    source_id_property: \"a`b\"\n",
+        "x",
+    );
+    assert!(err.contains("source_id_property"), "{err}");
+}
+
+#[test]
 fn one_broken_target_does_not_stop_the_others() {
     let cfg = parse("targets:\n  good:\n    database: file\n    path: a\n  bad:\n    database: nope\n").unwrap();
     assert!(cfg.target("good").is_ok());

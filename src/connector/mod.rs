@@ -136,6 +136,8 @@ pub struct CopyPlan {
     /// label → key property names. A node of such a label is upserted on those properties;
     /// any other node on its source id.
     pub node_keys: BTreeMap<String, Vec<String>>,
+    /// Fail on the first value the sink cannot store as is, instead of converting and counting it.
+    pub strict_types: bool,
 }
 
 /// A property value that was changed on its way into a sink because the sink cannot hold it as is.
@@ -265,7 +267,7 @@ pub async fn connect_source(target: &TargetConfig) -> Result<Box<dyn Source>, Co
     match &target.kind {
         TargetKind::File(cfg) => Ok(Box::new(file::FileSource::open(cfg)?)),
         TargetKind::Neo4j(cfg) => Ok(Box::new(neo4j::connect_source(&target.name, cfg).await?)),
-        other => Err(not_available(target, other)),
+        TargetKind::Neptune(cfg) => Ok(Box::new(neptune::connect_source(&target.name, cfg)?)),
     }
 }
 
@@ -274,7 +276,7 @@ pub async fn connect_sink(target: &TargetConfig) -> Result<Box<dyn Sink>, Connec
     match &target.kind {
         TargetKind::File(cfg) => Ok(Box::new(file::FileSink::create(cfg)?)),
         TargetKind::Neo4j(cfg) => Ok(Box::new(neo4j::connect_sink(&target.name, cfg).await?)),
-        other => Err(not_available(target, other)),
+        TargetKind::Neptune(cfg) => Ok(Box::new(neptune::connect_sink(&target.name, cfg)?)),
     }
 }
 
@@ -282,6 +284,7 @@ pub async fn connect_sink(target: &TargetConfig) -> Result<Box<dyn Sink>, Connec
 pub async fn connect_migrator(target: &TargetConfig) -> Result<Box<dyn Migrator>, ConnectorError> {
     match &target.kind {
         TargetKind::File(cfg) => Ok(Box::new(file::FileMigrator::new(cfg))),
+        TargetKind::Neptune(cfg) => Ok(Box::new(neptune::connect_migrator(&target.name, cfg)?)),
         other => Err(not_available(target, other)),
     }
 }
@@ -291,7 +294,7 @@ pub async fn check(target: &TargetConfig) -> Result<String, ConnectorError> {
     match &target.kind {
         TargetKind::File(cfg) => file::check(cfg),
         TargetKind::Neo4j(cfg) => neo4j::check(&target.name, cfg).await,
-        other => Err(not_available(target, other)),
+        TargetKind::Neptune(cfg) => neptune::check(&target.name, cfg).await,
     }
 }
 

@@ -39,6 +39,8 @@ pub struct CopyOptions {
     pub retry: RetryPolicy,
     /// Node keys declared by the migrations, handed to the sink (see [`CopyPlan::node_keys`]).
     pub node_keys: std::collections::BTreeMap<String, Vec<String>>,
+    /// See [`CopyPlan::strict_types`].
+    pub strict_types: bool,
 }
 
 /// Why a copy stopped.
@@ -110,6 +112,7 @@ async fn run(
         counts: report.expected.clone(),
         force: options.force,
         node_keys: options.node_keys.clone(),
+        strict_types: options.strict_types,
     };
     sink.prepare(&plan).await.map_err(CopyError::Prepare)?;
     run_phase::<crate::model::Node>(source, sink, options, progress, report).await?;

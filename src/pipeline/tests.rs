@@ -137,6 +137,7 @@ fn options() -> CopyOptions {
             max_delay: Duration::from_millis(5),
         },
         node_keys: Default::default(),
+        strict_types: false,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Keys of a `database: neptune` target. The names are nodestream's, so its file works unchanged.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::config::{ConfigError, KeyReader};
 
@@ -22,12 +22,19 @@ pub struct NeptuneConfig {
     pub region: Option<String>,
     /// `None`: sign requests when AWS credentials are found, and say which was chosen.
     pub iam_auth: Option<bool>,
+    /// A PEM bundle trusted on top of the built-in roots; relative to the config file's folder.
     pub tls_ca_file: Option<PathBuf>,
     pub tls_insecure: bool,
+    /// Analytics mode only (no custom relationship ids there): the relationship property that
+    /// carries the source relationship id, so a re-run MERGEs instead of duplicating.
+    pub source_id_property: String,
 }
 
+/// The default of `source_id_property`, the same as the Neo4j connector's.
+pub const DEFAULT_SOURCE_ID_PROPERTY: &str = "_graphferry_id";
+
 impl NeptuneConfig {
-    pub(crate) fn from_keys(keys: &mut KeyReader<'_>) -> Result<Self, ConfigError> {
+    pub(crate) fn from_keys(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError> {
         let mode = match keys.optional_choice("mode", &["database", "analytics"])?.as_deref() {
             Some("analytics") => NeptuneMode::Analytics,
             _ => NeptuneMode::Database,
@@ -36,8 +43,18 @@ impl NeptuneConfig {
         let graph_id = keys.optional_str("graph_id")?;
         let region = keys.optional_str("region")?;
         let iam_auth = keys.optional_bool("iam_auth")?;
-        let tls_ca_file = keys.optional_str("tls_ca_file")?.map(PathBuf::from);
+        // Like a file target's path, a relative CA file is taken from the config file's folder.
+        let tls_ca_file = keys.optional_str("tls_ca_file")?.map(|p| base_dir.join(PathBuf::from(p)));
         let tls_insecure = keys.optional_bool("tls_insecure")?.unwrap_or(false);
+        let source_id_property =
+            keys.optional_str("source_id_property")?.unwrap_or_else(|| DEFAULT_SOURCE_ID_PROPERTY.to_string());
+        if source_id_property.is_empty() || source_id_property.contains('`') {
+            return Err(keys.invalid(
+                "source_id_property",
+                "must be a non-empty property name without backquotes".into(),
+                None,
+            ));
+        }
         keys.accept_unused(&["async_partitions", "ingest_query_builder"]);
         match mode {
             NeptuneMode::Database if host.is_none() => {
@@ -68,6 +85,6 @@ impl NeptuneConfig {
                 ));
             }
         }
-        Ok(NeptuneConfig { mode, host, graph_id, region, iam_auth, tls_ca_file, tls_insecure })
+        Ok(NeptuneConfig { mode, host, graph_id, region, iam_auth, tls_ca_file, tls_insecure, source_id_property })
     }
 }

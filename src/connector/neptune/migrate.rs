@@ -1,0 +1,276 @@
+//! Migrations on a Neptune target (both modes).
+//!
+//! Neptune has no uniqueness constraints and indexes every property itself, so node types,
+//! relationship types and indexes are no-ops (and `describe` says so); node keys are honoured by
+//! the `~id` the copy derives from them. Data-changing operations run as repeated openCypher
+//! updates of at most [`BATCH`] records each (`MATCH ... WITH x LIMIT n ... RETURN count(*)`
+//! until a round changes nothing), so no single query nears the server's query timeout; a
+//! round that times out anyway is retried with half as many records.
+//!
+//! Applied migrations are `__NodestreamMigration__ {name}` nodes, exactly as nodestream's
+//! Neptune plugin writes and reads them, so both tools share the history. The lock is one node
+//! with a fixed `~id`: `~id`s are unique graph-wide, so of two runs creating it at once exactly
+//! one succeeds.
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use serde_json::{json, Map, Value as Json};
+
+use super::client::Client;
+use super::encoding;
+use super::query::quote;
+use crate::connector::{ConnectorError, ErrorClass, Migrator, MIGRATION_LOCKED};
+use crate::migrations::format::yaml_to_value;
+use crate::migrations::Operation;
+
+/// Records changed per query: small enough to finish in seconds on a busy cluster.
+const BATCH: usize = 1000;
+const LOCK_ID: &str = "__NodestreamMigrationLock__";
+
+pub struct NeptuneMigrator {
+    client: Client,
+}
+
+/// What one operation does on Neptune.
+enum Plan {
+    Nothing(&'static str),
+    /// Repeat `statement(limit)` with `params` until it changes nothing.
+    Rounds {
+        statement: Box<dyn Fn(usize) -> String + Send + Sync>,
+        params: Map<String, Json>,
+    },
+}
+
+fn params(pairs: &[(&str, Json)]) -> Map<String, Json> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+fn rounds(statement: impl Fn(usize) -> String + Send + Sync + 'static, params: Map<String, Json>) -> Plan {
+    Plan::Rounds { statement: Box::new(statement), params }
+}
+
+fn node_match(label: &str) -> String {
+    format!("MATCH (x:{})", quote(label))
+}
+
+fn rel_match(rel_type: &str) -> String {
+    format!("MATCH ()-[x:{}]->()", quote(rel_type))
+}
+
+/// Sets `property` to `default` where it is missing (a null default changes nothing).
+fn set_default(matcher: String, property: &str, default: Option<&serde_yaml::Value>) -> Plan {
+    let value = default.map(yaml_to_value).and_then(|v| encoding::encode(&v).0);
+    let Some(value) = value else { return Plan::Nothing("no default value: nothing to write") };
+    let p = quote(property);
+    rounds(
+        move |n| format!("{matcher} WHERE x.{p} IS NULL WITH x LIMIT {n} SET x.{p} = $value RETURN count(*) AS c"),
+        params(&[("value", value)]),
+    )
+}
+
+fn drop_property(matcher: String, property: &str) -> Plan {
+    let p = quote(property);
+    rounds(
+        move |n| format!("{matcher} WHERE x.{p} IS NOT NULL WITH x LIMIT {n} REMOVE x.{p} RETURN count(*) AS c"),
+        Map::new(),
+    )
+}
+
+fn rename_property(matcher: String, old: &str, new: &str) -> Plan {
+    if old == new {
+        return Plan::Nothing("old and new names are the same");
+    }
+    let (o, p) = (quote(old), quote(new));
+    rounds(
+        move |n| {
+            format!("{matcher} WHERE x.{o} IS NOT NULL WITH x LIMIT {n} SET x.{p} = x.{o} REMOVE x.{o} RETURN count(*) AS c")
+        },
+        Map::new(),
+    )
+}
+
+fn plan(op: &Operation) -> Plan {
+    use Operation::*;
+    match op {
+        CreateNodeType { .. } | CreateRelationshipType { .. } => {
+            Plan::Nothing("Neptune has no uniqueness constraints; node keys become the `~id` of copied nodes")
+        }
+        AddAdditionalNodePropertyIndex { .. }
+        | DropAdditionalNodePropertyIndex { .. }
+        | AddAdditionalRelationshipPropertyIndex { .. }
+        | DropAdditionalRelationshipPropertyIndex { .. } => Plan::Nothing("Neptune indexes every property itself"),
+        DropNodeType { name } => {
+            let m = node_match(name);
+            rounds(move |n| format!("{m} WITH x LIMIT {n} DETACH DELETE x RETURN count(*) AS c"), Map::new())
+        }
+        DropRelationshipType { name } => {
+            let m = rel_match(name);
+            rounds(move |n| format!("{m} WITH x LIMIT {n} DELETE x RETURN count(*) AS c"), Map::new())
+        }
+        RenameNodeType { old_type, new_type } if old_type == new_type => {
+            Plan::Nothing("old and new names are the same")
+        }
+        RenameNodeType { old_type, new_type } => {
+            let (m, o, t) = (node_match(old_type), quote(old_type), quote(new_type));
+            rounds(move |n| format!("{m} WITH x LIMIT {n} SET x:{t} REMOVE x:{o} RETURN count(*) AS c"), Map::new())
+        }
+        RenameRelationshipType { old_type, new_type } if old_type == new_type => {
+            Plan::Nothing("old and new names are the same")
+        }
+        RenameRelationshipType { old_type, new_type } => {
+            // A relationship's type cannot change: each is recreated under the new type.
+            let (o, t) = (quote(old_type), quote(new_type));
+            rounds(
+                move |n| {
+                    format!("MATCH (a)-[x:{o}]->(b) WITH a, x, b LIMIT {n} CREATE (a)-[y:{t}]->(b) SET y += properties(x) DELETE x RETURN count(*) AS c")
+                },
+                Map::new(),
+            )
+        }
+        AddNodeProperty { node_type, property_name, default } => {
+            set_default(node_match(node_type), property_name, default.as_ref())
+        }
+        NodeKeyExtended { node_type, added_key_property, default } => {
+            set_default(node_match(node_type), added_key_property, Some(default))
+        }
+        AddRelationshipProperty { relationship_type, property_name, default } => {
+            set_default(rel_match(relationship_type), property_name, default.as_ref())
+        }
+        RelationshipKeyExtended { relationship_type, added_key_property, default } => {
+            set_default(rel_match(relationship_type), added_key_property, Some(default))
+        }
+        DropNodeProperty { node_type, property_name } => drop_property(node_match(node_type), property_name),
+        DropRelationshipProperty { relationship_type, property_name } => {
+            drop_property(rel_match(relationship_type), property_name)
+        }
+        RenameNodeProperty { node_type, old_property_name: old, new_property_name: new }
+        | NodeKeyPartRenamed { node_type, old_key_part_name: old, new_key_part_name: new } => {
+            rename_property(node_match(node_type), old, new)
+        }
+        RenameRelationshipProperty { relationship_type, old_property_name: old, new_property_name: new }
+        | RelationshipKeyPartRenamed { relationship_type, old_key_part_name: old, new_key_part_name: new } => {
+            rename_property(rel_match(relationship_type), old, new)
+        }
+    }
+}
+
+impl NeptuneMigrator {
+    pub fn new(client: Client) -> Self {
+        NeptuneMigrator { client }
+    }
+
+    async fn lock_exists(&self) -> Result<bool, ConnectorError> {
+        let text = format!("MATCH (l:{} {{`~id`: $id}}) RETURN id(l) AS id", quote(LOCK_ID));
+        Ok(!self.client.query_retrying(&text, params(&[("id", json!(LOCK_ID))])).await?.is_empty())
+    }
+
+    fn locked(&self) -> ConnectorError {
+        ConnectorError::fatal(format!("target `{}`: the migration lock node `{LOCK_ID}` exists", self.client.target()))
+            .with_code(MIGRATION_LOCKED)
+    }
+}
+
+#[async_trait]
+impl Migrator for NeptuneMigrator {
+    async fn lock(&self) -> Result<(), ConnectorError> {
+        if self.lock_exists().await? {
+            return Err(self.locked());
+        }
+        let text = format!("CREATE (l:{} {{`~id`: $id}}) SET l.created_at = $at RETURN id(l) AS id", quote(LOCK_ID));
+        let at = chrono::Utc::now().to_rfc3339();
+        match self.client.query_retrying(&text, params(&[("id", json!(LOCK_ID)), ("at", json!(at))])).await {
+            Ok(_) => Ok(()),
+            // Lost the race (a duplicate `~id`), or the CREATE failed for another reason: the
+            // lock node tells which.
+            Err(e) => match self.lock_exists().await {
+                Ok(true) => Err(self.locked()),
+                _ => Err(e),
+            },
+        }
+    }
+
+    async fn unlock(&self) -> Result<(), ConnectorError> {
+        let text = format!("MATCH (l:{} {{`~id`: $id}}) DELETE l", quote(LOCK_ID));
+        self.client.query_retrying(&text, params(&[("id", json!(LOCK_ID))])).await.map(drop)
+    }
+
+    async fn applied(&self) -> Result<BTreeSet<String>, ConnectorError> {
+        let rows =
+            self.client.query_retrying("MATCH (m:__NodestreamMigration__) RETURN m.name AS name", Map::new()).await?;
+        Ok(rows.iter().filter_map(|r| r["name"].as_str().map(str::to_string)).collect())
+    }
+
+    fn describe(&self, op: &Operation) -> Vec<String> {
+        match plan(op) {
+            Plan::Nothing(why) => vec![format!("{}: no-op on Neptune ({why})", op.name())],
+            Plan::Rounds { statement, params } => {
+                let shown = if params.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with parameters {}", Json::Object(params))
+                };
+                vec![format!("{} (repeated until no record changes){shown}", statement(BATCH))]
+            }
+        }
+    }
+
+    async fn apply(&self, op: &Operation) -> Result<(), ConnectorError> {
+        let Plan::Rounds { statement, params } = plan(op) else { return Ok(()) };
+        let mut limit = BATCH;
+        let mut total = 0u64;
+        loop {
+            let changed = match self.client.query_retrying(&statement(limit), params.clone()).await {
+                Err(e) if e.class == ErrorClass::SplitBatch && limit > 1 => {
+                    limit /= 2;
+                    continue;
+                }
+                other => other?.first().and_then(|r| r["c"].as_u64()).unwrap_or(0),
+            };
+            total += changed;
+            if changed == 0 {
+                tracing::info!(
+                    target_name = self.client.target(),
+                    operation = op.name(),
+                    records = total,
+                    "migration operation applied"
+                );
+                return Ok(());
+            }
+        }
+    }
+
+    async fn record(&self, migration: &str) -> Result<(), ConnectorError> {
+        let text = "MERGE (m:__NodestreamMigration__ {name: $name})";
+        self.client.query_retrying(text, params(&[("name", json!(migration))])).await.map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement(op: &Operation) -> String {
+        match plan(op) {
+            Plan::Rounds { statement, .. } => statement(10),
+            Plan::Nothing(why) => format!("nothing: {why}"),
+        }
+    }
+
+    #[test]
+    fn schema_operations_are_no_ops_and_data_operations_are_bounded() {
+        let create = Operation::CreateNodeType { name: "P".into(), keys: vec!["k".into()], properties: vec![] };
+        assert!(statement(&create).starts_with("nothing"));
+        let rename = Operation::RenameNodeProperty {
+            node_type: "Person".into(),
+            old_property_name: "name".into(),
+            new_property_name: "full name".into(),
+        };
+        assert_eq!(
+            statement(&rename),
+            "MATCH (x:`Person`) WHERE x.`name` IS NOT NULL WITH x LIMIT 10 SET x.`full name` = x.`name` REMOVE x.`name` RETURN count(*) AS c"
+        );
+        let add = Operation::AddNodeProperty { node_type: "P".into(), property_name: "n".into(), default: None };
+        assert!(statement(&add).starts_with("nothing"));
+    }
+}

@@ -1,0 +1,113 @@
+//! The openCypher text graphferry sends to Neptune. Labels and types cannot be parameters, so
+//! they are written into the text, backquoted; values always travel as parameters.
+//!
+//! Writes are `UNWIND $rows AS row ...` batches keyed on `~id` (NEPTUNE.md's fast path) and end
+//! in `RETURN count(*)`, so the sink can check that every row was written: a relationship
+//! whose endpoint is missing would otherwise vanish without an error.
+
+use crate::connector::WriteMode;
+
+/// `name` as a backquoted openCypher identifier.
+pub fn quote(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// Writes a batch of nodes that all carry exactly `labels`. Rows are `{id, p}`.
+///
+/// The MERGE pattern names every label rather than merging on one and adding the others with
+/// `SET n:L`: re-runs see the same label set, and relabelling an existing node is the costly,
+/// conflict-prone operation on Neptune. (A node whose labels changed in the source since the
+/// last copy therefore fails with ConstraintViolationException on its `~id`, instead of keeping
+/// stale labels silently.)
+pub fn write_nodes(labels: &[String], mode: WriteMode) -> String {
+    let labels: String = labels.iter().map(|l| format!(":{}", quote(l))).collect();
+    let verb = match mode {
+        WriteMode::Merge => "MERGE",
+        WriteMode::Create => "CREATE",
+    };
+    format!("UNWIND $rows AS row {verb} (n{labels} {{`~id`: row.id}}) SET n += row.p RETURN count(*) AS written")
+}
+
+/// How a copied relationship is identified in the target.
+#[derive(Debug, Clone, Copy)]
+pub enum RelIdentity<'a> {
+    /// Neptune Database: the source id is the relationship's `~id`.
+    Id,
+    /// Neptune Analytics (no custom relationship ids): a property holds the source id.
+    Property(&'a str),
+}
+
+/// Writes a batch of relationships of one type. Rows are `{id, s, e, p}` with `s`/`e` the
+/// endpoints' `~id`s.
+pub fn write_relationships(rel_type: &str, identity: RelIdentity<'_>, mode: WriteMode) -> String {
+    let key = match identity {
+        RelIdentity::Id => "`~id`".to_string(),
+        RelIdentity::Property(p) => quote(p),
+    };
+    let verb = match mode {
+        WriteMode::Merge => "MERGE",
+        WriteMode::Create => "CREATE",
+    };
+    format!(
+        "UNWIND $rows AS row MATCH (a {{`~id`: row.s}}) MATCH (b {{`~id`: row.e}}) \
+         {verb} (a)-[r:{} {{{key}: row.id}}]->(b) SET r += row.p RETURN count(*) AS written",
+        quote(rel_type)
+    )
+}
+
+/// Whether the target already holds nodes of `label` (create mode refuses a non-empty target).
+pub fn any_node(label: &str) -> String {
+    format!("MATCH (n:{}) RETURN id(n) AS id LIMIT 1", quote(label))
+}
+
+/// Whether the target already holds relationships of `rel_type`.
+pub fn any_relationship(rel_type: &str) -> String {
+    format!("MATCH ()-[r:{}]->() RETURN id(r) AS id LIMIT 1", quote(rel_type))
+}
+
+/// One page of nodes after `$after`, in `~id` order (keyset pagination: no deep SKIP).
+pub fn node_page(limit: usize) -> String {
+    format!("MATCH (n) WHERE id(n) > $after RETURN n ORDER BY id(n) LIMIT {limit}")
+}
+
+/// One page of relationships after `$after`, in `~id` order.
+pub fn relationship_page(limit: usize) -> String {
+    format!("MATCH ()-[r]->() WHERE id(r) > $after RETURN r ORDER BY id(r) LIMIT {limit}")
+}
+
+/// One page of the endpoints of relationships of `rel_type`, in relationship `~id` order.
+pub fn endpoint_page(rel_type: &str, limit: usize) -> String {
+    format!(
+        "MATCH (a)-[r:{}]->(b) WHERE id(r) > $after RETURN id(r) AS id, id(a) AS s, id(b) AS e ORDER BY id(r) LIMIT {limit}",
+        quote(rel_type)
+    )
+}
+
+pub const LABEL_COUNTS: &str = "MATCH (n) RETURN labels(n) AS labels, count(*) AS c";
+pub const TYPE_COUNTS: &str = "MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS c";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_writes_name_every_label() {
+        let labels = vec!["Actor".to_string(), "Per`son".to_string()];
+        assert_eq!(
+            write_nodes(&labels, WriteMode::Merge),
+            "UNWIND $rows AS row MERGE (n:`Actor`:`Per``son` {`~id`: row.id}) SET n += row.p RETURN count(*) AS written"
+        );
+        assert!(
+            write_nodes(&labels, WriteMode::Create).starts_with("UNWIND $rows AS row CREATE (n:`Actor`:`Per``son` {")
+        );
+        assert!(write_nodes(&[], WriteMode::Merge).contains("MERGE (n {`~id`: row.id})"));
+    }
+
+    #[test]
+    fn relationship_identity_per_mode() {
+        assert!(write_relationships("KNOWS", RelIdentity::Id, WriteMode::Merge)
+            .contains("MERGE (a)-[r:`KNOWS` {`~id`: row.id}]->(b)"));
+        assert!(write_relationships("KNOWS", RelIdentity::Property("_graphferry_id"), WriteMode::Create)
+            .contains("CREATE (a)-[r:`KNOWS` {`_graphferry_id`: row.id}]->(b)"));
+    }
+}

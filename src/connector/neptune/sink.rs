@@ -1,0 +1,248 @@
+//! Writing a copy into Neptune: batched `UNWIND ... MERGE` (or `CREATE`) keyed on `~id`, one
+//! request per label set or relationship type present in a batch.
+//!
+//! Identity: a node's `~id` is its nodestream id when the migrations declare keys for one of its
+//! labels, else its source id ([`identity`](super::identity)). A relationship's `~id` is its
+//! source id (Database); Analytics assigns relationship ids itself, so there a property
+//! (`source_id_property`) carries the source id and the MERGE is on it. Parallel relationships
+//! have distinct source ids and stay distinct; a re-run finds every record by its id and
+//! creates nothing twice.
+//!
+//! Create mode is not idempotent, yet the pipeline may retry a batch whose first attempt landed
+//! (a connection cut after the server committed). So ids of a failed create batch are
+//! remembered, and any batch holding one of them is written with MERGE instead.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Mutex, RwLock};
+
+use async_trait::async_trait;
+use serde_json::{json, Map, Value as Json};
+
+use super::client::Client;
+use super::config::NeptuneMode;
+use super::encoding::{encode_properties, Refused};
+use super::identity::{keyed_label, node_id, NodeKeys};
+use super::query::{self, RelIdentity};
+use crate::connector::{ConnectorError, Conversions, CopyPlan, ErrorClass, Sink, WriteMode, WriteReport};
+use crate::model::{Node, Relationship};
+
+/// Far below Neptune's 150 MiB request limit, and small enough that a batch is written in
+/// seconds, well inside the query timeout.
+const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+pub struct NeptuneSink {
+    client: Client,
+    source_id_property: String,
+    plan: RwLock<Option<Plan>>,
+    /// Source id → `~id` for nodes identified by their keys, so relationships find them.
+    keyed_ids: RwLock<HashMap<String, String>>,
+    /// Create mode: ids of records whose write may have landed before it failed.
+    maybe_written: Mutex<HashSet<String>>,
+}
+
+#[derive(Clone)]
+struct Plan {
+    mode: WriteMode,
+    strict: bool,
+    node_keys: NodeKeys,
+}
+
+impl NeptuneSink {
+    pub fn new(client: Client, source_id_property: String) -> Self {
+        NeptuneSink {
+            client,
+            source_id_property,
+            plan: RwLock::new(None),
+            keyed_ids: RwLock::new(HashMap::new()),
+            maybe_written: Mutex::new(HashSet::new()),
+        }
+    }
+
+    fn plan(&self) -> Result<Plan, ConnectorError> {
+        self.plan
+            .read()
+            .expect("lock poisoned")
+            .clone()
+            .ok_or_else(|| ConnectorError::fatal("Neptune sink used before prepare"))
+    }
+
+    /// The mode for a batch: create, unless a record of it may already be in the target.
+    fn mode_for<'a>(&self, plan: &Plan, mut ids: impl Iterator<Item = &'a str>) -> WriteMode {
+        if plan.mode == WriteMode::Create
+            && ids.any(|id| self.maybe_written.lock().expect("lock poisoned").contains(id))
+        {
+            return WriteMode::Merge;
+        }
+        plan.mode
+    }
+
+    fn remember_failed<'a>(&self, plan: &Plan, ids: impl Iterator<Item = &'a str>) {
+        if plan.mode == WriteMode::Create {
+            self.maybe_written.lock().expect("lock poisoned").extend(ids.map(str::to_string));
+        }
+    }
+
+    fn refused(&self, scope: &str, r: Refused) -> ConnectorError {
+        ConnectorError::fatal(format!(
+            "target `{}`: {scope}.{} holds a {} value, which Neptune cannot store as is (it would become {}); --strict-types refuses it",
+            self.client.target(),
+            r.property,
+            r.type_name,
+            r.conversion
+        ))
+        .with_code("StrictTypes")
+    }
+
+    /// Sends one write and checks that every row was written.
+    async fn write(&self, text: &str, rows: Vec<Json>, what: &str) -> Result<(), ConnectorError> {
+        let expected = rows.len() as u64;
+        let mut params = Map::new();
+        params.insert("rows".into(), Json::Array(rows));
+        let answer = self.client.query(text, params).await?;
+        let written = answer.first().and_then(|r| r.get("written")).and_then(Json::as_u64).unwrap_or(0);
+        if written != expected {
+            return Err(ConnectorError {
+                class: ErrorClass::Retryable,
+                code: None,
+                message: format!(
+                    "target `{}`: only {written} of {expected} {what} were written{}",
+                    self.client.target(),
+                    if what.starts_with("relationships") {
+                        " (is an endpoint node missing in the target? nodes are written before relationships)"
+                    } else {
+                        ""
+                    }
+                ),
+                source: None,
+            });
+        }
+        Ok(())
+    }
+
+    async fn write_node_groups(
+        &self,
+        plan: &Plan,
+        batch: &[Node],
+        conversions: &mut Conversions,
+    ) -> Result<(), ConnectorError> {
+        let mode = self.mode_for(plan, batch.iter().map(|n| n.id.as_str()));
+        let mut groups: BTreeMap<(Option<&str>, &[String]), Vec<&Node>> = BTreeMap::new();
+        for node in batch {
+            let primary =
+                keyed_label(node, &plan.node_keys).map(|(l, _)| l).or(node.labels.first().map(String::as_str));
+            groups.entry((primary, node.labels.as_slice())).or_default().push(node);
+        }
+        for ((primary, labels), nodes) in groups {
+            let scope = primary.unwrap_or("(no label)");
+            let mut rows = Vec::with_capacity(nodes.len());
+            for node in &nodes {
+                let props = encode_properties(&node.properties, scope, plan.strict, conversions)
+                    .map_err(|r| self.refused(scope, r))?;
+                let id = node_id(node, &plan.node_keys);
+                if id != node.id {
+                    self.keyed_ids.write().expect("lock poisoned").insert(node.id.clone(), id.clone());
+                }
+                rows.push(json!({ "id": id, "p": props }));
+            }
+            let what =
+                format!("nodes labelled {}", if labels.is_empty() { "(none)".to_string() } else { labels.join(":") });
+            self.write(&query::write_nodes(labels, mode), rows, &what).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_relationship_groups(
+        &self,
+        plan: &Plan,
+        batch: &[Relationship],
+        conversions: &mut Conversions,
+    ) -> Result<(), ConnectorError> {
+        let mode = self.mode_for(plan, batch.iter().map(|r| r.id.as_str()));
+        let identity = match self.client.mode() {
+            NeptuneMode::Database => RelIdentity::Id,
+            NeptuneMode::Analytics => RelIdentity::Property(&self.source_id_property),
+        };
+        let mut groups: BTreeMap<&str, Vec<&Relationship>> = BTreeMap::new();
+        for rel in batch {
+            groups.entry(rel.rel_type.as_str()).or_default().push(rel);
+        }
+        for (rel_type, rels) in groups {
+            let mut rows = Vec::with_capacity(rels.len());
+            {
+                let keyed = self.keyed_ids.read().expect("lock poisoned");
+                let endpoint = |id: &String| keyed.get(id).unwrap_or(id).clone();
+                for rel in &rels {
+                    let props = encode_properties(&rel.properties, rel_type, plan.strict, conversions)
+                        .map_err(|r| self.refused(rel_type, r))?;
+                    rows.push(json!({ "id": rel.id, "s": endpoint(&rel.start), "e": endpoint(&rel.end), "p": props }));
+                }
+            }
+            let what = format!("relationships of type {rel_type}");
+            self.write(&query::write_relationships(rel_type, identity, mode), rows, &what).await?;
+        }
+        Ok(())
+    }
+
+    /// Create mode: refuses a target that already holds a label or type about to be copied.
+    async fn check_empty(&self, plan: &CopyPlan) -> Result<(), ConnectorError> {
+        let checks = plan.counts.labels.keys().map(|l| (query::any_node(l), format!("nodes labelled {l}"))).chain(
+            plan.counts
+                .relationship_types
+                .keys()
+                .map(|t| (query::any_relationship(t), format!("relationships of type {t}"))),
+        );
+        for (text, what) in checks {
+            if !self.client.query(&text, Map::new()).await?.is_empty() {
+                return Err(ConnectorError::fatal(format!(
+                    "target `{}` already holds {what}; create mode writes only into an empty target (use --force to write anyway, or --mode merge)",
+                    self.client.target()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Sink for NeptuneSink {
+    async fn prepare(&self, plan: &CopyPlan) -> Result<(), ConnectorError> {
+        // One round trip before reading anything: wrong credentials or endpoint fail here.
+        self.client.query("RETURN 1 AS ok", Map::new()).await?;
+        if plan.mode == WriteMode::Create && !plan.force {
+            self.check_empty(plan).await?;
+        }
+        // Neptune indexes `~id` itself: there is nothing to create for the copy.
+        *self.plan.write().expect("lock poisoned") =
+            Some(Plan { mode: plan.mode, strict: plan.strict_types, node_keys: plan.node_keys.clone() });
+        Ok(())
+    }
+
+    fn max_batch_bytes(&self) -> Option<usize> {
+        Some(MAX_BATCH_BYTES)
+    }
+
+    async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError> {
+        let plan = self.plan()?;
+        let mut conversions = Conversions::new();
+        let result = self.write_node_groups(&plan, batch, &mut conversions).await;
+        if result.is_err() {
+            self.remember_failed(&plan, batch.iter().map(|n| n.id.as_str()));
+        }
+        result.map(|()| WriteReport { conversions })
+    }
+
+    async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError> {
+        let plan = self.plan()?;
+        let mut conversions = Conversions::new();
+        let result = self.write_relationship_groups(&plan, batch, &mut conversions).await;
+        if result.is_err() {
+            self.remember_failed(&plan, batch.iter().map(|r| r.id.as_str()));
+        }
+        result.map(|()| WriteReport { conversions })
+    }
+
+    async fn finish(&self) -> Result<(), ConnectorError> {
+        // Every acknowledged write is already committed: Neptune commits each query.
+        Ok(())
+    }
+}

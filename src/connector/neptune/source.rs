@@ -1,0 +1,284 @@
+//! Reading a Neptune graph as a copy source: nodes, then relationships, in `~id` order, one page
+//! per request with `WHERE id(x) > $after ... ORDER BY id(x) LIMIT n` (keyset pagination, so a
+//! page costs the same at the end of the graph as at the start; SKIP would rescan).
+//!
+//! Values come back as JSON: strings stay strings (a stored encoding is not guessed back), and a
+//! list (a Neptune set) is sorted, which restores every list the sink stored as a set.
+//!
+//! Reads are not pipeline batches, so a transient error on a page is retried by the client
+//! (`query_retrying`); a timed-out page is asked for in halves.
+
+use std::collections::{BTreeMap, HashSet};
+
+use async_trait::async_trait;
+use serde_json::{json, Map, Value as Json};
+
+use super::client::Client;
+use super::config::NeptuneMode;
+use super::query;
+use crate::connector::{
+    ConnectorError, ErrorClass, NodeSender, RelationshipSender, Selection, SelectionCounts, Source,
+};
+use crate::model::{GraphSchema, Node, Properties, Relationship, Value};
+
+pub struct NeptuneSource {
+    client: Client,
+    source_id_property: String,
+}
+
+impl NeptuneSource {
+    pub fn new(client: Client, source_id_property: String) -> Self {
+        NeptuneSource { client, source_id_property }
+    }
+
+    async fn query(&self, text: &str, params: Map<String, Json>) -> Result<Vec<Json>, ConnectorError> {
+        self.client.query_retrying(text, params).await
+    }
+
+    /// One page after `after`: at most `limit` rows (halved for good when Neptune times out).
+    /// Returns the rows, the `~id` to continue after, and whether more may follow.
+    async fn page(
+        &self,
+        text: impl Fn(usize) -> String,
+        after: &str,
+        limit: &mut usize,
+        id_of: impl Fn(&Json) -> Option<&str>,
+    ) -> Result<(Vec<Json>, Option<String>), ConnectorError> {
+        loop {
+            let rows = match self.query(&text(*limit), params(after)).await {
+                Err(e) if e.class == ErrorClass::SplitBatch && *limit > 1 => {
+                    *limit /= 2;
+                    continue;
+                }
+                other => other?,
+            };
+            let next = match rows.last() {
+                None => None,
+                Some(last) if rows.len() >= *limit => Some(id_of(last).ok_or_else(|| self.bad_row())?.to_string()),
+                Some(_) => None,
+            };
+            return Ok((rows, next));
+        }
+    }
+
+    fn bad_row(&self) -> ConnectorError {
+        ConnectorError::fatal(format!("target `{}`: Neptune returned a row without an `~id`", self.client.target()))
+    }
+
+    /// Ids of the nodes at either end of the selected relationship types.
+    async fn endpoint_ids(&self, selection: &Selection) -> Result<HashSet<String>, ConnectorError> {
+        let mut ids = HashSet::new();
+        let Selection::Only { relationship_types, .. } = selection else { return Ok(ids) };
+        for t in relationship_types {
+            let (mut after, mut limit) = (String::new(), PAGE);
+            loop {
+                let (rows, next) =
+                    self.page(|l| query::endpoint_page(t, l), &after, &mut limit, |r| r["id"].as_str()).await?;
+                for r in rows {
+                    ids.extend(["s", "e"].iter().filter_map(|k| r[*k].as_str().map(str::to_string)));
+                }
+                match next {
+                    Some(n) => after = n,
+                    None => break,
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    fn decode_node(&self, row: &Json) -> Result<Node, ConnectorError> {
+        let n = &row["n"];
+        let id = n["~id"].as_str().ok_or_else(|| self.bad_row())?.to_string();
+        let labels = n["~labels"].as_array().map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_string)).collect());
+        Ok(Node { id, labels: labels.unwrap_or_default(), properties: properties(&n["~properties"]) })
+    }
+
+    fn decode_relationship(&self, row: &Json) -> Result<Relationship, ConnectorError> {
+        let r = &row["r"];
+        let text = |k: &str| r[k].as_str().map(str::to_string).ok_or_else(|| self.bad_row());
+        let mut properties = properties(&r["~properties"]);
+        let mut id = text("~id")?;
+        // Analytics assigns relationship ids itself; a graph graphferry wrote keeps the source
+        // id in a property, which is the relationship's real identity.
+        if self.client.mode() == NeptuneMode::Analytics {
+            if let Some(Value::String(source_id)) = properties.remove(&self.source_id_property) {
+                id = source_id;
+            }
+        }
+        Ok(Relationship { id, rel_type: text("~type")?, start: text("~start")?, end: text("~end")?, properties })
+    }
+}
+
+/// Rows per page when counting or collecting endpoint ids (only ids travel, so pages can be big).
+const PAGE: usize = 5000;
+
+fn node_id(row: &Json) -> Option<&str> {
+    row["n"]["~id"].as_str()
+}
+
+fn rel_id(row: &Json) -> Option<&str> {
+    row["r"]["~id"].as_str()
+}
+
+fn params(after: &str) -> Map<String, Json> {
+    let mut m = Map::new();
+    m.insert("after".into(), json!(after));
+    m
+}
+
+fn properties(json: &Json) -> Properties {
+    json.as_object()
+        .map(|m| m.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), value(v))).collect())
+        .unwrap_or_default()
+}
+
+/// A Neptune JSON value in the model. Integers are JSON numbers without a fraction or exponent.
+pub fn value(json: &Json) -> Value {
+    match json {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => n.as_i64().map(Value::Int).unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(items) => {
+            let mut items: Vec<Value> = items.iter().map(value).collect();
+            sort_set(&mut items);
+            Value::List(items)
+        }
+        Json::Object(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), value(v))).collect()),
+    }
+}
+
+/// Sorts a set of one scalar kind; anything else keeps the order Neptune gave.
+fn sort_set(items: &mut [Value]) {
+    if items.iter().all(|v| matches!(v, Value::Int(_)))
+        || items.iter().all(|v| matches!(v, Value::String(_)))
+        || items.iter().all(|v| matches!(v, Value::Bool(_)))
+    {
+        items.sort_by(|a, b| match (a, b) {
+            (Value::Int(x), Value::Int(y)) => x.cmp(y),
+            (Value::String(x), Value::String(y)) => x.cmp(y),
+            (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+            _ => std::cmp::Ordering::Equal,
+        });
+    } else if items.iter().all(|v| matches!(v, Value::Float(_))) {
+        items.sort_by(|a, b| match (a, b) {
+            (Value::Float(x), Value::Float(y)) => x.total_cmp(y),
+            _ => std::cmp::Ordering::Equal,
+        });
+    }
+}
+
+fn count_of(row: &Json) -> u64 {
+    row["c"].as_u64().unwrap_or(0)
+}
+
+#[async_trait]
+impl Source for NeptuneSource {
+    async fn schema(&self) -> Result<GraphSchema, ConnectorError> {
+        let mut schema = GraphSchema::default();
+        for row in self.query(query::LABEL_COUNTS, Map::new()).await? {
+            let c = count_of(&row);
+            schema.nodes += c;
+            for label in row["labels"].as_array().into_iter().flatten().filter_map(Json::as_str) {
+                *schema.labels.entry(label.to_string()).or_default() += c;
+            }
+        }
+        for row in self.query(query::TYPE_COUNTS, Map::new()).await? {
+            let c = count_of(&row);
+            schema.relationships += c;
+            if let Some(t) = row["t"].as_str() {
+                *schema.relationship_types.entry(t.to_string()).or_default() += c;
+            }
+        }
+        Ok(schema)
+    }
+
+    async fn count(&self, selection: &Selection) -> Result<SelectionCounts, ConnectorError> {
+        let schema = self.schema().await?;
+        if *selection == Selection::All {
+            return Ok(SelectionCounts {
+                nodes: schema.nodes,
+                relationships: schema.relationships,
+                labels: schema.labels,
+                relationship_types: schema.relationship_types,
+            });
+        }
+        let mut counts = SelectionCounts::default();
+        for (t, c) in schema.relationship_types.iter().filter(|(t, _)| selection.includes_type(t)) {
+            counts.relationships += c;
+            counts.relationship_types.insert(t.clone(), *c);
+        }
+        // Which nodes a selection pulls in depends on its relationships: count them the way
+        // `read_nodes` picks them.
+        let endpoints = self.endpoint_ids(selection).await?;
+        let mut labels: BTreeMap<String, u64> = BTreeMap::new();
+        let mut nodes = 0;
+        let (mut after, mut limit) = (String::new(), PAGE);
+        loop {
+            let (rows, next) = self.page(query::node_page, &after, &mut limit, node_id).await?;
+            for row in rows {
+                let n = self.decode_node(&row)?;
+                if selection.includes_label(&n.labels) || endpoints.contains(&n.id) {
+                    nodes += 1;
+                    n.labels.into_iter().for_each(|l| *labels.entry(l).or_default() += 1);
+                }
+            }
+            match next {
+                Some(n) => after = n,
+                None => break,
+            }
+        }
+        counts.nodes = nodes;
+        counts.labels = labels;
+        Ok(counts)
+    }
+
+    async fn read_nodes(&self, selection: &Selection, batch_size: usize, tx: NodeSender) -> Result<(), ConnectorError> {
+        let endpoints = self.endpoint_ids(selection).await?;
+        let (mut after, mut limit) = (String::new(), batch_size.max(1));
+        loop {
+            let (rows, next) = self.page(query::node_page, &after, &mut limit, node_id).await?;
+            let mut batch = Vec::with_capacity(rows.len());
+            for row in rows {
+                let n = self.decode_node(&row)?;
+                if selection.includes_label(&n.labels) || endpoints.contains(&n.id) {
+                    batch.push(n);
+                }
+            }
+            // Sending between pages lets a slow sink slow the reads down.
+            if !batch.is_empty() && tx.send(batch).await.is_err() {
+                return Ok(()); // the copy stopped
+            }
+            match next {
+                Some(n) => after = n,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    async fn read_relationships(
+        &self,
+        selection: &Selection,
+        batch_size: usize,
+        tx: RelationshipSender,
+    ) -> Result<(), ConnectorError> {
+        let (mut after, mut limit) = (String::new(), batch_size.max(1));
+        loop {
+            let (rows, next) = self.page(query::relationship_page, &after, &mut limit, rel_id).await?;
+            let mut batch = Vec::with_capacity(rows.len());
+            for row in rows {
+                let r = self.decode_relationship(&row)?;
+                if selection.includes_type(&r.rel_type) {
+                    batch.push(r);
+                }
+            }
+            if !batch.is_empty() && tx.send(batch).await.is_err() {
+                return Ok(());
+            }
+            match next {
+                Some(n) => after = n,
+                None => return Ok(()),
+            }
+        }
+    }
+}
