@@ -10,3 +10,4 @@ pub mod migrations;
 pub mod model;
 pub mod pipeline;
 pub mod ui;
+pub mod verify;

@@ -7,6 +7,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use graphferry::cli::{Cli, UsageError};
+use graphferry::pipeline::CopyError;
 use graphferry::ui::{LogWriter, Ui};
 
 fn main() -> ExitCode {
@@ -30,6 +31,8 @@ fn main() -> ExitCode {
             ui.error(&err);
             if err.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
+            } else if matches!(err.downcast_ref::<CopyError>(), Some(CopyError::Interrupted { .. })) {
+                ExitCode::from(130)
             } else {
                 ExitCode::FAILURE
             }

@@ -97,6 +97,12 @@ impl Ui {
             report.elapsed.as_secs_f64(),
             thousands(report.records_per_second().round() as u64),
         );
+        if report.resumed > 0 {
+            text.push_str(&format!(
+                "({} of these records were copied by the interrupted run this one resumed)\n",
+                thousands(report.resumed)
+            ));
+        }
         text.push_str(&count_table("Nodes by label", &report.labels));
         text.push_str(&count_table("Relationships by type", &report.relationship_types));
         if report.retries > 0 || report.splits > 0 {
@@ -226,6 +232,55 @@ impl Ui {
             m.operations.len(),
             if m.dependencies.is_empty() { "nothing".to_string() } else { m.dependencies.join(", ") }
         ));
+    }
+
+    pub fn verify_report(&self, source: &str, target: &str, report: &crate::verify::VerifyReport) {
+        if self.json {
+            let mut v = serde_json::to_value(report).unwrap_or_default();
+            v["event"] = json!("verify");
+            v["source"] = json!(source);
+            v["target"] = json!(target);
+            v["ok"] = json!(report.ok());
+            self.out(&v.to_string());
+            return;
+        }
+        let mut text = format!(
+            "Verify `{target}` against `{source}`: {}\n",
+            if report.ok() { "everything matches" } else { "DIFFERENCES FOUND" }
+        );
+        let rows: Vec<&crate::verify::CountRow> = report.nodes.iter().chain(&report.relationships).collect();
+        let labels: Vec<&crate::verify::CountRow> = report.labels.iter().collect();
+        let types: Vec<&crate::verify::CountRow> = report.relationship_types.iter().collect();
+        for (title, rows) in [("Totals", rows), ("Nodes by label", labels), ("Relationships by type", types)] {
+            if rows.is_empty() {
+                continue;
+            }
+            let width = rows.iter().map(|r| r.name.chars().count()).max().unwrap_or(0).max(title.len());
+            text.push_str(&format!("\n  {title:width$}  {:>12}  {:>12}\n", "source", "target"));
+            for r in rows {
+                let mark = if r.matches() { "" } else { "  <- differs" };
+                text.push_str(&format!(
+                    "  {:width$}  {:>12}  {:>12}{mark}\n",
+                    r.name,
+                    thousands(r.source),
+                    thousands(r.target)
+                ));
+            }
+        }
+        text.push_str(&format!(
+            "\nDangling relationships in the target: {}\nCompared field by field: {} nodes, {} relationships; {} difference(s)\n",
+            thousands(report.dangling),
+            thousands(report.compared_nodes),
+            thousands(report.compared_relationships),
+            thousands(report.differences_found)
+        ));
+        for d in &report.differences {
+            text.push_str(&format!("  {} `{}`: {}\n", d.kind, d.id, d.problem));
+        }
+        if report.differences_found > report.differences.len() as u64 {
+            text.push_str(&format!("  ... and {} more\n", report.differences_found - report.differences.len() as u64));
+        }
+        self.out(text.trim_end());
     }
 
     /// Prints the error that ends the run, with its causes.

@@ -1,12 +1,15 @@
 //! `graphferry copy`: copy nodes and relationships from one target to another.
 
+use std::path::PathBuf;
+
 use clap::{ArgAction, Args};
 
 use super::migrations::FolderArg;
 use super::{GlobalArgs, UsageError};
 use crate::connector::{self, Selection, WriteMode};
 use crate::migrations;
-use crate::pipeline::{self, CopyOptions, RetryPolicy};
+use crate::pipeline::checkpoint::{CheckpointFile, Fingerprint};
+use crate::pipeline::{self, CopyOptions, RetryPolicy, StopSignal};
 use crate::ui::Ui;
 
 #[derive(Debug, Args)]
@@ -67,6 +70,18 @@ pub struct CopyArgs {
 
     #[command(flatten)]
     pub folder: FolderArg,
+
+    /// After the copy, verify the target: counts, dangling relationships and a sample of records
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Continue an interrupted or failed copy from its checkpoint (always merges)
+    #[arg(long)]
+    pub resume: bool,
+
+    /// Checkpoint file (default: .graphferry/checkpoint-SOURCE-TARGET.json beside the config)
+    #[arg(long, value_name = "PATH")]
+    pub checkpoint: Option<PathBuf>,
 }
 
 impl CopyArgs {
@@ -102,6 +117,7 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
     let node_keys =
         migrations::load(&migrations::folder(&config.path, args.folder.migrations.as_deref()))?.node_keys()?;
     let sink = connector::connect_sink(target_cfg).await?;
+    let (checkpoint, resume) = checkpoint_for(&args, &config.path, &selection, sink.resumable())?;
     let options = CopyOptions {
         selection,
         batch_size: args.batch_size as usize,
@@ -111,18 +127,105 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         retry: RetryPolicy { max_attempts: args.max_attempts, ..RetryPolicy::default() },
         node_keys,
         strict_types: args.strict_types,
+        checkpoint,
+        resume,
     };
     let progress = ui.copy_progress();
-    let result = pipeline::copy(source.as_ref(), sink.as_ref(), &options, &progress).await;
+    let stop = stop_on_signals();
+    let result = pipeline::copy(source.as_ref(), sink.as_ref(), &options, &progress, &stop).await;
     drop(progress);
     match result {
         Ok(report) => {
             ui.copy_summary(&args.source, &args.target, &options.selection, &report);
+            if args.verify {
+                let depth = crate::verify::Depth::Sample(1000);
+                super::verify::run(&config, &args.source, &args.target, &options.selection, depth, ui).await?;
+            }
             Ok(())
         }
         Err(failure) => {
             ui.copy_failed(&args.source, &args.target, &failure.written);
             Err(failure.error.into())
         }
+    }
+}
+
+/// The checkpoint file of this copy and, with `--resume`, the progress to continue from.
+fn checkpoint_for(
+    args: &CopyArgs,
+    config: &std::path::Path,
+    selection: &Selection,
+    resumable: bool,
+) -> anyhow::Result<(Option<CheckpointFile>, Option<pipeline::checkpoint::Checkpoint>)> {
+    if args.resume && args.mode == WriteMode::Create {
+        return Err(UsageError(
+            "--resume always merges (create mode would duplicate records written after the checkpoint); drop --mode create".into(),
+        )
+        .into());
+    }
+    if !resumable {
+        if args.resume {
+            anyhow::bail!("target `{}` cannot resume a copy (a file target is rewritten whole); run the copy again without --resume", args.target);
+        }
+        return Ok((None, None));
+    }
+    let fingerprint = Fingerprint::new(&args.source, &args.target, selection);
+    let path = args.checkpoint.clone().unwrap_or_else(|| CheckpointFile::default_path(config, &fingerprint));
+    let file = CheckpointFile { path, fingerprint };
+    let resume = if args.resume {
+        let found = file.load()?;
+        if found.is_none() {
+            anyhow::bail!(
+                "no checkpoint at {}: nothing to resume (a finished copy removes its checkpoint)",
+                file.path.display()
+            );
+        }
+        found
+    } else {
+        if file.path.exists() {
+            tracing::warn!(checkpoint = %file.path.display(), "an interrupted copy left a checkpoint; starting over (pass --resume to continue it instead)");
+        }
+        None
+    };
+    Ok((Some(file), resume))
+}
+
+/// Ctrl-C or SIGTERM asks the copy to stop cleanly (in-flight writes finish, progress is
+/// saved); a second one exits at once.
+fn stop_on_signals() -> StopSignal {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let mut signals = 0;
+        loop {
+            wait_for_signal().await;
+            signals += 1;
+            if signals > 1 {
+                std::process::exit(130);
+            }
+            tracing::warn!(
+                "stopping: finishing the writes in flight and saving progress (press Ctrl-C again to exit at once)"
+            );
+            let _ = tx.send(true);
+        }
+    });
+    rx
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -5,6 +5,7 @@
 mod copy;
 mod migrations;
 mod targets;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -22,7 +23,7 @@ use crate::ui::Ui;
 #[command(after_help = "Typical use:\n  \
     graphferry targets --check\n  \
     graphferry migrations run --target my-neptune-database\n  \
-    graphferry copy --source my-neo4j-database --target my-neptune-database --all\n\n\
+    graphferry copy --source my-neo4j-database --target my-neptune-database --all --verify\n\n\
     Exit codes: 0 success, 1 failure (nothing is reported as copied that was not), 2 usage error.")]
 pub struct Cli {
     #[command(flatten)]
@@ -60,6 +61,8 @@ pub enum Command {
     Migrations(migrations::MigrationsCommand),
     /// List the targets of the config file, and with --check, whether each can be reached
     Targets(targets::TargetsArgs),
+    /// Compare a target with its source: counts, dangling relationships, records field by field
+    Verify(verify::VerifyArgs),
 }
 
 impl Cli {
@@ -68,6 +71,7 @@ impl Cli {
             Command::Copy(args) => copy::exec(&self.global, args, ui).await,
             Command::Migrations(cmd) => migrations::exec(&self.global, cmd, ui).await,
             Command::Targets(args) => targets::exec(&self.global, args, ui).await,
+            Command::Verify(args) => verify::exec(&self.global, args, ui).await,
         }
     }
 }

@@ -54,6 +54,8 @@ pub struct CopyReport {
     pub expected: SelectionCounts,
     #[serde(serialize_with = "conversions_as_list")]
     pub conversions: Conversions,
+    /// Records an earlier, interrupted run had already copied (counted, not rewritten).
+    pub resumed: u64,
     pub batches: u64,
     pub retries: u64,
     pub splits: u64,

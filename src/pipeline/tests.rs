@@ -137,6 +137,8 @@ fn options() -> CopyOptions {
             max_delay: Duration::from_millis(5),
         },
         node_keys: Default::default(),
+        checkpoint: None,
+        resume: None,
         strict_types: false,
     }
 }
@@ -156,7 +158,7 @@ fn expected_ids(prefix: &str, n: usize) -> Vec<String> {
 #[tokio::test]
 async fn copies_everything_exactly_once_within_the_concurrency_bound() {
     let sink = TestSink::default();
-    let report = copy(&graph(95, 203), &sink, &options(), &NoProgress).await.unwrap();
+    let report = copy(&graph(95, 203), &sink, &options(), &NoProgress, &never_stop()).await.unwrap();
     assert_eq!(sorted(&sink.nodes), expected_ids("n", 95));
     assert_eq!(sorted(&sink.rels), expected_ids("r", 203));
     assert_eq!((report.nodes, report.relationships), (95, 203));
@@ -170,7 +172,7 @@ async fn copies_everything_exactly_once_within_the_concurrency_bound() {
 #[tokio::test]
 async fn transient_errors_are_retried() {
     let sink = TestSink { failures: Mutex::new([ErrorClass::Retryable; 3].into()), ..Default::default() };
-    let report = copy(&graph(30, 30), &sink, &options(), &NoProgress).await.unwrap();
+    let report = copy(&graph(30, 30), &sink, &options(), &NoProgress, &never_stop()).await.unwrap();
     assert_eq!(sorted(&sink.nodes), expected_ids("n", 30));
     assert_eq!(sorted(&sink.rels), expected_ids("r", 30));
     assert_eq!(report.retries, 3);
@@ -179,7 +181,7 @@ async fn transient_errors_are_retried() {
 #[tokio::test]
 async fn too_large_batches_are_split_until_they_fit() {
     let sink = TestSink { split_above: Some(3), ..Default::default() };
-    let report = copy(&graph(40, 25), &sink, &options(), &NoProgress).await.unwrap();
+    let report = copy(&graph(40, 25), &sink, &options(), &NoProgress, &never_stop()).await.unwrap();
     assert_eq!(sorted(&sink.nodes), expected_ids("n", 40));
     assert_eq!(sorted(&sink.rels), expected_ids("r", 25));
     assert!(report.splits > 0);
@@ -188,7 +190,7 @@ async fn too_large_batches_are_split_until_they_fit() {
 #[tokio::test]
 async fn a_fatal_error_stops_the_copy_and_names_the_batch() {
     let sink = TestSink { failures: Mutex::new([ErrorClass::Fatal].into()), ..Default::default() };
-    let failure = copy(&graph(30, 30), &sink, &options(), &NoProgress).await.unwrap_err();
+    let failure = copy(&graph(30, 30), &sink, &options(), &NoProgress, &never_stop()).await.unwrap_err();
     let CopyError::Batch { phase, count, first_id, attempts, .. } = &failure.error else {
         panic!("{:?}", failure.error)
     };
@@ -205,7 +207,7 @@ async fn retries_give_up_after_max_attempts() {
     let sink = TestSink { failures: Mutex::new([ErrorClass::Retryable; 50].into()), ..Default::default() };
     let mut opts = options();
     opts.concurrency = 1;
-    let failure = copy(&graph(5, 0), &sink, &opts, &NoProgress).await.unwrap_err();
+    let failure = copy(&graph(5, 0), &sink, &opts, &NoProgress, &never_stop()).await.unwrap_err();
     let CopyError::Batch { attempts, .. } = failure.error else { panic!() };
     assert_eq!(attempts, 4);
     assert_eq!(failure.written.nodes, 0);
@@ -216,7 +218,7 @@ async fn a_source_error_fails_the_copy() {
     let mut source = graph(10, 10);
     source.fail_relationships = true;
     let sink = TestSink::default();
-    let failure = copy(&source, &sink, &options(), &NoProgress).await.unwrap_err();
+    let failure = copy(&source, &sink, &options(), &NoProgress, &never_stop()).await.unwrap_err();
     assert!(matches!(failure.error, CopyError::Source { phase: Phase::Relationships, .. }), "{:?}", failure.error);
     assert_eq!(failure.written.nodes, 10);
     assert!(!*sink.finished.lock().unwrap());
@@ -228,4 +230,68 @@ fn batches_are_cut_by_bytes() {
     let one = nodes[0].approx_size();
     let parts = split_by_bytes(nodes, Some(one * 3));
     assert_eq!(parts.iter().map(Vec::len).collect::<Vec<_>>(), vec![3, 3, 3, 1]);
+}
+
+#[tokio::test]
+async fn a_stop_request_drains_in_flight_writes_and_saves_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = checkpoint::CheckpointFile {
+        path: dir.path().join("cp.json"),
+        fingerprint: checkpoint::Fingerprint::new("a", "b", &Selection::All),
+    };
+    let mut opts = options();
+    opts.checkpoint = Some(file.clone());
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tx.send(true).unwrap();
+    let sink = TestSink::default();
+    let failure = copy(&graph(50, 50), &sink, &opts, &NoProgress, &rx).await.unwrap_err();
+    assert!(matches!(failure.error, CopyError::Interrupted { .. }), "{:?}", failure.error);
+    let saved = file.load().unwrap().expect("checkpoint saved");
+    assert_eq!(saved.nodes.acknowledged, sink.nodes.lock().unwrap().len() as u64);
+    assert!(!*sink.finished.lock().unwrap());
+}
+
+#[tokio::test]
+async fn resume_skips_what_was_acknowledged_and_removes_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = checkpoint::CheckpointFile {
+        path: dir.path().join("cp.json"),
+        fingerprint: checkpoint::Fingerprint::new("a", "b", &Selection::All),
+    };
+    let mut opts = options();
+    opts.checkpoint = Some(file.clone());
+    opts.resume = Some(checkpoint::Checkpoint {
+        version: checkpoint::VERSION,
+        fingerprint: file.fingerprint.clone(),
+        nodes: checkpoint::PhaseProgress { acknowledged: 40, finished: true },
+        relationships: checkpoint::PhaseProgress { acknowledged: 25, finished: false },
+    });
+    let sink = TestSink::default();
+    let report = copy(&graph(40, 60), &sink, &opts, &NoProgress, &never_stop()).await.unwrap();
+    assert!(sink.nodes.lock().unwrap().is_empty(), "a finished phase is not read again");
+    assert_eq!(
+        sorted(&sink.rels),
+        (25..60).map(|i| format!("r{i}")).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>()
+    );
+    assert_eq!((report.nodes, report.relationships, report.resumed), (0, 60, 65));
+    assert!(!file.path.exists(), "a finished copy removes its checkpoint");
+}
+
+#[tokio::test]
+async fn a_failed_copy_saves_its_watermark() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = checkpoint::CheckpointFile {
+        path: dir.path().join("cp.json"),
+        fingerprint: checkpoint::Fingerprint::new("a", "b", &Selection::All),
+    };
+    let mut opts = options();
+    opts.checkpoint = Some(file.clone());
+    opts.concurrency = 1;
+    let mut source = graph(30, 30);
+    source.fail_relationships = true;
+    let sink = TestSink::default();
+    copy(&source, &sink, &opts, &NoProgress, &never_stop()).await.unwrap_err();
+    let saved = file.load().unwrap().unwrap();
+    assert_eq!(saved.nodes, checkpoint::PhaseProgress { acknowledged: 30, finished: true });
+    assert!(!saved.relationships.finished);
 }

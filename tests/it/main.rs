@@ -2,7 +2,9 @@
 //! Server-backed modules need `scripts/test-servers.sh start` (the README's test command does
 //! it); they fail, never skip, when a server is missing.
 
-mod bolt;
+pub mod bolt;
 mod file;
 mod migrations;
+mod resume;
 mod support;
+mod verify;

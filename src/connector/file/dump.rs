@@ -113,7 +113,7 @@ pub enum Record {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("{}:{line}: {message}", path.display())]
+#[error("{}{}: {message}", path.display(), if *line > 0 { format!(":{line}") } else { String::new() })]
 pub struct DumpError {
     pub path: PathBuf,
     pub line: u64,

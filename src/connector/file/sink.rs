@@ -56,6 +56,10 @@ impl Sink for FileSink {
         Ok(())
     }
 
+    fn resumable(&self) -> bool {
+        false
+    }
+
     async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError> {
         let encoded = encode_nodes(batch).map_err(|e| self.io_error("encode", e))?;
         self.with_writer(|w| w.append_nodes(&encoded, batch))

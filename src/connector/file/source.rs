@@ -10,9 +10,9 @@ use async_trait::async_trait;
 use super::dump::{self, DumpReader, Record};
 use super::FileConfig;
 use crate::connector::{
-    ConnectorError, NodeSender, RelationshipSender, SchemaDetails, Selection, SelectionCounts, Source,
+    ConnectorError, CopiedLookup, NodeSender, RelationshipSender, SchemaDetails, Selection, SelectionCounts, Source,
 };
-use crate::model::GraphSchema;
+use crate::model::{GraphSchema, Node, Relationship};
 
 pub struct FileSource {
     path: PathBuf,
@@ -194,6 +194,44 @@ impl Source for FileSource {
                 let _ = tx.blocking_send(batch);
             }
             Ok(())
+        })
+        .await
+    }
+}
+
+/// A dump stores records under their source ids, exactly: lookups are a filtered read.
+#[async_trait]
+impl CopiedLookup for FileSource {
+    async fn nodes_by_source_id(&self, ids: &[String]) -> Result<Vec<Node>, ConnectorError> {
+        let wanted: HashSet<String> = ids.iter().cloned().collect();
+        self.blocking(move |path| {
+            let mut reader = DumpReader::open(&path)?;
+            let mut out = Vec::new();
+            while let Some(record) = reader.next_record()? {
+                match record {
+                    Record::Node(n) if wanted.contains(&n.id) => out.push(n),
+                    Record::Node(_) => {}
+                    Record::Relationship(_) => break,
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn relationships_by_source_id(&self, ids: &[String]) -> Result<Vec<Relationship>, ConnectorError> {
+        let wanted: HashSet<String> = ids.iter().cloned().collect();
+        self.blocking(move |path| {
+            let mut reader = DumpReader::open(&path)?;
+            let mut out = Vec::new();
+            while let Some(record) = reader.next_record()? {
+                if let Record::Relationship(r) = record {
+                    if wanted.contains(&r.id) {
+                        out.push(r);
+                    }
+                }
+            }
+            Ok(out)
         })
         .await
     }

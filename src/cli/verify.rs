@@ -1,0 +1,89 @@
+//! `graphferry verify`: compare a target with its source after a copy.
+
+use clap::{ArgAction, Args};
+
+use super::GlobalArgs;
+use crate::connector::{self, Selection};
+use crate::ui::Ui;
+use crate::verify::{self, Depth, Sides};
+
+#[derive(Debug, Args)]
+#[command(after_help = "Exit codes: 0 everything matches, 1 something differs (the report lists the first \
+    differences with their source ids), 2 usage error.")]
+pub struct VerifyArgs {
+    /// Target the data was copied from
+    #[arg(long, value_name = "NAME")]
+    pub source: String,
+
+    /// Target the data was copied to
+    #[arg(long, value_name = "NAME")]
+    pub target: String,
+
+    /// Check only nodes with this label (repeatable; default: everything)
+    #[arg(long, value_name = "LABEL", action = ArgAction::Append)]
+    pub node: Vec<String>,
+
+    /// Check only relationships of this type and their endpoints (repeatable)
+    #[arg(long, value_name = "TYPE", action = ArgAction::Append)]
+    pub relationship: Vec<String>,
+
+    /// Records of each kind compared field by field, spread over the graph (0: counts only)
+    #[arg(long, value_name = "N", default_value_t = 1000, conflicts_with = "full")]
+    pub sample: usize,
+
+    /// Compare every record field by field
+    #[arg(long)]
+    pub full: bool,
+}
+
+impl VerifyArgs {
+    pub fn selection(&self) -> Selection {
+        if self.node.is_empty() && self.relationship.is_empty() {
+            Selection::All
+        } else {
+            Selection::Only { labels: self.node.clone(), relationship_types: self.relationship.clone() }
+        }
+    }
+
+    pub fn depth(&self) -> Depth {
+        match (self.full, self.sample) {
+            (true, _) => Depth::Full,
+            (false, 0) => Depth::Counts,
+            (false, n) => Depth::Sample(n),
+        }
+    }
+}
+
+pub async fn exec(global: &GlobalArgs, args: VerifyArgs, ui: &Ui) -> anyhow::Result<()> {
+    let config = global.load_config()?;
+    run(&config, &args.source, &args.target, &args.selection(), args.depth(), ui).await
+}
+
+/// Verifies and prints the report; a difference is an error (exit 1).
+pub async fn run(
+    config: &crate::config::Config,
+    source_name: &str,
+    target_name: &str,
+    selection: &Selection,
+    depth: Depth,
+    ui: &Ui,
+) -> anyhow::Result<()> {
+    let source_cfg = config.target(source_name)?;
+    let target_cfg = config.target(target_name)?;
+    let source = connector::connect_source(source_cfg).await?;
+    let target = connector::connect_source(target_cfg).await?;
+    let lookup = connector::connect_lookup(target_cfg).await?;
+    let names = Sides { source: source_name, target: target_name };
+    let report = verify::verify(names, source.as_ref(), target.as_ref(), lookup.as_ref(), selection, depth).await?;
+    ui.verify_report(source_name, target_name, &report);
+    if report.ok() {
+        Ok(())
+    } else {
+        Err(Differs(report.differences_found).into())
+    }
+}
+
+/// The target differs from the source (exit code 1, like any failure).
+#[derive(Debug, thiserror::Error)]
+#[error("the target differs from the source ({0} record difference(s); see the report)")]
+pub struct Differs(pub u64);
