@@ -75,6 +75,15 @@ pub fn relationship_page(limit: usize) -> String {
     format!("MATCH ()-[r]->() WHERE id(r) > $after RETURN r ORDER BY id(r) LIMIT {limit}")
 }
 
+/// Every relationship leaving the next `limit` nodes after `$after` (in `~id` order), one row
+/// per relationship (`r` null for a node with none), ordered by the start node's id `k`.
+pub fn relationships_by_start(limit: usize) -> String {
+    format!(
+        "MATCH (a) WHERE id(a) > $after WITH a ORDER BY id(a) LIMIT {limit} \
+         OPTIONAL MATCH (a)-[r]->() RETURN id(a) AS k, r ORDER BY k"
+    )
+}
+
 /// One page of the endpoints of relationships of `rel_type`, in relationship `~id` order.
 pub fn endpoint_page(rel_type: &str, limit: usize) -> String {
     format!(

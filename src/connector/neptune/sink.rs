@@ -23,12 +23,25 @@ use super::config::NeptuneMode;
 use super::encoding::{encode_properties, Refused};
 use super::identity::{keyed_label, node_id, NodeKeys};
 use super::query::{self, RelIdentity};
-use crate::connector::{ConnectorError, Conversions, CopyPlan, ErrorClass, Sink, WriteMode, WriteReport};
+use crate::connector::{
+    ConnectorError, ConversionKey, Conversions, CopyPlan, ErrorClass, Sink, WriteMode, WriteReport,
+};
 use crate::model::{Node, Relationship};
 
 /// Far below Neptune's 150 MiB request limit, and small enough that a batch is written in
 /// seconds, well inside the query timeout.
 const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+const NO_LABEL: &str = "(no label)";
+
+/// Neptune gives every node a label; one copied without any gets `vertex`.
+fn unlabeled_key() -> ConversionKey {
+    ConversionKey {
+        scope: NO_LABEL.into(),
+        property: "(labels)".into(),
+        conversion: "no label -> `vertex` (Neptune's default label)",
+    }
+}
 
 pub struct NeptuneSink {
     client: Client,
@@ -132,8 +145,14 @@ impl NeptuneSink {
                 keyed_label(node, &plan.node_keys).map(|(l, _)| l).or(node.labels.first().map(String::as_str));
             groups.entry((primary, node.labels.as_slice())).or_default().push(node);
         }
+        // Encode every group before sending any, so a refused value (--strict-types) stops the
+        // batch before part of it is written.
+        let mut requests = Vec::with_capacity(groups.len());
         for ((primary, labels), nodes) in groups {
-            let scope = primary.unwrap_or("(no label)");
+            let scope = primary.unwrap_or(NO_LABEL);
+            if labels.is_empty() {
+                *conversions.entry(unlabeled_key()).or_default() += nodes.len() as u64;
+            }
             let mut rows = Vec::with_capacity(nodes.len());
             for node in &nodes {
                 let props = encode_properties(&node.properties, scope, plan.strict, conversions)
@@ -145,8 +164,11 @@ impl NeptuneSink {
                 rows.push(json!({ "id": id, "p": props }));
             }
             let what =
-                format!("nodes labelled {}", if labels.is_empty() { "(none)".to_string() } else { labels.join(":") });
-            self.write(&query::write_nodes(labels, mode), rows, &what).await?;
+                format!("nodes labelled {}", if labels.is_empty() { NO_LABEL.to_string() } else { labels.join(":") });
+            requests.push((query::write_nodes(labels, mode), rows, what));
+        }
+        for (text, rows, what) in requests {
+            self.write(&text, rows, &what).await?;
         }
         Ok(())
     }
@@ -166,6 +188,7 @@ impl NeptuneSink {
         for rel in batch {
             groups.entry(rel.rel_type.as_str()).or_default().push(rel);
         }
+        let mut requests = Vec::with_capacity(groups.len());
         for (rel_type, rels) in groups {
             let mut rows = Vec::with_capacity(rels.len());
             {
@@ -178,7 +201,10 @@ impl NeptuneSink {
                 }
             }
             let what = format!("relationships of type {rel_type}");
-            self.write(&query::write_relationships(rel_type, identity, mode), rows, &what).await?;
+            requests.push((query::write_relationships(rel_type, identity, mode), rows, what));
+        }
+        for (text, rows, what) in requests {
+            self.write(&text, rows, &what).await?;
         }
         Ok(())
     }

@@ -61,6 +61,33 @@ impl NeptuneSource {
         }
     }
 
+    /// Analytics: relationships of the next `limit` start nodes. Analytics assigns relationship
+    /// ids itself and recycles them, so paging on them could skip or repeat relationships;
+    /// node ids are stable. Nodes without relationships come back with `r` null.
+    async fn page_by_start(
+        &self,
+        after: &str,
+        limit: &mut usize,
+    ) -> Result<(Vec<Json>, Option<String>), ConnectorError> {
+        loop {
+            let rows = match self.query(&query::relationships_by_start(*limit), params(after)).await {
+                Err(e) if e.class == ErrorClass::SplitBatch && *limit > 1 => {
+                    *limit /= 2;
+                    continue;
+                }
+                other => other?,
+            };
+            let starts: HashSet<&str> = rows.iter().filter_map(|r| r["k"].as_str()).collect();
+            let next = match rows.last() {
+                Some(last) if starts.len() >= *limit => {
+                    Some(last["k"].as_str().ok_or_else(|| self.bad_row())?.to_string())
+                }
+                _ => None,
+            };
+            return Ok((rows, next));
+        }
+    }
+
     fn bad_row(&self) -> ConnectorError {
         ConnectorError::fatal(format!("target `{}`: Neptune returned a row without an `~id`", self.client.target()))
     }
@@ -264,10 +291,13 @@ impl Source for NeptuneSource {
     ) -> Result<(), ConnectorError> {
         let (mut after, mut limit) = (String::new(), batch_size.max(1));
         loop {
-            let (rows, next) = self.page(query::relationship_page, &after, &mut limit, rel_id).await?;
+            let (rows, next) = match self.client.mode() {
+                NeptuneMode::Database => self.page(query::relationship_page, &after, &mut limit, rel_id).await?,
+                NeptuneMode::Analytics => self.page_by_start(&after, &mut limit).await?,
+            };
             let mut batch = Vec::with_capacity(rows.len());
-            for row in rows {
-                let r = self.decode_relationship(&row)?;
+            for row in rows.iter().filter(|r| !r["r"].is_null()) {
+                let r = self.decode_relationship(row)?;
                 if selection.includes_type(&r.rel_type) {
                     batch.push(r);
                 }
