@@ -5,6 +5,7 @@
 pub mod bolt;
 mod file;
 mod migrations;
+mod neptune;
 mod resume;
 mod support;
 mod verify;

@@ -1,0 +1,9 @@
+//! Neptune connector tests from the CLI against the Neptune-protocol test server
+//! (tools/neptune-test-server), each test with a server instance and database of its own. They
+//! need ArcadeDB (`scripts/test-servers.sh start`) and fail, never skip, without it.
+
+mod bolt;
+mod copy;
+mod expect;
+mod migrate;
+mod server;

@@ -1,0 +1,185 @@
+//! File ↔ Neptune copies from the CLI, in both modes, with IAM and TLS, under injected faults;
+//! every test reads the data back out of the test server and compares it with the source.
+
+use predicates::prelude::*;
+use serde_json::json;
+
+use super::expect::{assert_landed, assert_showcase_encodings, read, Graph};
+use super::server::{TestServer, AK, SK};
+use crate::support::{example_dump, Project};
+
+const NODES: &str = "MATCH (n:NeptuneNode) RETURN count(n) AS c";
+const RELATIONSHIPS: &str = "MATCH ()-[r:NeptuneRel]->() RETURN count(r) AS c";
+
+/// A project with `src` (the example dump), `np` (the server) and `back` (a dump to read into).
+fn project(server: &TestServer, analytics: bool) -> Project {
+    let targets = format!(
+        "  src:\n    database: file\n    path: {}\n{}  back:\n    database: file\n    path: back.jsonl\n",
+        example_dump().display(),
+        server.target("np", analytics)
+    );
+    Project::new(&targets)
+}
+
+/// `graphferry copy` with AWS credentials from the environment (`None`: no credentials at all).
+fn copy(p: &Project, from: &str, to: &str, secret: Option<&str>, extra: &[&str]) -> assert_cmd::assert::Assert {
+    let mut cmd = p.cmd();
+    cmd.args(["copy", "--source", from, "--target", to, "--all"]).args(extra);
+    for var in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION"] {
+        cmd.env_remove(var);
+    }
+    // No stray ~/.aws files of the machine: these tests decide about credentials.
+    cmd.env("AWS_SHARED_CREDENTIALS_FILE", p.path("no-credentials")).env("AWS_CONFIG_FILE", p.path("no-config"));
+    if let Some(secret) = secret {
+        cmd.env("AWS_ACCESS_KEY_ID", AK).env("AWS_SECRET_ACCESS_KEY", secret);
+    }
+    cmd.assert()
+}
+
+fn round_trip(p: &Project, secret: Option<&str>) -> Graph {
+    copy(p, "np", "back", secret, &[]).success();
+    read(&p.path("back.jsonl"))
+}
+
+fn assert_counts(server: &TestServer) {
+    assert_eq!(server.count(NODES), 336, "nodes in the target");
+    assert_eq!(server.count(RELATIONSHIPS), 767, "relationships in the target");
+}
+
+#[test]
+fn database_mode_copy_round_trips_and_reruns_create_nothing() {
+    let server = TestServer::start("database", &[]);
+    let p = project(&server, false);
+    copy(&p, "src", "np", None, &["--batch-size", "50"])
+        .success()
+        .stdout(predicate::str::contains("DATE -> STRING (ISO 8601)"))
+        .stderr(predicate::str::contains("requests are not signed"));
+    assert_counts(&server);
+    let source = read(&example_dump());
+    let back = round_trip(&p, None);
+    assert_landed(&source, &back, |n| n.id.clone());
+    assert_showcase_encodings(&back);
+
+    // A re-run upserts on `~id`: same counts, parallel relationships (distinct ids) still two.
+    copy(&p, "src", "np", None, &["--batch-size", "70", "--concurrency", "2"]).success();
+    assert_counts(&server);
+    let parallel =
+        server.query("MATCH (a {`~id`: 'person-3'})-[r:ACTED_IN]->(b {`~id`: 'movie-0'}) RETURN count(r) AS c");
+    assert_eq!(parallel[0]["c"], 2, "the two parallel ACTED_IN relationships stay two");
+}
+
+#[test]
+fn analytics_mode_with_iam_round_trips_and_reruns_create_nothing() {
+    let mut flags = vec!["--mode", "analytics"];
+    flags.extend(TestServer::iam());
+    let server = TestServer::start("analytics_iam", &flags);
+    let p = project(&server, true);
+    copy(&p, "src", "np", Some(SK), &["--batch-size", "100"])
+        .success()
+        .stderr(predicate::str::contains("signing requests with SigV4"));
+    assert_counts(&server);
+    // Relationship ids are the server's; the source id travels in `_graphferry_id`.
+    let keyed = server.count("MATCH ()-[r:NeptuneRel]->() WHERE r._graphferry_id IS NOT NULL RETURN count(r) AS c");
+    assert_eq!(keyed, 767);
+    let back = round_trip(&p, Some(SK));
+    assert_landed(&read(&example_dump()), &back, |n| n.id.clone());
+    copy(&p, "src", "np", Some(SK), &[]).success();
+    assert_counts(&server);
+}
+
+#[test]
+fn database_mode_over_tls_with_iam_and_a_wrong_secret_is_access_denied() {
+    let mut flags = vec!["--tls"];
+    flags.extend(TestServer::iam());
+    let server = TestServer::start("tls_iam", &flags);
+    assert!(server.url.starts_with("https://"), "{}", server.url);
+    let p = project(&server, false);
+
+    copy(&p, "src", "np", Some("not-the-secret"), &[])
+        .code(1)
+        .stderr(predicate::str::contains("access denied").and(predicate::str::contains("target `np`")))
+        .stderr(predicate::str::contains("panicked").not().and(predicate::str::contains("not-the-secret").not()));
+    assert_eq!(server.count(NODES), 0, "nothing written with a wrong signature");
+
+    copy(&p, "src", "np", Some(SK), &[]).success();
+    assert_counts(&server);
+    let back = round_trip(&p, Some(SK));
+    assert_landed(&read(&example_dump()), &back, |n| n.id.clone());
+}
+
+#[test]
+fn faults_cme_429_dropped_connection_and_a_timeout_still_land_exactly_the_data() {
+    let server = TestServer::start("faults", &[]);
+    let p = project(&server, false);
+    server.set_faults(json!({"seed": 7, "rules": [
+        {"kind": "time-limit-exceeded", "every": 23},
+        {"kind": "drop-connection", "every": 17},
+        {"kind": "too-many-requests", "rate": 0.05},
+        {"kind": "concurrent-modification", "rate": 0.10}
+    ]}));
+    copy(&p, "src", "np", None, &["--batch-size", "40", "--concurrency", "4"]).success();
+    let counters = server.counters();
+    for kind in ["time-limit-exceeded", "drop-connection", "too-many-requests", "concurrent-modification"] {
+        assert!(counters["faults"][kind].as_u64() >= Some(1), "no {kind} fault fired: {counters}");
+    }
+    server.reset();
+    assert_counts(&server);
+    let back = round_trip(&p, None);
+    assert_landed(&read(&example_dump()), &back, |n| n.id.clone());
+}
+
+#[test]
+fn create_mode_fills_an_empty_target_and_a_conflict_is_named() {
+    let server = TestServer::start("create", &[]);
+    let p = project(&server, false);
+    copy(&p, "src", "np", None, &["--mode", "create"]).success();
+    assert_counts(&server);
+    copy(&p, "src", "np", None, &["--mode", "create"])
+        .code(1)
+        .stderr(predicate::str::contains("already holds").and(predicate::str::contains("--mode merge")));
+    // Forced into a full target, Neptune refuses the duplicate `~id`: a non-retryable error
+    // that stops the copy naming the code, the target, the label and the batch's first id.
+    copy(&p, "src", "np", None, &["--mode", "create", "--force", "--batch-size", "500"]).code(1).stderr(
+        predicate::str::contains("ConstraintViolationException")
+            .and(predicate::str::contains("target `np`"))
+            .and(predicate::str::contains("label Person"))
+            .and(predicate::str::contains("first source id `person-0`"))
+            .and(predicate::str::contains("after 1 attempt")),
+    );
+    assert_counts(&server);
+}
+
+#[test]
+fn strict_types_refuse_a_value_neptune_cannot_hold() {
+    let server = TestServer::start("strict", &[]);
+    let p = project(&server, false);
+    copy(&p, "src", "np", None, &["--strict-types"]).code(1).stderr(
+        predicate::str::contains("Movie.premiere holds a ZONED DATETIME value")
+            .and(predicate::str::contains("--strict-types refuses it")),
+    );
+    assert_eq!(server.count(NODES), 0, "the refused batch wrote nothing");
+}
+
+#[test]
+fn node_keys_declared_by_migrations_give_nodestream_ids() {
+    let server = TestServer::start("node_keys", &[]);
+    let p = project(&server, false);
+    std::fs::create_dir(p.path("migrations")).unwrap();
+    std::fs::write(
+        p.path("migrations/0001.yaml"),
+        "name: '0001'\ndependencies: []\noperations:\n- {operation: CreateNodeType, arguments: {name: Person, keys: [email], properties: [name]}}\n",
+    )
+    .unwrap();
+    copy(&p, "src", "np", None, &[]).success();
+    assert_counts(&server);
+    let ids = server.query("MATCH (n:Person) RETURN id(n) AS id");
+    assert_eq!(ids.len(), 150);
+    assert!(ids.iter().all(|r| r["id"].as_str().is_some_and(|id| id.starts_with("Person_email:"))), "{ids:?}");
+    let back = round_trip(&p, None);
+    assert_landed(&read(&example_dump()), &back, |n| {
+        match (n.labels.contains(&"Person".into()), n.properties.get("email")) {
+            (true, Some(graphferry::model::Value::String(e))) => format!("Person_email:{e}"),
+            _ => n.id.clone(),
+        }
+    });
+}
