@@ -212,24 +212,12 @@ impl DumpReader {
                     );
                 }
                 self.nodes += 1;
-                let node = Node {
-                    id: line.id.ok_or_else(|| self.missing("node", "id"))?,
-                    labels: line.labels.unwrap_or_default(),
-                    properties: line.properties.map(|p| p.0).unwrap_or_default(),
-                };
-                Ok(Some(Record::Node(node)))
+                Ok(Some(Record::Node(self.to_node(line)?)))
             }
             Kind::Relationship => {
                 self.seen_relationship = true;
                 self.relationships += 1;
-                let rel = Relationship {
-                    id: line.id.ok_or_else(|| self.missing("relationship", "id"))?,
-                    rel_type: line.rel_type.ok_or_else(|| self.missing("relationship", "type"))?,
-                    start: line.start.ok_or_else(|| self.missing("relationship", "start"))?,
-                    end: line.end.ok_or_else(|| self.missing("relationship", "end"))?,
-                    properties: line.properties.map(|p| p.0).unwrap_or_default(),
-                };
-                Ok(Some(Record::Relationship(rel)))
+                Ok(Some(Record::Relationship(self.to_relationship(line)?)))
             }
             Kind::End => {
                 let end = EndLine {
@@ -252,6 +240,42 @@ impl DumpReader {
                 Ok(None)
             }
             Kind::Header => Err(self.error("a second header record")),
+        }
+    }
+
+    fn to_node(&self, line: AnyLine) -> Result<Node, DumpError> {
+        Ok(Node {
+            id: line.id.ok_or_else(|| self.missing("node", "id"))?,
+            labels: line.labels.unwrap_or_default(),
+            properties: line.properties.map(|p| p.0).unwrap_or_default(),
+        })
+    }
+
+    fn to_relationship(&self, line: AnyLine) -> Result<Relationship, DumpError> {
+        Ok(Relationship {
+            id: line.id.ok_or_else(|| self.missing("relationship", "id"))?,
+            rel_type: line.rel_type.ok_or_else(|| self.missing("relationship", "type"))?,
+            start: line.start.ok_or_else(|| self.missing("relationship", "start"))?,
+            end: line.end.ok_or_else(|| self.missing("relationship", "end"))?,
+            properties: line.properties.map(|p| p.0).unwrap_or_default(),
+        })
+    }
+
+    /// The record on the line starting at byte `offset` (taken earlier with
+    /// [`position`](Self::position)), for random access; the file's shape was checked when the
+    /// offsets were taken.
+    pub fn record_at(&mut self, offset: u64) -> Result<Record, DumpError> {
+        // A forward move within the buffer keeps it: lookups in file order read each block once.
+        let moved = match i64::try_from(offset).ok().zip(i64::try_from(self.offset).ok()) {
+            Some((to, from)) if to >= from => self.input.seek_relative(to - from),
+            _ => self.input.seek(SeekFrom::Start(offset)).map(|_| ()),
+        };
+        moved.map_err(|e| self.error(format!("cannot seek: {e}")))?;
+        self.offset = offset;
+        match self.next_line()? {
+            Some(line) if line.kind == Kind::Node => Ok(Record::Node(self.to_node(line)?)),
+            Some(line) if line.kind == Kind::Relationship => Ok(Record::Relationship(self.to_relationship(line)?)),
+            _ => Err(self.error(format!("no record at byte {offset}: the dump changed while it was read"))),
         }
     }
 

@@ -1,8 +1,9 @@
 //! Reading a dump as a copy source. The file is read on blocking threads (plain buffered I/O is
 //! the fastest way through a local file) and batches are handed to the async pipeline.
 
-use std::collections::HashSet;
-use std::path::PathBuf;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -19,13 +20,19 @@ pub struct FileSource {
     /// Where the relationships start, learnt while reading the nodes, so the relationship phase
     /// does not parse every node line again.
     relationships_at: Mutex<Option<((u64, u64), u64)>>,
+    /// Built on the first lookup (see [`Offsets`]).
+    offsets: tokio::sync::OnceCell<Arc<Offsets>>,
 }
 
 impl FileSource {
     pub fn open(cfg: &FileConfig) -> Result<Self, ConnectorError> {
         // Open once now so a missing or foreign file fails before the copy starts.
         DumpReader::open(&cfg.path)?;
-        Ok(FileSource { path: cfg.path.clone(), relationships_at: Mutex::new(None) })
+        Ok(FileSource {
+            path: cfg.path.clone(),
+            relationships_at: Mutex::new(None),
+            offsets: tokio::sync::OnceCell::new(),
+        })
     }
 
     async fn blocking<T: Send + 'static>(
@@ -199,40 +206,56 @@ impl Source for FileSource {
     }
 }
 
-/// A dump stores records under their source ids, exactly: lookups are a filtered read.
-#[async_trait]
-impl CopiedLookup for FileSource {
-    async fn nodes_by_source_id(&self, ids: &[String]) -> Result<Vec<Node>, ConnectorError> {
-        let wanted: HashSet<String> = ids.iter().cloned().collect();
+/// Where each record of a dump starts, by source id: built in one pass the first time `verify`
+/// looks something up, so any number of lookups cost one read of the dump plus a seek each.
+#[derive(Default)]
+struct Offsets {
+    nodes: HashMap<String, u64>,
+    relationships: HashMap<String, u64>,
+}
+
+fn index(path: &Path) -> Result<Offsets, ConnectorError> {
+    let mut offsets = Offsets::default();
+    let mut reader = DumpReader::open(path)?;
+    loop {
+        let (at, _) = reader.position();
+        match reader.next_record()? {
+            Some(Record::Node(n)) => offsets.nodes.insert(n.id, at),
+            Some(Record::Relationship(r)) => offsets.relationships.insert(r.id, at),
+            None => return Ok(offsets),
+        };
+    }
+}
+
+impl FileSource {
+    async fn lookup(&self, ids: &[String], nodes: bool) -> Result<Vec<Record>, ConnectorError> {
+        let offsets = self
+            .offsets
+            .get_or_try_init(|| async { self.blocking(|path| index(&path)).await.map(Arc::new) })
+            .await?
+            .clone();
+        let ids = ids.to_vec();
         self.blocking(move |path| {
+            let table = if nodes { &offsets.nodes } else { &offsets.relationships };
+            let mut at: Vec<u64> = ids.iter().filter_map(|id| table.get(id).copied()).collect();
+            at.sort_unstable(); // read forward through the file
             let mut reader = DumpReader::open(&path)?;
-            let mut out = Vec::new();
-            while let Some(record) = reader.next_record()? {
-                match record {
-                    Record::Node(n) if wanted.contains(&n.id) => out.push(n),
-                    Record::Node(_) => {}
-                    Record::Relationship(_) => break,
-                }
-            }
-            Ok(out)
+            at.into_iter().map(|offset| reader.record_at(offset).map_err(ConnectorError::from)).collect()
         })
         .await
     }
+}
+
+/// A dump stores records under their source ids, exactly.
+#[async_trait]
+impl CopiedLookup for FileSource {
+    async fn nodes_by_source_id(&self, ids: &[String]) -> Result<Vec<Node>, ConnectorError> {
+        let records = self.lookup(ids, true).await?;
+        Ok(records.into_iter().filter_map(|r| if let Record::Node(n) = r { Some(n) } else { None }).collect())
+    }
 
     async fn relationships_by_source_id(&self, ids: &[String]) -> Result<Vec<Relationship>, ConnectorError> {
-        let wanted: HashSet<String> = ids.iter().cloned().collect();
-        self.blocking(move |path| {
-            let mut reader = DumpReader::open(&path)?;
-            let mut out = Vec::new();
-            while let Some(record) = reader.next_record()? {
-                if let Record::Relationship(r) = record {
-                    if wanted.contains(&r.id) {
-                        out.push(r);
-                    }
-                }
-            }
-            Ok(out)
-        })
-        .await
+        let records = self.lookup(ids, false).await?;
+        Ok(records.into_iter().filter_map(|r| if let Record::Relationship(r) = r { Some(r) } else { None }).collect())
     }
 }
