@@ -6,6 +6,7 @@ pub mod bolt;
 mod file;
 mod migrations;
 mod neptune;
+mod properties;
 mod resume;
 mod support;
 mod verify;
