@@ -190,7 +190,7 @@ impl Saver {
         }
     }
 
-    fn save(&mut self, force: bool) -> Result<(), CopyError> {
+    fn save(&mut self, force: bool) -> Result<(), checkpoint::CheckpointError> {
         let Some(file) = &self.file else { return Ok(()) };
         if force || self.last.elapsed() >= SAVE_EVERY {
             file.save(self.nodes, self.relationships)?;
@@ -199,9 +199,9 @@ impl Saver {
         Ok(())
     }
 
-    fn remove(&mut self) -> Result<(), CopyError> {
+    fn remove(&mut self) -> Result<(), checkpoint::CheckpointError> {
         match &self.file {
-            Some(file) => Ok(file.remove()?),
+            Some(file) => file.remove(),
             None => Ok(()),
         }
     }
@@ -264,7 +264,7 @@ async fn run_phase<T: PhaseRecord>(
                         saver.phase(phase).acknowledged = watermark.ack(start, start + n);
                         if let Err(e) = saver.save(false) {
                             rx.close();
-                            failed.get_or_insert(e);
+                            failed.get_or_insert(e.into());
                         }
                     }
                     Err(e) => {
