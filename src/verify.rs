@@ -210,8 +210,7 @@ async fn compare_records(
             if picked.is_empty() {
                 continue;
             }
-            let ids: Vec<String> = picked.iter().map(|n| n.id.clone()).collect();
-            match lookup.nodes_by_source_id(&ids).await {
+            match lookup.find_nodes(&picked).await {
                 Ok(found) => compare_nodes(report, lookup, &picked, found),
                 Err(e) => {
                     failure = Some(on("target", names.target, "looking up nodes")(e));
@@ -243,8 +242,7 @@ async fn compare_records(
             if picked.is_empty() {
                 continue;
             }
-            let ids: Vec<String> = picked.iter().map(|r| r.id.clone()).collect();
-            match lookup.relationships_by_source_id(&ids).await {
+            match lookup.find_relationships(&picked).await {
                 Ok(found) => compare_relationships(report, lookup, &picked, found),
                 Err(e) => {
                     failure = Some(on("target", names.target, "looking up relationships")(e));

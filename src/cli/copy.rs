@@ -139,7 +139,16 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
             ui.copy_summary(&args.source, &args.target, &options.selection, &report);
             if args.verify {
                 let depth = crate::verify::Depth::Sample(1000);
-                super::verify::run(&config, &args.source, &args.target, &options.selection, depth, ui).await?;
+                super::verify::run(
+                    &config,
+                    &args.source,
+                    &args.target,
+                    &options.selection,
+                    depth,
+                    &options.node_keys,
+                    ui,
+                )
+                .await?;
             }
             Ok(())
         }

@@ -2,8 +2,12 @@
 
 use clap::{ArgAction, Args};
 
+use std::collections::BTreeMap;
+
+use super::migrations::FolderArg;
 use super::GlobalArgs;
 use crate::connector::{self, Selection};
+use crate::migrations;
 use crate::ui::Ui;
 use crate::verify::{self, Depth, Sides};
 
@@ -34,6 +38,9 @@ pub struct VerifyArgs {
     /// Compare every record field by field
     #[arg(long)]
     pub full: bool,
+
+    #[command(flatten)]
+    pub folder: FolderArg,
 }
 
 impl VerifyArgs {
@@ -56,7 +63,10 @@ impl VerifyArgs {
 
 pub async fn exec(global: &GlobalArgs, args: VerifyArgs, ui: &Ui) -> anyhow::Result<()> {
     let config = global.load_config()?;
-    run(&config, &args.source, &args.target, &args.selection(), args.depth(), ui).await
+    // The copy identified keyed nodes by their migration keys; verify looks them up the same way.
+    let node_keys =
+        migrations::load(&migrations::folder(&config.path, args.folder.migrations.as_deref()))?.node_keys()?;
+    run(&config, &args.source, &args.target, &args.selection(), args.depth(), &node_keys, ui).await
 }
 
 /// Verifies and prints the report; a difference is an error (exit 1).
@@ -66,13 +76,14 @@ pub async fn run(
     target_name: &str,
     selection: &Selection,
     depth: Depth,
+    node_keys: &BTreeMap<String, Vec<String>>,
     ui: &Ui,
 ) -> anyhow::Result<()> {
     let source_cfg = config.target(source_name)?;
     let target_cfg = config.target(target_name)?;
     let source = connector::connect_source(source_cfg).await?;
     let target = connector::connect_source(target_cfg).await?;
-    let lookup = connector::connect_lookup(target_cfg).await?;
+    let lookup = connector::connect_lookup(target_cfg, node_keys).await?;
     let names = Sides { source: source_name, target: target_name };
     let report = verify::verify(names, source.as_ref(), target.as_ref(), lookup.as_ref(), selection, depth).await?;
     ui.verify_report(source_name, target_name, &report);

@@ -193,15 +193,17 @@ pub trait Sink: Send + Sync {
     async fn finish(&self) -> Result<(), ConnectorError>;
 }
 
-/// Reads back what a copy wrote into this target, for `graphferry verify`: records are found by
-/// their *source* id, the way the copy stored identity (a dump's id, a source-id property, a
-/// Neptune `~id`), and come back with that source id and without graphferry's bookkeeping
-/// properties. `expected_*` apply the target's documented conversions to a source record, so
-/// a value the target stores in its documented encoding compares equal.
+/// Reads back what a copy wrote into this target, for `graphferry verify`: given source records,
+/// finds their counterparts the way the copy stored identity (a dump's id, a source-id property,
+/// a Neptune `~id` computed from migration keys), and returns them with the *source* ids (the
+/// record's and, for relationships, its endpoints') and without graphferry's bookkeeping
+/// properties. A record with no counterpart is left out. `expected_*` apply the target's
+/// documented conversions to a source record, so a value stored in its documented encoding
+/// compares equal.
 #[async_trait]
 pub trait CopiedLookup: Send + Sync {
-    async fn nodes_by_source_id(&self, ids: &[String]) -> Result<Vec<Node>, ConnectorError>;
-    async fn relationships_by_source_id(&self, ids: &[String]) -> Result<Vec<Relationship>, ConnectorError>;
+    async fn find_nodes(&self, source: &[Node]) -> Result<Vec<Node>, ConnectorError>;
+    async fn find_relationships(&self, source: &[Relationship]) -> Result<Vec<Relationship>, ConnectorError>;
 
     fn expected_node(&self, node: &Node) -> Node {
         node.clone()
@@ -311,10 +313,15 @@ pub async fn connect_sink(target: &TargetConfig) -> Result<Box<dyn Sink>, Connec
     }
 }
 
-/// Opens a target to read back what a copy wrote (`graphferry verify`).
-pub async fn connect_lookup(target: &TargetConfig) -> Result<Box<dyn CopiedLookup>, ConnectorError> {
+/// Opens a target to read back what a copy wrote (`graphferry verify`). `node_keys` are the
+/// migration-declared keys the copy used for node identity.
+pub async fn connect_lookup(
+    target: &TargetConfig,
+    node_keys: &BTreeMap<String, Vec<String>>,
+) -> Result<Box<dyn CopiedLookup>, ConnectorError> {
     match &target.kind {
         TargetKind::File(cfg) => Ok(Box::new(file::FileSource::open(cfg)?)),
+        TargetKind::Neptune(cfg) => Ok(Box::new(neptune::connect_lookup(&target.name, cfg, node_keys)?)),
         #[allow(unreachable_patterns)]
         other => Err(not_available(target, other)),
     }

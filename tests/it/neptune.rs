@@ -7,3 +7,4 @@ mod copy;
 mod expect;
 mod migrate;
 mod server;
+mod verify;

@@ -249,13 +249,15 @@ impl FileSource {
 /// A dump stores records under their source ids, exactly.
 #[async_trait]
 impl CopiedLookup for FileSource {
-    async fn nodes_by_source_id(&self, ids: &[String]) -> Result<Vec<Node>, ConnectorError> {
-        let records = self.lookup(ids, true).await?;
+    async fn find_nodes(&self, source: &[Node]) -> Result<Vec<Node>, ConnectorError> {
+        let ids: Vec<String> = source.iter().map(|n| n.id.clone()).collect();
+        let records = self.lookup(&ids, true).await?;
         Ok(records.into_iter().filter_map(|r| if let Record::Node(n) = r { Some(n) } else { None }).collect())
     }
 
-    async fn relationships_by_source_id(&self, ids: &[String]) -> Result<Vec<Relationship>, ConnectorError> {
-        let records = self.lookup(ids, false).await?;
+    async fn find_relationships(&self, source: &[Relationship]) -> Result<Vec<Relationship>, ConnectorError> {
+        let ids: Vec<String> = source.iter().map(|r| r.id.clone()).collect();
+        let records = self.lookup(&ids, false).await?;
         Ok(records.into_iter().filter_map(|r| if let Record::Relationship(r) = r { Some(r) } else { None }).collect())
     }
 }

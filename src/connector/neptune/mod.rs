@@ -12,12 +12,14 @@ mod credentials;
 mod encoding;
 mod error;
 mod identity;
+mod lookup;
 mod migrate;
 mod query;
 mod sink;
 mod source;
 
 pub use config::{NeptuneConfig, NeptuneMode, DEFAULT_SOURCE_ID_PROPERTY};
+pub use lookup::NeptuneLookup;
 pub use migrate::NeptuneMigrator;
 pub use sink::NeptuneSink;
 pub use source::NeptuneSource;
@@ -34,6 +36,15 @@ pub fn connect_source(target: &str, cfg: &NeptuneConfig) -> Result<NeptuneSource
 /// Opens a Neptune target for writing.
 pub fn connect_sink(target: &str, cfg: &NeptuneConfig) -> Result<NeptuneSink, ConnectorError> {
     Ok(NeptuneSink::new(client::Client::new(target, cfg)?, cfg.source_id_property.clone()))
+}
+
+/// Opens a Neptune target to read back what a copy wrote (`verify`).
+pub fn connect_lookup(
+    target: &str,
+    cfg: &NeptuneConfig,
+    node_keys: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Result<NeptuneLookup, ConnectorError> {
+    Ok(NeptuneLookup::new(connect_source(target, cfg)?, node_keys.clone()))
 }
 
 /// Opens a Neptune target for migrations.

@@ -35,6 +35,19 @@ impl NeptuneSource {
         self.client.query_retrying(text, params).await
     }
 
+    /// One query's rows, retried like a page (for `verify`'s lookups).
+    pub(super) async fn rows(&self, text: &str, params: Map<String, Json>) -> Result<Vec<Json>, ConnectorError> {
+        self.query(text, params).await
+    }
+
+    pub(super) fn mode(&self) -> NeptuneMode {
+        self.client.mode()
+    }
+
+    pub(super) fn source_id_property(&self) -> &str {
+        &self.source_id_property
+    }
+
     /// One page after `after`: at most `limit` rows (halved for good when Neptune times out).
     /// Returns the rows, the `~id` to continue after, and whether more may follow.
     async fn page(
@@ -113,14 +126,14 @@ impl NeptuneSource {
         Ok(ids)
     }
 
-    fn decode_node(&self, row: &Json) -> Result<Node, ConnectorError> {
+    pub(super) fn decode_node(&self, row: &Json) -> Result<Node, ConnectorError> {
         let n = &row["n"];
         let id = n["~id"].as_str().ok_or_else(|| self.bad_row())?.to_string();
         let labels = n["~labels"].as_array().map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_string)).collect());
         Ok(Node { id, labels: labels.unwrap_or_default(), properties: properties(&n["~properties"]) })
     }
 
-    fn decode_relationship(&self, row: &Json) -> Result<Relationship, ConnectorError> {
+    pub(super) fn decode_relationship(&self, row: &Json) -> Result<Relationship, ConnectorError> {
         let r = &row["r"];
         let text = |k: &str| r[k].as_str().map(str::to_string).ok_or_else(|| self.bad_row());
         let mut properties = properties(&r["~properties"]);

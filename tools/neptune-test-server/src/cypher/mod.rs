@@ -95,6 +95,19 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
                             }
                         }
                     }
+                    // Every stored type extends the id supertype, which ArcadeDB lists among a
+                    // node's labels; Neptune has no such label.
+                    if lower == "labels" {
+                        if let (Some(v), Some(close)) = (toks.get(i + 2), toks.get(i + 3)) {
+                            if v.is_name() && close.is(")") {
+                                edits.push((
+                                    t.start,
+                                    close.end(),
+                                    format!("[gf_l IN labels({}) WHERE gf_l <> '{NODE_SUPERTYPE}']", v.text),
+                                ));
+                            }
+                        }
+                    }
                 }
             }
             Kind::Punct if t.is("(") => {

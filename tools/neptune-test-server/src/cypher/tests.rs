@@ -70,3 +70,9 @@ fn unsupported_temporal_and_spatial_functions_are_refused() {
 fn syntax_the_lexer_cannot_read_is_malformed() {
     assert_eq!(analyze("RETURN 'x").unwrap_err().code, "MalformedQueryException");
 }
+
+#[test]
+fn labels_hide_the_id_supertype() {
+    let a = analyze("MATCH (n) RETURN labels(n) AS labels, count(*) AS c").unwrap();
+    assert_eq!(a.text, "MATCH (n) RETURN [gf_l IN labels(n) WHERE gf_l <> 'NeptuneNode'] AS labels, count(*) AS c");
+}
