@@ -25,35 +25,19 @@ fn cmd(p: &Project, args: &[&str]) -> assert_cmd::assert::Assert {
     cmd.assert()
 }
 
-/// The selection leaves out KNOWS: its random `strength` doubles come back from the test
-/// server's engine (ArcadeDB, through its HTTP API) off by one ulp now and then, which verify
-/// rightly reports; real Neptune stores doubles exactly. Everything else, with every documented
-/// encoding (dates, durations, points, bytes, maps, lists, NaN), must verify clean.
-const SELECTION: &[&str] = &[
-    "--node",
-    "Showcase",
-    "--node",
-    "Movie",
-    "--node",
-    "Review",
-    "--relationship",
-    "REVIEWS",
-    "--relationship",
-    "DESCRIBES",
-    "--relationship",
-    "LINKS TO",
-];
-
+/// The whole example graph, every documented encoding included (dates, durations, points,
+/// bytes, maps, lists, NaN), must verify clean. (This test found the test server parsing JSON
+/// doubles without exact round-tripping: some came back one ulp off.)
 #[test]
 fn a_copy_verifies_with_its_documented_encodings() {
     let server = TestServer::start("verify_ok", &[]);
     let p = project(&server);
-    let copy: Vec<&str> =
-        ["copy", "--source", "src", "--target", "np", "--verify"].iter().chain(SELECTION).copied().collect();
-    cmd(&p, &copy).success().stdout(predicate::str::contains("everything matches"));
-    let verify: Vec<&str> =
-        ["verify", "--source", "src", "--target", "np", "--full"].iter().chain(SELECTION).copied().collect();
-    cmd(&p, &verify).success().stdout(predicate::str::contains("; 0 difference(s)"));
+    cmd(&p, &["copy", "--source", "src", "--target", "np", "--all", "--verify"])
+        .success()
+        .stdout(predicate::str::contains("everything matches"));
+    cmd(&p, &["verify", "--source", "src", "--target", "np", "--full"])
+        .success()
+        .stdout(predicate::str::contains("Compared field by field: 336 nodes, 767 relationships; 0 difference(s)"));
 }
 
 #[test]
