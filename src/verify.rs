@@ -192,15 +192,85 @@ async fn compare_records(
     depth: Depth,
     expected: &SelectionCounts,
 ) -> Result<(), VerifyError> {
-    // Nodes.
-    let every = stride(depth, expected.nodes);
-    let (tx, mut rx) = mpsc::channel::<Vec<Node>>(2);
-    let read = source.read_nodes(selection, LOOKUP_CHUNK, tx);
+    compare_kind::<Node>(report, names, source, lookup, selection, stride(depth, expected.nodes)).await?;
+    compare_kind::<Relationship>(report, names, source, lookup, selection, stride(depth, expected.relationships)).await
+}
+
+/// What comparing one kind of record needs: how to read it, find it, and compare it.
+trait Checked: Sized + Send + Sync + 'static {
+    const READING: &'static str;
+    const LOOKING_UP: &'static str;
+    fn read<'a>(
+        source: &'a dyn Source,
+        selection: &'a Selection,
+        tx: mpsc::Sender<Vec<Self>>,
+    ) -> impl std::future::Future<Output = Result<(), ConnectorError>> + Send + 'a;
+    fn find<'a>(
+        lookup: &'a dyn CopiedLookup,
+        picked: &'a [Self],
+    ) -> impl std::future::Future<Output = Result<Vec<Self>, ConnectorError>> + Send + 'a;
+    fn compare(report: &mut VerifyReport, lookup: &dyn CopiedLookup, picked: &[Self], found: Vec<Self>);
+}
+
+impl Checked for Node {
+    const READING: &'static str = "reading nodes";
+    const LOOKING_UP: &'static str = "looking up nodes";
+    fn read<'a>(
+        source: &'a dyn Source,
+        selection: &'a Selection,
+        tx: mpsc::Sender<Vec<Self>>,
+    ) -> impl std::future::Future<Output = Result<(), ConnectorError>> + Send + 'a {
+        source.read_nodes(selection, LOOKUP_CHUNK, tx)
+    }
+    fn find<'a>(
+        lookup: &'a dyn CopiedLookup,
+        picked: &'a [Self],
+    ) -> impl std::future::Future<Output = Result<Vec<Self>, ConnectorError>> + Send + 'a {
+        lookup.find_nodes(picked)
+    }
+    fn compare(report: &mut VerifyReport, lookup: &dyn CopiedLookup, picked: &[Self], found: Vec<Self>) {
+        compare_nodes(report, lookup, picked, found)
+    }
+}
+
+impl Checked for Relationship {
+    const READING: &'static str = "reading relationships";
+    const LOOKING_UP: &'static str = "looking up relationships";
+    fn read<'a>(
+        source: &'a dyn Source,
+        selection: &'a Selection,
+        tx: mpsc::Sender<Vec<Self>>,
+    ) -> impl std::future::Future<Output = Result<(), ConnectorError>> + Send + 'a {
+        source.read_relationships(selection, LOOKUP_CHUNK, tx)
+    }
+    fn find<'a>(
+        lookup: &'a dyn CopiedLookup,
+        picked: &'a [Self],
+    ) -> impl std::future::Future<Output = Result<Vec<Self>, ConnectorError>> + Send + 'a {
+        lookup.find_relationships(picked)
+    }
+    fn compare(report: &mut VerifyReport, lookup: &dyn CopiedLookup, picked: &[Self], found: Vec<Self>) {
+        compare_relationships(report, lookup, picked, found)
+    }
+}
+
+/// Streams one kind from the source, picks every `every`-th record, and compares each chunk
+/// with its counterparts in the target.
+async fn compare_kind<T: Checked>(
+    report: &mut VerifyReport,
+    names: &Sides<'_>,
+    source: &dyn Source,
+    lookup: &dyn CopiedLookup,
+    selection: &Selection,
+    every: u64,
+) -> Result<(), VerifyError> {
+    let (tx, mut rx) = mpsc::channel::<Vec<T>>(2);
+    let read = T::read(source, selection, tx);
     let mut failure = None;
     let compare = async {
         let mut seen = 0u64;
         while let Some(batch) = rx.recv().await {
-            let picked: Vec<Node> = batch
+            let picked: Vec<T> = batch
                 .into_iter()
                 .filter(|_| {
                     seen += 1;
@@ -210,49 +280,17 @@ async fn compare_records(
             if picked.is_empty() {
                 continue;
             }
-            match lookup.find_nodes(&picked).await {
-                Ok(found) => compare_nodes(report, lookup, &picked, found),
+            match T::find(lookup, &picked).await {
+                Ok(found) => T::compare(report, lookup, &picked, found),
                 Err(e) => {
-                    failure = Some(on("target", names.target, "looking up nodes")(e));
+                    failure = Some(on("target", names.target, T::LOOKING_UP)(e));
                     rx.close();
                 }
             }
         }
     };
     let (r, ()) = tokio::join!(read, compare);
-    r.map_err(on("source", names.source, "reading nodes"))?;
-    if let Some(e) = failure {
-        return Err(e);
-    }
-
-    // Relationships.
-    let every = stride(depth, expected.relationships);
-    let (tx, mut rx) = mpsc::channel::<Vec<Relationship>>(2);
-    let read = source.read_relationships(selection, LOOKUP_CHUNK, tx);
-    let compare = async {
-        let mut seen = 0u64;
-        while let Some(batch) = rx.recv().await {
-            let picked: Vec<Relationship> = batch
-                .into_iter()
-                .filter(|_| {
-                    seen += 1;
-                    (seen - 1) % every == 0
-                })
-                .collect();
-            if picked.is_empty() {
-                continue;
-            }
-            match lookup.find_relationships(&picked).await {
-                Ok(found) => compare_relationships(report, lookup, &picked, found),
-                Err(e) => {
-                    failure = Some(on("target", names.target, "looking up relationships")(e));
-                    rx.close();
-                }
-            }
-        }
-    };
-    let (r, ()) = tokio::join!(read, compare);
-    r.map_err(on("source", names.source, "reading relationships"))?;
+    r.map_err(on("source", names.source, T::READING))?;
     failure.map_or(Ok(()), Err)
 }
 
