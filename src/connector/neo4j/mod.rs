@@ -32,7 +32,7 @@ const SINK_CONNECTIONS: usize = 16;
 
 pub async fn connect_source(target: &str, cfg: &Neo4jConfig) -> Result<Neo4jSource, ConnectorError> {
     let client = Client::connect(target, cfg, SOURCE_CONNECTIONS).await?;
-    Ok(Neo4jSource::new(client, cfg.source_id_label.clone()))
+    Ok(Neo4jSource::new(client, cfg.source_id_label.clone(), cfg.source_id_property.clone()))
 }
 
 pub async fn connect_sink(target: &str, cfg: &Neo4jConfig) -> Result<Neo4jSink, ConnectorError> {

@@ -19,11 +19,15 @@ pub struct Neo4jSource {
     client: Client,
     /// The identity label a graphferry sink adds; stripped from what is read.
     marker: String,
+    /// The source-id property a graphferry sink adds; stripped from what is read, so a copy out
+    /// of a graphferry-written database never carries an old identity into the next sink (where
+    /// it would overwrite the new one and make re-runs duplicate).
+    id_property: String,
 }
 
 impl Neo4jSource {
-    pub(super) fn new(client: Client, marker: String) -> Self {
-        Neo4jSource { client, marker }
+    pub(super) fn new(client: Client, marker: String, id_property: String) -> Self {
+        Neo4jSource { client, marker, id_property }
     }
 
     async fn names(&self, text: &str, column_name: &str) -> Result<Vec<String>, ConnectorError> {
@@ -82,22 +86,24 @@ impl Neo4jSource {
         let id: String = column(target, row, "id")?;
         let mut labels: Vec<String> = column(target, row, "labels")?;
         labels.retain(|l| *l != self.marker);
-        let properties = properties(target, row).map_err(|e| {
+        let mut properties = properties(target, row).map_err(|e| {
             ConnectorError::fatal(format!(
                 "Neo4j target `{target}`: node with source id `{id}` (labels {labels:?}): {e}"
             ))
         })?;
+        properties.remove(&self.id_property);
         Ok(Node { id, labels, properties })
     }
 
     fn relationship_from_row(&self, rel_type: &str, row: &neo4rs::Row) -> Result<Relationship, ConnectorError> {
         let target = self.client.target();
         let id: String = column(target, row, "id")?;
-        let properties = properties(target, row).map_err(|e| {
+        let mut properties = properties(target, row).map_err(|e| {
             ConnectorError::fatal(format!(
                 "Neo4j target `{target}`: relationship of type `{rel_type}` with source id `{id}`: {e}"
             ))
         })?;
+        properties.remove(&self.id_property);
         Ok(Relationship {
             id,
             rel_type: rel_type.to_string(),
@@ -148,6 +154,10 @@ impl Source for Neo4jSource {
             }
         }
         Ok(schema)
+    }
+
+    async fn introspect(&self) -> Result<crate::connector::SchemaDetails, ConnectorError> {
+        super::introspect::introspect(&self.client, &self.marker).await
     }
 
     async fn count(&self, selection: &Selection) -> Result<SelectionCounts, ConnectorError> {
