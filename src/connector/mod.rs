@@ -331,8 +331,8 @@ pub async fn connect_lookup(
 pub async fn connect_migrator(target: &TargetConfig) -> Result<Box<dyn Migrator>, ConnectorError> {
     match &target.kind {
         TargetKind::File(cfg) => Ok(Box::new(file::FileMigrator::new(cfg))),
+        TargetKind::Neo4j(cfg) => Ok(Box::new(neo4j::migrate::Neo4jMigrator::connect(&target.name, cfg).await?)),
         TargetKind::Neptune(cfg) => Ok(Box::new(neptune::connect_migrator(&target.name, cfg)?)),
-        other => Err(not_available(target, other)),
     }
 }
 

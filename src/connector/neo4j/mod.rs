@@ -13,6 +13,8 @@ mod client;
 mod config;
 mod cypher;
 mod error;
+mod introspect;
+pub mod migrate;
 mod sink;
 mod source;
 pub mod value;

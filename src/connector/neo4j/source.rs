@@ -157,7 +157,7 @@ impl Source for Neo4jSource {
     }
 
     async fn introspect(&self) -> Result<crate::connector::SchemaDetails, ConnectorError> {
-        super::introspect::introspect(&self.client, &self.marker).await
+        super::introspect::introspect(&self.client, &self.marker, &self.id_property).await
     }
 
     async fn count(&self, selection: &Selection) -> Result<SelectionCounts, ConnectorError> {
