@@ -2,6 +2,7 @@
 //! Each test works in databases of its own. They fail, never skip, when the server is down.
 
 mod graph;
+mod migrate;
 mod round_trip;
 mod selection;
 pub mod server;

@@ -160,7 +160,9 @@ fn set_default(matcher: String, property: &str, default: Option<&serde_yaml::Val
 
 fn drop_property(matcher: String, property: &str) -> Vec<Step> {
     let p = quote(property);
-    vec![rounds(format!("{matcher} WHERE x.{p} IS NOT NULL"), format!("REMOVE x.{p}"))]
+    // `= null` removes the property (standard Cypher); a `REMOVE x.p` round over Bolt left the
+    // property in place on ArcadeDB (the progress check caught it).
+    vec![rounds(format!("{matcher} WHERE x.{p} IS NOT NULL"), format!("SET x.{p} = null"))]
 }
 
 fn rename_property(matcher: String, old: &str, new: &str) -> Vec<Step> {
@@ -168,7 +170,7 @@ fn rename_property(matcher: String, old: &str, new: &str) -> Vec<Step> {
         return Vec::new();
     }
     let (o, n) = (quote(old), quote(new));
-    vec![rounds(format!("{matcher} WHERE x.{o} IS NOT NULL"), format!("SET x.{n} = x.{o} REMOVE x.{o}"))]
+    vec![rounds(format!("{matcher} WHERE x.{o} IS NOT NULL"), format!("SET x.{n} = x.{o}, x.{o} = null"))]
 }
 
 /// The steps of `op`, in order; empty when Neo4j needs nothing.
@@ -193,7 +195,11 @@ fn steps(op: &Operation, enterprise: bool) -> Vec<Step> {
         RenameNodeType { old_type, new_type } => vec![
             Step::TakeKey { name: key_name(old_type) },
             Step::TakeIndexes { entity: Entity::Node, of: old_type.clone() },
-            rounds(node(old_type), format!("SET x:{} REMOVE x:{}", quote(new_type), quote(old_type))),
+            // Two passes, adding then removing a label: ArcadeDB turns each label change into a
+            // copy of the node, and both in one query trips its unique indexes on the node's
+            // other labels. Neo4j ends the same; an interrupted run is finished by the next.
+            rounds(format!("{} WHERE NOT x:{}", node(old_type), quote(new_type)), format!("SET x:{}", quote(new_type))),
+            rounds(node(old_type), format!("REMOVE x:{}", quote(old_type))),
             Step::PutKey { name: key_name(new_type), label: new_type.clone(), remove: None, add: None },
             Step::PutIndexes { entity: Entity::Node, of: new_type.clone() },
         ],
