@@ -13,7 +13,7 @@
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use neo4rs::{query, BoltType, Query};
+use neo4rs::{query, Query};
 
 use super::client::{column, Client};
 use super::config::Neo4jConfig;
@@ -22,291 +22,19 @@ use super::value::to_bolt;
 use crate::connector::{ConnectorError, ErrorClass, Migrator, MIGRATION_LOCKED};
 use crate::migrations::format::yaml_to_value;
 use crate::migrations::Operation;
+use steps::{
+    drop_constraint, drop_index, entity_name, key_constraint, key_name, steps, Kept, Rounds, Step, BATCH,
+    CONSTRAINT_PROPERTIES, INDEXED_PROPERTIES,
+};
 
-/// Records changed per round: small enough for one transaction well under the query timeout.
-const BATCH: usize = 1000;
+mod steps;
+
 const LOCK_LABEL: &str = "__NodestreamMigrationLock__";
 const HISTORY_LABEL: &str = "__NodestreamMigration__";
 
 pub struct Neo4jMigrator {
     client: Client,
     enterprise: bool,
-}
-
-/// Nodes or relationships, for index statements.
-#[derive(Clone, Copy)]
-enum Entity {
-    Node,
-    Relationship,
-}
-
-/// A repeated data update: `{matcher} WITH {carry} LIMIT n {change} RETURN count(*) AS c`.
-struct Rounds {
-    matcher: String,
-    carry: &'static str,
-    change: String,
-    /// Parameters (from the migration file, never from data).
-    params: Vec<(&'static str, BoltType)>,
-}
-
-impl Rounds {
-    fn text(&self, limit: usize) -> String {
-        format!("{} WITH {} LIMIT {limit} {} RETURN count(*) AS c", self.matcher, self.carry, self.change)
-    }
-}
-
-/// One step of an operation. Renames and key changes keep what the old constraint or indexes
-/// covered, which only the live target knows: `Take*` reads and drops, `Put*` recreates.
-enum Step {
-    Statement(String),
-    Rounds(Rounds),
-    /// Remembers the properties of constraint `name` (none if it is missing), then drops it.
-    TakeKey {
-        name: String,
-    },
-    /// Creates constraint `name` on `label` over the remembered properties, edited.
-    PutKey {
-        name: String,
-        label: String,
-        remove: Option<String>,
-        add: Option<String>,
-    },
-    /// Remembers the properties with an additional index on `of`, then drops those indexes.
-    TakeIndexes {
-        entity: Entity,
-        of: String,
-    },
-    /// Creates additional indexes on `of` for the remembered properties.
-    PutIndexes {
-        entity: Entity,
-        of: String,
-    },
-}
-
-/// What `Take*` steps remembered for the `Put*` steps of the same operation.
-#[derive(Default)]
-struct Kept {
-    keys: BTreeSet<String>,
-    indexes: BTreeSet<String>,
-}
-
-fn key_name(label: &str) -> String {
-    format!("{label}_node_key")
-}
-
-fn index_name(of: &str, field: &str) -> String {
-    format!("{of}_{field}_additional_index")
-}
-
-/// nodestream's key constraint: properties sorted, so re-creating it gives the same statement.
-fn key_constraint(name: &str, label: &str, keys: &BTreeSet<String>, enterprise: bool) -> String {
-    let pattern: Vec<String> = keys.iter().map(|k| format!("n.{}", quote(k))).collect();
-    let kind = if enterprise { "NODE KEY" } else { "UNIQUE" };
-    format!(
-        "CREATE CONSTRAINT {} IF NOT EXISTS FOR (n:{}) REQUIRE ({}) IS {kind}",
-        quote(name),
-        quote(label),
-        pattern.join(", ")
-    )
-}
-
-fn create_index(entity: Entity, of: &str, field: &str) -> String {
-    let (name, f) = (quote(&index_name(of, field)), quote(field));
-    match entity {
-        Entity::Node => format!("CREATE INDEX {name} IF NOT EXISTS FOR (n:{}) ON (n.{f})", quote(of)),
-        Entity::Relationship => format!("CREATE INDEX {name} IF NOT EXISTS FOR ()-[r:{}]-() ON (r.{f})", quote(of)),
-    }
-}
-
-fn drop_index(of: &str, field: &str) -> String {
-    format!("DROP INDEX {} IF EXISTS", quote(&index_name(of, field)))
-}
-
-fn drop_constraint(name: &str) -> String {
-    format!("DROP CONSTRAINT {} IF EXISTS", quote(name))
-}
-
-const CONSTRAINT_PROPERTIES: &str =
-    "SHOW CONSTRAINTS YIELD name, properties WHERE name = $name RETURN properties AS properties";
-const INDEXED_PROPERTIES: &str = "SHOW INDEXES YIELD properties, entityType, labelsOrTypes, owningConstraint \
-     WHERE entityType = $entity AND labelsOrTypes = [$of] AND owningConstraint IS NULL RETURN properties AS properties";
-
-fn node(label: &str) -> String {
-    format!("MATCH (x:{})", quote(label))
-}
-
-fn rel(rel_type: &str) -> String {
-    format!("MATCH ()-[x:{}]->()", quote(rel_type))
-}
-
-fn rounds(matcher: String, change: String) -> Step {
-    Step::Rounds(Rounds { matcher, carry: "x", change, params: Vec::new() })
-}
-
-/// Sets `property` where it is missing; like nodestream's `coalesce`, a null default changes nothing.
-fn set_default(matcher: String, property: &str, default: Option<&serde_yaml::Value>) -> Vec<Step> {
-    let value = default.map(yaml_to_value).unwrap_or(crate::model::Value::Null);
-    if value == crate::model::Value::Null {
-        return Vec::new();
-    }
-    let p = quote(property);
-    vec![Step::Rounds(Rounds {
-        matcher: format!("{matcher} WHERE x.{p} IS NULL"),
-        carry: "x",
-        change: format!("SET x.{p} = $value"),
-        params: vec![("value", to_bolt(&value))],
-    })]
-}
-
-fn drop_property(matcher: String, property: &str) -> Vec<Step> {
-    let p = quote(property);
-    // `= null` removes the property (standard Cypher); a `REMOVE x.p` round over Bolt left the
-    // property in place on ArcadeDB (the progress check caught it).
-    vec![rounds(format!("{matcher} WHERE x.{p} IS NOT NULL"), format!("SET x.{p} = null"))]
-}
-
-fn rename_property(matcher: String, old: &str, new: &str) -> Vec<Step> {
-    if old == new {
-        return Vec::new();
-    }
-    let (o, n) = (quote(old), quote(new));
-    vec![rounds(format!("{matcher} WHERE x.{o} IS NOT NULL"), format!("SET x.{n} = x.{o}, x.{o} = null"))]
-}
-
-/// The steps of `op`, in order; empty when Neo4j needs nothing.
-fn steps(op: &Operation, enterprise: bool) -> Vec<Step> {
-    use Operation::*;
-    use Step::Statement;
-    match op {
-        CreateNodeType { name, keys, .. } if !keys.is_empty() => {
-            vec![Statement(key_constraint(&key_name(name), name, &keys.iter().cloned().collect(), enterprise))]
-        }
-        CreateNodeType { .. } | CreateRelationshipType { .. } => Vec::new(),
-        DropNodeType { name } => vec![
-            Statement(drop_constraint(&key_name(name))),
-            Step::TakeIndexes { entity: Entity::Node, of: name.clone() },
-            rounds(node(name), "DETACH DELETE x".into()),
-        ],
-        DropRelationshipType { name } => vec![
-            Step::TakeIndexes { entity: Entity::Relationship, of: name.clone() },
-            rounds(rel(name), "DELETE x".into()),
-        ],
-        RenameNodeType { old_type, new_type } if old_type == new_type => Vec::new(),
-        RenameNodeType { old_type, new_type } => vec![
-            Step::TakeKey { name: key_name(old_type) },
-            Step::TakeIndexes { entity: Entity::Node, of: old_type.clone() },
-            // Two passes, adding then removing a label: ArcadeDB turns each label change into a
-            // copy of the node, and both in one query trips its unique indexes on the node's
-            // other labels. Neo4j ends the same; an interrupted run is finished by the next.
-            rounds(format!("{} WHERE NOT x:{}", node(old_type), quote(new_type)), format!("SET x:{}", quote(new_type))),
-            rounds(node(old_type), format!("REMOVE x:{}", quote(old_type))),
-            Step::PutKey { name: key_name(new_type), label: new_type.clone(), remove: None, add: None },
-            Step::PutIndexes { entity: Entity::Node, of: new_type.clone() },
-        ],
-        RenameRelationshipType { old_type, new_type } if old_type == new_type => Vec::new(),
-        RenameRelationshipType { old_type, new_type } => vec![
-            Step::TakeIndexes { entity: Entity::Relationship, of: old_type.clone() },
-            // A relationship's type cannot change: each is recreated under the new type.
-            Step::Rounds(Rounds {
-                matcher: format!("MATCH (a)-[x:{}]->(b)", quote(old_type)),
-                carry: "a, x, b",
-                change: format!("CREATE (a)-[y:{}]->(b) SET y += properties(x) DELETE x", quote(new_type)),
-                params: Vec::new(),
-            }),
-            Step::PutIndexes { entity: Entity::Relationship, of: new_type.clone() },
-        ],
-        AddNodeProperty { node_type, property_name, default } => {
-            set_default(node(node_type), property_name, default.as_ref())
-        }
-        AddRelationshipProperty { relationship_type, property_name, default } => {
-            set_default(rel(relationship_type), property_name, default.as_ref())
-        }
-        DropNodeProperty { node_type, property_name } => drop_property(node(node_type), property_name),
-        DropRelationshipProperty { relationship_type, property_name } => {
-            drop_property(rel(relationship_type), property_name)
-        }
-        RenameNodeProperty { node_type, old_property_name: old, new_property_name: new } => {
-            rename_property(node(node_type), old, new)
-        }
-        RenameRelationshipProperty { relationship_type, old_property_name: old, new_property_name: new }
-        | RelationshipKeyPartRenamed { relationship_type, old_key_part_name: old, new_key_part_name: new } => {
-            rename_property(rel(relationship_type), old, new)
-        }
-        AddAdditionalNodePropertyIndex { node_type, field_name } => {
-            vec![Statement(create_index(Entity::Node, node_type, field_name))]
-        }
-        AddAdditionalRelationshipPropertyIndex { relationship_type, field_name } => {
-            vec![Statement(create_index(Entity::Relationship, relationship_type, field_name))]
-        }
-        DropAdditionalNodePropertyIndex { node_type: of, field_name }
-        | DropAdditionalRelationshipPropertyIndex { relationship_type: of, field_name } => {
-            vec![Statement(drop_index(of, field_name))]
-        }
-        NodeKeyExtended { node_type, added_key_property, default } => {
-            let mut s = vec![Step::TakeKey { name: key_name(node_type) }];
-            s.extend(set_default(node(node_type), added_key_property, Some(default)));
-            s.push(Step::PutKey {
-                name: key_name(node_type),
-                label: node_type.clone(),
-                remove: None,
-                add: Some(added_key_property.clone()),
-            });
-            s
-        }
-        RelationshipKeyExtended { relationship_type, added_key_property, default } => {
-            set_default(rel(relationship_type), added_key_property, Some(default))
-        }
-        NodeKeyPartRenamed { node_type, old_key_part_name: old, new_key_part_name: new } => {
-            let mut s = vec![Step::TakeKey { name: key_name(node_type) }];
-            s.extend(rename_property(node(node_type), old, new));
-            s.push(Step::PutKey {
-                name: key_name(node_type),
-                label: node_type.clone(),
-                remove: Some(old.clone()),
-                add: Some(new.clone()),
-            });
-            s
-        }
-    }
-}
-
-fn entity_name(entity: Entity) -> &'static str {
-    match entity {
-        Entity::Node => "NODE",
-        Entity::Relationship => "RELATIONSHIP",
-    }
-}
-
-fn describe_step(step: &Step, enterprise: bool) -> String {
-    match step {
-        Step::Statement(text) => text.clone(),
-        Step::Rounds(r) => {
-            let params: Vec<String> = r.params.iter().map(|(k, v)| format!("${k} = {v:?}")).collect();
-            let with = if params.is_empty() { String::new() } else { format!(" with {}", params.join(", ")) };
-            format!("{} (repeated until it changes nothing){with}", r.text(BATCH))
-        }
-        Step::TakeKey { name } => format!(
-            "{CONSTRAINT_PROPERTIES} (with $name = {name:?}: remembers the key properties), then {}",
-            drop_constraint(name)
-        ),
-        Step::PutKey { name, label, remove, add } => {
-            let edit = [remove.as_ref().map(|r| format!("without {r:?}")), add.as_ref().map(|a| format!("with {a:?}"))]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(", ");
-            let keys = BTreeSet::from(["<remembered key properties>".to_string()]);
-            let text = key_constraint(name, label, &keys, enterprise).replace("n.`<remembered key properties>`", "…");
-            format!("{text} (over the remembered key properties{}{edit}; skipped if there are none)", if edit.is_empty() { "" } else { ", " })
-        }
-        Step::TakeIndexes { entity, of } => format!(
-            "{INDEXED_PROPERTIES} (with $entity = {:?}, $of = {of:?}: remembers the indexed properties), then DROP INDEX … IF EXISTS for each",
-            entity_name(*entity)
-        ),
-        Step::PutIndexes { entity, of } => {
-            format!("{} for each remembered property", create_index(*entity, of, "…").replace("`…`", "…"))
-        }
-    }
 }
 
 impl Neo4jMigrator {
@@ -333,7 +61,8 @@ impl Neo4jMigrator {
     }
 
     async fn apply_rounds(&self, op: &Operation, r: &Rounds) -> Result<(), ConnectorError> {
-        let with_params = |text: String| r.params.iter().fold(query(&text), |q, (k, v)| q.param(k, v.clone()));
+        let with_params =
+            |text: String| r.params.iter().fold(query(&text), |q, (k, v)| q.param(k, to_bolt(&yaml_to_value(v))));
         // A round that the server did not apply would match the same records forever, so the
         // records to change are counted first and changing more than that is an error.
         let to_change =
@@ -400,7 +129,7 @@ impl Neo4jMigrator {
             }
             Step::PutIndexes { entity, of } => {
                 for field in &kept.indexes {
-                    self.run(op.name(), query(&create_index(*entity, of, field))).await?;
+                    self.run(op.name(), query(&steps::create_index(*entity, of, field))).await?;
                 }
                 Ok(())
             }
@@ -462,7 +191,7 @@ impl Migrator for Neo4jMigrator {
         if steps.is_empty() {
             return vec![format!("{} ({}): nothing to do on Neo4j", op.name(), op.subject())];
         }
-        steps.iter().map(|s| describe_step(s, self.enterprise)).collect()
+        steps.iter().map(|s| steps::describe(s, self.enterprise)).collect()
     }
 
     async fn apply(&self, op: &Operation) -> Result<(), ConnectorError> {
