@@ -29,6 +29,8 @@ use steps::{
 
 mod steps;
 
+/// Consecutive failed rounds (each retried with half as many records) before giving up.
+const MAX_FAILED_ROUNDS: u32 = 4;
 const LOCK_LABEL: &str = "__NodestreamMigrationLock__";
 const HISTORY_LABEL: &str = "__NodestreamMigration__";
 
@@ -67,7 +69,7 @@ impl Neo4jMigrator {
         // records to change are counted first and changing more than that is an error.
         let to_change =
             self.run("counting records to migrate", with_params(format!("{} RETURN count(*) AS c", r.matcher))).await?;
-        let (mut limit, mut total) = (BATCH, 0i64);
+        let (mut limit, mut total, mut failures) = (BATCH, 0i64, 0);
         loop {
             if total > to_change {
                 return Err(ConnectorError::fatal(format!(
@@ -78,12 +80,25 @@ impl Neo4jMigrator {
                 )));
             }
             let changed = match self.run(op.name(), with_params(r.text(limit))).await {
-                Err(e) if e.class == ErrorClass::SplitBatch && limit > 1 => {
-                    limit /= 2;
+                // Too big for the server's memory, or no answer in time (a busy server): try
+                // smaller rounds. Rounds are idempotent, so one that committed late is harmless.
+                Err(e) if e.class != ErrorClass::Fatal && failures < MAX_FAILED_ROUNDS => {
+                    // The class and code only: a server's message may quote property values.
+                    tracing::warn!(
+                        target_name = self.client.target(),
+                        operation = op.name(),
+                        limit,
+                        class = ?e.class,
+                        code = e.code.as_deref().unwrap_or("-"),
+                        "migration round failed; retrying with fewer records"
+                    );
+                    failures += 1;
+                    limit = (limit / 2).max(1);
                     continue;
                 }
                 other => other?,
             };
+            failures = 0;
             total += changed;
             if changed == 0 {
                 tracing::info!(
