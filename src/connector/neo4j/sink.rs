@@ -4,7 +4,9 @@
 //! Identity: every written node gets the identity label and the source-id property (unique
 //! constraint created in `prepare`), because relationships name their endpoints only by source
 //! id and the endpoints' labels are unknown; the one index finds any endpoint, unlabelled nodes
-//! included. Nodes of a label with migration-declared keys are MERGEd on those keys instead, and
+//! included; a node is upserted on it by an update and a create of the missing (see
+//! [`cypher::write_nodes`] for why not one MERGE). Nodes of a label with migration-declared keys
+//! are MERGEd on those keys instead, and
 //! still get the source id. Relationships carry their source id too, so parallel relationships
 //! stay apart and a re-run MERGEs onto what the last run wrote.
 
@@ -145,18 +147,20 @@ impl Sink for Neo4jSink {
             ]);
             groups.entry(labels).or_default().push(row);
         }
-        let mut queries = Vec::with_capacity(groups.len());
+        let mut queries = Vec::with_capacity(2 * groups.len());
+        // Per label set: the rows, and how many of the queries (in order) write them.
         let mut expected = Vec::with_capacity(groups.len());
         for (labels, rows) in groups {
             let write = self.node_write(mode, &keys, &labels);
-            expected.push((labels.clone(), rows.len()));
-            queries.push(
-                query(&cypher::write_nodes(&write, &labels, &self.marker, &self.id_property))
-                    .param("rows", bolt_list(rows)),
-            );
+            let texts = cypher::write_nodes(&write, &labels, &self.marker, &self.id_property);
+            expected.push((labels.clone(), rows.len(), texts.len()));
+            let rows = bolt_list(rows);
+            queries.extend(texts.iter().map(|t| query(t).param("rows", rows.clone())));
         }
         let counts = self.client.write("writing nodes", queries).await?;
-        for ((labels, want), got) in expected.into_iter().zip(counts) {
+        let mut counts = counts.into_iter();
+        for (labels, want, parts) in expected {
+            let got: i64 = counts.by_ref().take(parts).sum();
             if got != want as i64 {
                 return Err(self.fatal(format!("a batch of {want} nodes labelled {labels:?} wrote {got}")));
             }
