@@ -322,8 +322,7 @@ pub async fn connect_lookup(
     match &target.kind {
         TargetKind::File(cfg) => Ok(Box::new(file::FileSource::open(cfg)?)),
         TargetKind::Neptune(cfg) => Ok(Box::new(neptune::connect_lookup(&target.name, cfg, node_keys)?)),
-        #[allow(unreachable_patterns)]
-        other => Err(not_available(target, other)),
+        TargetKind::Neo4j(cfg) => Ok(Box::new(neo4j::connect_lookup(&target.name, cfg).await?)),
     }
 }
 
@@ -343,12 +342,4 @@ pub async fn check(target: &TargetConfig) -> Result<String, ConnectorError> {
         TargetKind::Neo4j(cfg) => neo4j::check(&target.name, cfg).await,
         TargetKind::Neptune(cfg) => neptune::check(&target.name, cfg).await,
     }
-}
-
-fn not_available(target: &TargetConfig, kind: &TargetKind) -> ConnectorError {
-    ConnectorError::fatal(format!(
-        "target `{}`: the `{}` connector is not part of this build yet",
-        target.name,
-        kind.database()
-    ))
 }

@@ -7,3 +7,4 @@ mod round_trip;
 mod selection;
 pub mod server;
 mod server_kill;
+mod verify;

@@ -7,19 +7,21 @@
 //!
 //! Files: `config` (keys), `client` (pool, transactions, timeouts), `cypher` (query text and
 //! identifier quoting), `value` (Bolt values ⇄ model), `error` (classification), `source`,
-//! `sink`.
+//! `sink`, `lookup` (reading a copy back for `verify`).
 
 mod client;
 mod config;
 mod cypher;
 mod error;
 mod introspect;
+mod lookup;
 pub mod migrate;
 mod sink;
 mod source;
 pub mod value;
 
 pub use config::{Neo4jConfig, DEFAULT_SOURCE_ID_LABEL, DEFAULT_SOURCE_ID_PROPERTY};
+pub use lookup::Neo4jLookup;
 pub use sink::Neo4jSink;
 pub use source::Neo4jSource;
 
@@ -40,6 +42,12 @@ pub async fn connect_source(target: &str, cfg: &Neo4jConfig) -> Result<Neo4jSour
 pub async fn connect_sink(target: &str, cfg: &Neo4jConfig) -> Result<Neo4jSink, ConnectorError> {
     let client = Client::connect(target, cfg, SINK_CONNECTIONS).await?;
     Ok(Neo4jSink::new(client, cfg))
+}
+
+/// Reads back what a copy wrote, for `graphferry verify`.
+pub async fn connect_lookup(target: &str, cfg: &Neo4jConfig) -> Result<Neo4jLookup, ConnectorError> {
+    let client = Client::connect(target, cfg, SOURCE_CONNECTIONS).await?;
+    Ok(Neo4jLookup::new(client, cfg))
 }
 
 /// `targets --check`: connects, authenticates and runs a trivial query on the database.
