@@ -3,6 +3,7 @@
 
 mod graph;
 mod migrate;
+mod restart;
 mod round_trip;
 mod selection;
 pub mod server;

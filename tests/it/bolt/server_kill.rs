@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 use super::server::{cypher_http, http, password, target_yaml, START_HINT};
 use crate::support::Project;
 
-/// A private ArcadeDB server, killed when dropped.
-struct Private {
+/// A private ArcadeDB server, killed when dropped (also used by `restart`).
+pub(super) struct Private {
     child: Option<Child>,
     root: PathBuf,
-    http: String,
-    bolt: String,
+    pub(super) http: String,
+    pub(super) bolt: String,
 }
 
 fn free_port() -> u16 {
@@ -41,7 +41,7 @@ fn arcadedb_package() -> PathBuf {
 }
 
 impl Private {
-    fn start(root: PathBuf) -> Private {
+    pub(super) fn start(root: PathBuf) -> Private {
         let (http_port, bolt_port) = (free_port(), free_port());
         let mut p = Private {
             child: None,
@@ -53,7 +53,7 @@ impl Private {
         p
     }
 
-    fn launch(&mut self) {
+    pub(super) fn launch(&mut self) {
         let pkg = arcadedb_package();
         std::fs::create_dir_all(self.root.join("databases")).unwrap();
         let port = |url: &str| url.rsplit(':').next().unwrap().to_string();
@@ -87,14 +87,14 @@ impl Private {
         std::thread::sleep(Duration::from_millis(1000));
     }
 
-    fn kill(&mut self) {
+    pub(super) fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 
-    fn count(&self, database: &str) -> u64 {
+    pub(super) fn count(&self, database: &str) -> u64 {
         let body = cypher_http(&self.http, database, "MATCH (n:Item) RETURN count(n) AS c");
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         v["result"][0]["c"].as_u64().unwrap_or_else(|| panic!("{body}"))
