@@ -117,3 +117,30 @@ impl CopiedLookup for Neo4jLookup {
         Relationship { properties: expected_properties(&rel.properties), ..rel.clone() }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+    use crate::model::ZonedDateTime;
+
+    #[test]
+    fn expected_values_drop_nulls_and_take_the_zones_offset() {
+        // 20:30 in Paris in April is +02:00, whatever offset the source held.
+        let held = DateTime::parse_from_rfc3339("1995-04-12T20:30:00+01:00").unwrap();
+        let props: Properties = [
+            ("gone".to_string(), Value::Null),
+            ("kept".to_string(), Value::Int(1)),
+            ("at".to_string(), Value::DateTime(ZonedDateTime { datetime: held, zone: Some("Europe/Paris".into()) })),
+        ]
+        .into_iter()
+        .collect();
+        let expected = expected_properties(&props);
+        assert!(!expected.contains_key("gone"));
+        assert_eq!(expected.get("kept"), Some(&Value::Int(1)));
+        let Some(Value::DateTime(at)) = expected.get("at") else { panic!("{expected:?}") };
+        assert_eq!(at.datetime.to_rfc3339(), "1995-04-12T20:30:00+02:00");
+        assert_eq!(at.zone.as_deref(), Some("Europe/Paris"));
+    }
+}
