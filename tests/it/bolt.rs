@@ -5,6 +5,7 @@ mod graph;
 mod migrate;
 mod restart;
 mod round_trip;
+mod seed_flow;
 mod selection;
 pub mod server;
 mod server_kill;
