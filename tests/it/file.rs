@@ -266,3 +266,25 @@ fn targets_lists_and_checks() {
     assert_eq!(rows["nowhere"]["ok"], false);
     assert_eq!(rows["typo"]["ok"], false);
 }
+
+#[test]
+fn broken_config_files_are_clear_errors() {
+    let p = Project::new("  a:\n    database: file\n   path: [unclosed\n");
+    p.cmd()
+        .args(["copy", "--source", "a", "--target", "a", "--all"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nodestream.yaml:4: invalid YAML"));
+    let p = Project::new("  a:\n    database: file\n    path: [x, y]\n  b:\n    database: neo4j\n    uri: bolt://h:7687\n    username: u\n    password: hunter22\n    use_enterprise_features: maybe\n");
+    p.cmd()
+        .args(["copy", "--source", "a", "--target", "b", "--all"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("target `a`, key `path`: expected a string, found a list"));
+    p.cmd()
+        .args(["targets"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("key `use_enterprise_features`: expected true or false"))
+        .stdout(predicate::str::contains("hunter22").not());
+}

@@ -183,3 +183,24 @@ fn node_keys_declared_by_migrations_give_nodestream_ids() {
         }
     });
 }
+
+/// A TLS endpoint whose certificate is not trusted (no `tls_ca_file`) is a clear error naming
+/// the target, and nothing is written.
+#[test]
+fn an_untrusted_certificate_is_a_clear_tls_error() {
+    let server = TestServer::start("tls_untrusted", &["--tls"]);
+    let targets = format!(
+        "  src:\n    database: file\n    path: {}\n  np:\n    database: neptune\n    host: {}\n    region: us-east-1\n",
+        example_dump().display(),
+        server.url
+    );
+    let p = Project::new(&targets);
+    copy(&p, "src", "np", None, &[])
+        .code(1)
+        .stderr(
+            predicate::str::contains("target `np`")
+                .and(predicate::str::contains("certificate").or(predicate::str::contains("TLS"))),
+        )
+        .stderr(predicate::str::contains("panicked").not());
+    assert_eq!(server.count(NODES), 0, "nothing written over an untrusted connection");
+}
