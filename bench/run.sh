@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# graphferry's benchmarks against the floor (a bare client), in one reproducible run.
+#
+# Usage: bench/run.sh [--size small|large] [--runs N] [--no-nodestream]
+#   small  20,000 nodes + 20,000 relationships (a few minutes)
+#   large  1,000,000 nodes + 2,000,000 relationships (graphferry and the floor only)
+#
+# It starts the test servers (scripts/test-servers.sh start), builds release binaries, writes the
+# synthetic graph (examples/make_example_graph: several labels and types, strings, ints, floats,
+# bools, lists, datetimes, skewed degrees; fixed seed) into a fresh ArcadeDB database through
+# graphferry (file -> Bolt, untimed), then times, each RUNS times (median, min, max), under
+# /usr/bin/time -v for the peak RSS:
+#   floor-read   bare neo4rs streamed read of every node and relationship; bare dump parse
+#   floor-write  the same records, pre-read into memory, written by a bare client at the best
+#                batch size (1000, 5000) and concurrency (1, 4) found (Bolt, Neptune test server
+#                in merge and create mode, file)
+#   graphferry   copy Bolt->file, file->Bolt, Bolt->Bolt, Bolt->Neptune (merge, create),
+#                file->file, each followed by a count check
+# The Neptune sink here is the Neptune test server in --discard mode (decodes, authenticates and
+# counts every request, stores nothing): what is timed is the client and the protocol. Its
+# real-engine mode stores into ArcadeDB, whose MERGE on a label slows down with every batch
+# (minutes at 20k nodes), so it would time ArcadeDB; bench/headline.sh runs it once per tool.
+# and then (unless --no-nodestream) bench/headline.sh: graphferry against nodestream 0.15.
+# Output: bench/results.json and bench/RESULTS.md (written by bench/report.py).
+#
+# Every database and server process it makes is its own (names carry this run's id) and is
+# removed at exit; processes are ended by their pid only.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SIZE=small
+RUNS=3
+NODESTREAM=1
+while (($#)); do
+    case "$1" in
+    --size) SIZE="$2"; shift 2 ;;
+    --runs) RUNS="$2"; shift 2 ;;
+    --no-nodestream) NODESTREAM=0; shift ;;
+    *) echo "usage: $0 [--size small|large] [--runs N] [--no-nodestream]" >&2; exit 2 ;;
+    esac
+done
+case "$SIZE" in
+small) NODES=20000 RELS=20000 BATCHES="1000 5000" ;;
+large) NODES=1000000 RELS=2000000 BATCHES="1000 5000" ;;
+*) echo "--size small|large" >&2; exit 2 ;;
+esac
+
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+bench_setup "$SIZE"
+
+log "graph: $NODES nodes + $RELS relationships (make_example_graph, seed 7)"
+"$BIN/examples/make_example_graph" --nodes "$NODES" --relationships "$RELS" --out "$WORK/graph.jsonl" 2>/dev/null
+fresh_db src
+SRC="$DB"
+cfg_base "$WORK/load.yaml"
+cfg_file dump "$WORK/graph.jsonl" >>"$WORK/load.yaml"
+cfg_bolt src "$SRC" >>"$WORK/load.yaml"
+started=$(now)
+"$BIN/graphferry" --config "$WORK/load.yaml" -q copy --source dump --target src --all --mode create >/dev/null
+log "loaded into ArcadeDB database $SRC in $(elapsed "$started") s"
+check_bolt_counts "$SRC" "$NODES" "$RELS"
+RECORDS=$((NODES + RELS))
+
+# ---- floor ----------------------------------------------------------------------------------
+for i in $(seq "$RUNS"); do
+    measure floor-read-bolt "$RECORDS" floor "$BIN/examples/bench_floor" read-bolt --db "$SRC"
+    measure floor-read-file "$RECORDS" floor "$BIN/examples/bench_floor" read-file --path "$WORK/graph.jsonl"
+    out="$WORK/floor-out.jsonl"
+    measure floor-write-file "$RECORDS" floor "$BIN/examples/bench_floor" write --from "file:$WORK/graph.jsonl" --sink "file:$out"
+    rm -f "$out"
+done
+
+# The best batch size and concurrency: one run at each candidate (kind "search"), then RUNS runs
+# at the fastest.
+# make_sink NAME sets SINK to a fresh target: a new Bolt database, or a new Neptune test server
+# on a new database.
+make_sink() {
+    case "$1" in
+    bolt) [[ -z "${FW_DB:-}" ]] || drop_db "$FW_DB"; fresh_db fw; FW_DB="$DB"; SINK="bolt:$DB" ;;
+    neptune) stop_nts; start_nts fw "$(fresh_db_name fw)" --discard; SINK="neptune:$NTS_URL" ;;
+    esac
+}
+floor_writes() { # SINK-KIND MODE
+    local name="floor-write-$1-$2" best="" best_s="" b c s i
+    for b in $BATCHES; do
+        for c in 1 4; do
+            make_sink "$1"
+            s="$(floor_write "$name" "$2" "$b" "$c" "$RECORDS" search "$SINK")"
+            if [[ -z "$best" ]] || awk -v a="$s" -v b="$best_s" 'BEGIN { exit !(a < b) }'; then best="$b $c" best_s="$s"; fi
+        done
+    done
+    log "$name: best batch and concurrency $best"
+    for i in $(seq "$RUNS"); do
+        make_sink "$1"
+        # shellcheck disable=SC2086 # "batch concurrency"
+        floor_write "$name" "$2" $best "$RECORDS" floor "$SINK" >/dev/null
+    done
+    stop_nts
+}
+floor_writes bolt merge
+floor_writes neptune merge
+floor_writes neptune create
+
+# ---- graphferry -----------------------------------------------------------------------------
+for i in $(seq "$RUNS"); do
+    c="$WORK/gf.yaml"
+    cfg_base "$c"
+    cfg_bolt src "$SRC" >>"$c"
+    cfg_file dump "$WORK/graph.jsonl" >>"$c"
+    cfg_file out "$WORK/out.jsonl" >>"$c"
+    rm -f "$WORK/out.jsonl"
+    gf_copy "gf-bolt-file" "$RECORDS" "$c" --source src --target out --all
+    check_file_counts "$WORK/out.jsonl" "$NODES" "$RELS"
+
+    rm -f "$WORK/out.jsonl"
+    gf_copy "gf-file-file" "$RECORDS" "$c" --source dump --target out --all
+    check_file_counts "$WORK/out.jsonl" "$NODES" "$RELS"
+    rm -f "$WORK/out.jsonl"
+
+    fresh_db gfb
+    cfg_bolt dst "$DB" >>"$c"
+    gf_copy "gf-file-bolt-merge" "$RECORDS" "$c" --source dump --target dst --all
+    check_bolt_counts "$DB" "$NODES" "$RELS"
+    drop_db "$DB"
+
+    cfg_base "$c"
+    cfg_bolt src "$SRC" >>"$c"
+    fresh_db gfbb
+    cfg_bolt dst "$DB" >>"$c"
+    gf_copy "gf-bolt-bolt-merge" "$RECORDS" "$c" --source src --target dst --all
+    check_bolt_counts "$DB" "$NODES" "$RELS"
+    drop_db "$DB"
+
+    for mode in merge create; do
+        cfg_base "$c"
+        cfg_bolt src "$SRC" >>"$c"
+        start_nts "gfn$mode" "$(fresh_db_name "gfn$mode")" --discard
+        cfg_neptune nep "$NTS_URL" >>"$c"
+        gf_copy "gf-bolt-neptune-$mode" "$RECORDS" "$c" --source src --target nep --all --mode "$mode"
+        check_discard_rows "$NTS_URL" "$RECORDS"
+        stop_nts
+    done
+done
+
+if ((NODESTREAM)); then
+    "$ROOT/bench/headline.sh" --work "$WORK" --runs "$RUNS"
+fi
+python3 "$ROOT/bench/report.py" "$WORK" "$ROOT/bench"
+log "done: bench/RESULTS.md, bench/results.json (raw measurements in $WORK)"
