@@ -2,7 +2,8 @@
 //! rules, then the engine (or nothing, in discard mode), and Neptune's JSON answer.
 //!
 //! Discard mode runs every step up to the engine call, so it costs the client exactly what a
-//! normal request costs, minus the storage.
+//! normal request costs, minus the storage; it answers `{"results": []}`, except that a write
+//! ending in `RETURN count(*)` gets one row with that column set to its row count.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -109,7 +110,13 @@ impl App {
             _ => 0,
         };
         let results = match &self.engine {
-            None => Value::Array(Vec::new()),
+            // Discard mode stores nothing, but a write ending in `RETURN count(*)` gets the one
+            // row Neptune would return (the rows it was given), so clients that check the count
+            // behave as they would against a real server.
+            None => match analysis.count_all_column.as_deref().filter(|_| analysis.is_write) {
+                Some(column) => Value::Array(vec![json!({ column.to_string(): rows - lost })]),
+                None => Value::Array(Vec::new()),
+            },
             Some(engine) => {
                 if !analysis.labels.is_empty() || !analysis.rel_types.is_empty() {
                     engine.ensure_types(&analysis.labels, &analysis.rel_types).await.map_err(|e| e.to_neptune())?;

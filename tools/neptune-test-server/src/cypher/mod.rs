@@ -32,6 +32,9 @@ pub struct Analysis {
     pub single_column: Option<String>,
     /// A relationship pattern in CREATE or MERGE gives its own `~id`.
     pub rel_id_given: bool,
+    /// The column name when the query ends in `RETURN count(*)` (with or without an alias):
+    /// discard mode answers such a write with the row count Neptune would return.
+    pub count_all_column: Option<String>,
 }
 
 const CLAUSES: &[&str] = &[
@@ -160,6 +163,7 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
     }
     if let Some(r) = last_return {
         a.single_column = return_items(&toks, r, q, &mut edits);
+        a.count_all_column = count_all(&toks[r + 1..]).then(|| a.single_column.clone()).flatten();
     }
     a.text = apply(q, edits);
     a.labels.sort();
@@ -298,6 +302,21 @@ fn return_items(toks: &[Token<'_>], ret: usize, q: &str, edits: &mut Vec<(usize,
         names.push(alias.unwrap_or(text));
     }
     (names.len() == 1 && names[0] != "*").then(|| names.remove(0))
+}
+
+/// Whether the tokens after the final RETURN are exactly `count(*)` with an optional `AS name`
+/// and an optional `;`.
+fn count_all(rest: &[Token<'_>]) -> bool {
+    let rest = match rest.last() {
+        Some(t) if t.is(";") => &rest[..rest.len() - 1],
+        _ => rest,
+    };
+    let call = rest.len() >= 4 && rest[0].is_kw("count") && rest[1].is("(") && rest[2].is("*") && rest[3].is(")");
+    call && match &rest[4..] {
+        [] => true,
+        [as_kw, name] => as_kw.is_kw("AS") && name.is_name(),
+        _ => false,
+    }
 }
 
 fn apply(q: &str, mut edits: Vec<(usize, usize, String)>) -> String {

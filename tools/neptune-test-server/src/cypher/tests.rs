@@ -76,3 +76,18 @@ fn labels_hide_the_id_supertype() {
     let a = analyze("MATCH (n) RETURN labels(n) AS labels, count(*) AS c").unwrap();
     assert_eq!(a.text, "MATCH (n) RETURN [gf_l IN labels(n) WHERE gf_l <> 'NeptuneNode'] AS labels, count(*) AS c");
 }
+
+#[test]
+fn count_all_column() {
+    let col = |q: &str| analyze(q).unwrap().count_all_column;
+    assert_eq!(
+        col("UNWIND $rows AS row MERGE (n:P {`~id`: row.id}) RETURN count(*) AS written").as_deref(),
+        Some("written")
+    );
+    assert_eq!(col("UNWIND $rows AS row CREATE (n:P) RETURN COUNT( * ) AS `rows w`;").as_deref(), Some("rows w"));
+    assert_eq!(col("UNWIND $rows AS row CREATE (n:P) RETURN count(*)").as_deref(), Some("count(*)"));
+    assert_eq!(col("UNWIND $rows AS row CREATE (n:P) RETURN count(n) AS c"), None);
+    assert_eq!(col("UNWIND $rows AS row CREATE (n:P) RETURN count(*) AS c, 1 AS d"), None);
+    assert_eq!(col("UNWIND $rows AS row CREATE (n:P) RETURN count(*) + 1 AS c"), None);
+    assert_eq!(col("UNWIND $rows AS row CREATE (n:P)"), None);
+}

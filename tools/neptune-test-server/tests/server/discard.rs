@@ -1,5 +1,5 @@
 //! Discard mode: decoded, authenticated and counted exactly as normal, nothing stored, answered
-//! at once with empty results.
+//! at once with empty results, except the count row of a write ending in `RETURN count(*)`.
 
 use serde_json::json;
 
@@ -28,4 +28,25 @@ async fn discard_still_authenticates() {
     let s = Server::start("discard_iam", &["--discard", "--iam-access-key", "AK", "--iam-secret-key", "SK"]).await;
     assert_error(&s.form(UPSERT, json!({ "rows": rows("x", 5) })).await, 403, "AccessDeniedException");
     assert_eq!(s.counters().await["rows_written"], 0);
+}
+
+#[tokio::test]
+async fn discard_answers_the_count_of_a_counted_write() {
+    let s = Server::start("discard_count", &["--discard"]).await;
+    let counted = format!("{UPSERT} RETURN count(*) AS written");
+    assert_eq!(
+        s.form(&counted, json!({ "rows": rows("c", 42) })).await,
+        (200, json!({ "results": [{ "written": 42 }] }))
+    );
+    let unaliased = format!("{UPSERT} RETURN count(*)");
+    assert_eq!(
+        s.form(&unaliased, json!({ "rows": rows("u", 3) })).await,
+        (200, json!({ "results": [{ "count(*)": 3 }] }))
+    );
+    // Any other write, and any read, still gets empty results.
+    let other = format!("{UPSERT} RETURN count(n) AS c");
+    assert_eq!(s.form(&other, json!({ "rows": rows("o", 5) })).await, (200, json!({ "results": [] })));
+    assert_eq!(s.form("MATCH (n) RETURN count(*) AS c", json!({})).await, (200, json!({ "results": [] })));
+    assert_eq!(s.counters().await["rows_written"], 50);
+    assert!(!database_exists(&s.database).await, "discard mode never touches ArcadeDB");
 }
