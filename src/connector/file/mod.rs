@@ -9,7 +9,7 @@ mod source;
 
 use std::path::{Path, PathBuf};
 
-pub use dump::{DumpError, DumpReader, DumpWriter, Record};
+pub use dump::{encode_nodes, encode_relationships, DumpError, DumpReader, DumpWriter, Record};
 pub use migrate::FileMigrator;
 pub use sink::FileSink;
 pub use source::FileSource;

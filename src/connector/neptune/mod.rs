@@ -9,7 +9,7 @@
 mod client;
 mod config;
 mod credentials;
-mod encoding;
+pub mod encoding;
 mod error;
 mod identity;
 mod lookup;
