@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # graphferry's benchmarks against the floor (a bare client), in one reproducible run.
 #
-# Usage: bench/run.sh [--size small|large] [--runs N] [--no-nodestream]
+# Usage: bench/run.sh [--size small|large] [--runs N] [--no-nodestream] [--file-only]
 #   small  20,000 nodes + 20,000 relationships (a few minutes)
 #   large  1,000,000 nodes + 2,000,000 relationships (graphferry and the floor only)
+#   --file-only  only the file floors and file -> file (no database; quick at any size)
 #
 # It starts the test servers (scripts/test-servers.sh start), builds release binaries, writes the
 # synthetic graph (examples/make_example_graph: several labels and types, strings, ints, floats,
@@ -31,12 +32,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SIZE=small
 RUNS=3
 NODESTREAM=1
+FILE_ONLY=0
 while (($#)); do
     case "$1" in
     --size) SIZE="$2"; shift 2 ;;
     --runs) RUNS="$2"; shift 2 ;;
     --no-nodestream) NODESTREAM=0; shift ;;
-    *) echo "usage: $0 [--size small|large] [--runs N] [--no-nodestream]" >&2; exit 2 ;;
+    --file-only) FILE_ONLY=1 NODESTREAM=0; shift ;;
+    *) echo "usage: $0 [--size small|large] [--runs N] [--no-nodestream] [--file-only]" >&2; exit 2 ;;
     esac
 done
 case "$SIZE" in
@@ -51,20 +54,22 @@ bench_setup "$SIZE"
 
 log "graph: $NODES nodes + $RELS relationships (make_example_graph, seed 7)"
 "$BIN/examples/make_example_graph" --nodes "$NODES" --relationships "$RELS" --out "$WORK/graph.jsonl" 2>/dev/null
-fresh_db src
-SRC="$DB"
-cfg_base "$WORK/load.yaml"
-cfg_file dump "$WORK/graph.jsonl" >>"$WORK/load.yaml"
-cfg_bolt src "$SRC" >>"$WORK/load.yaml"
-started=$(now)
-"$BIN/graphferry" --config "$WORK/load.yaml" -q copy --source dump --target src --all --mode create >/dev/null
-log "loaded into ArcadeDB database $SRC in $(elapsed "$started") s"
-check_bolt_counts "$SRC" "$NODES" "$RELS"
+if ((!FILE_ONLY)); then
+    fresh_db src
+    SRC="$DB"
+    cfg_base "$WORK/load.yaml"
+    cfg_file dump "$WORK/graph.jsonl" >>"$WORK/load.yaml"
+    cfg_bolt src "$SRC" >>"$WORK/load.yaml"
+    started=$(now)
+    "$BIN/graphferry" --config "$WORK/load.yaml" -q copy --source dump --target src --all --mode create >/dev/null
+    log "loaded into ArcadeDB database $SRC in $(elapsed "$started") s"
+    check_bolt_counts "$SRC" "$NODES" "$RELS"
+fi
 RECORDS=$((NODES + RELS))
 
 # ---- floor ----------------------------------------------------------------------------------
 for i in $(seq "$RUNS"); do
-    measure floor-read-bolt "$RECORDS" floor "$BIN/examples/bench_floor" read-bolt --db "$SRC"
+    ((FILE_ONLY)) || measure floor-read-bolt "$RECORDS" floor "$BIN/examples/bench_floor" read-bolt --db "$SRC"
     measure floor-read-file "$RECORDS" floor "$BIN/examples/bench_floor" read-file --path "$WORK/graph.jsonl"
     out="$WORK/floor-out.jsonl"
     measure floor-write-file "$RECORDS" floor "$BIN/examples/bench_floor" write --from "file:$WORK/graph.jsonl" --sink "file:$out"
@@ -98,23 +103,26 @@ floor_writes() { # SINK-KIND MODE
     done
     stop_nts
 }
-floor_writes bolt merge
-floor_writes neptune merge
-floor_writes neptune create
+if ((!FILE_ONLY)); then
+    floor_writes bolt merge
+    floor_writes neptune merge
+    floor_writes neptune create
+fi
 
 # ---- graphferry -----------------------------------------------------------------------------
 for i in $(seq "$RUNS"); do
     c="$WORK/gf.yaml"
     cfg_base "$c"
-    cfg_bolt src "$SRC" >>"$c"
+    ((FILE_ONLY)) || cfg_bolt src "$SRC" >>"$c"
     cfg_file dump "$WORK/graph.jsonl" >>"$c"
     cfg_file out "$WORK/out.jsonl" >>"$c"
     rm -f "$WORK/out.jsonl"
-    gf_copy "gf-bolt-file" "$RECORDS" "$c" --source src --target out --all
-    check_file_counts "$WORK/out.jsonl" "$NODES" "$RELS"
-
-    rm -f "$WORK/out.jsonl"
     gf_copy "gf-file-file" "$RECORDS" "$c" --source dump --target out --all
+    check_file_counts "$WORK/out.jsonl" "$NODES" "$RELS"
+    rm -f "$WORK/out.jsonl"
+    ((FILE_ONLY)) && continue
+
+    gf_copy "gf-bolt-file" "$RECORDS" "$c" --source src --target out --all
     check_file_counts "$WORK/out.jsonl" "$NODES" "$RELS"
     rm -f "$WORK/out.jsonl"
 
@@ -146,5 +154,9 @@ done
 if ((NODESTREAM)); then
     "$ROOT/bench/headline.sh" --work "$WORK" --runs "$RUNS"
 fi
-python3 "$ROOT/bench/report.py" "$WORK" "$ROOT/bench"
-log "done: bench/RESULTS.md, bench/results.json (raw measurements in $WORK)"
+# The small full run is RESULTS.md; other sizes and file-only runs get their own files.
+suffix=""
+[[ "$SIZE" == small ]] || suffix="-$SIZE"
+((FILE_ONLY)) && suffix="$suffix-file"
+python3 "$ROOT/bench/report.py" "$WORK" "$ROOT/bench" "$suffix" >/dev/null
+log "done: bench/RESULTS$suffix.md, bench/results$suffix.json (raw measurements in $WORK)"
