@@ -42,7 +42,7 @@ bench_setup() {
     log "building release binaries"
     (cd "$ROOT" && cargo build --release --quiet --bin graphferry --example bench_floor --example make_example_graph \
         && cargo build --release --quiet -p neptune-test-server)
-    machine_info "$1" >"$WORK/machine.json"
+    [[ -f "$WORK/machine.json" ]] || machine_info "$1" >"$WORK/machine.json"
 }
 
 machine_info() {
