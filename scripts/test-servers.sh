@@ -186,6 +186,9 @@ start_neptune() {
 
 cmd_start() {
     mkdir -p "$WORK"
+    # Always installed, even when servers already answer: tests start private ArcadeDB
+    # instances from this venv (server kill and restart tests).
+    install_arcadedb
     start_arcadedb
     start_neptune
 }
