@@ -103,7 +103,7 @@ fn sigkill_mid_copy_then_resume_ends_identical_with_no_duplicates() {
     assert!(checkpoint(&p).exists());
 
     p.cmd()
-        .args(["copy", "--source", "dump", "--target", "graph", "--all", "--resume"])
+        .args(["copy", "--source", "dump", "--target", "graph", "--all", "--resume", "--concurrency", "1"])
         .assert()
         .success()
         .stdout(predicate::str::contains("copied by the interrupted run"));
@@ -124,7 +124,10 @@ fn ctrl_c_saves_progress_exits_130_and_resumes() {
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("--resume"), "{stderr}");
 
-    p.cmd().args(["copy", "--source", "dump", "--target", "graph", "--all", "--resume"]).assert().success();
+    p.cmd()
+        .args(["copy", "--source", "dump", "--target", "graph", "--all", "--resume", "--concurrency", "1"])
+        .assert()
+        .success();
     assert_complete_without_duplicates(&database);
 }
 
