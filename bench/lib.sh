@@ -197,8 +197,14 @@ gf_copy() {
     local name="$1" records="$2" config="$3" started secs summary
     shift 3
     started=$(now)
-    summary="$(/usr/bin/time -v -o "$WORK/time.txt" "$BIN/graphferry" --config "$config" --json -q copy "$@" 2>"$WORK/gf.err")" ||
-        die "$name failed: $(tail -n 5 "$WORK/gf.err")"
+    if ! summary="$(/usr/bin/time -v -o "$WORK/time.txt" "$BIN/graphferry" --config "$config" --json -q copy "$@" 2>"$WORK/gf.err")"; then
+        # A failed copy is a result too: recorded (with its error) and reported, not hidden.
+        local err
+        err="$(tail -c 400 "$WORK/gf.err" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')"
+        record "$name" graphferry-failed "$records" "$(elapsed "$started")" "$(rss_of "$WORK/time.txt")" "{\"error\": $err}"
+        log "$name FAILED: $(tail -c 300 "$WORK/gf.err")"
+        return 1
+    fi
     secs="$(elapsed "$started")"
     record "$name" graphferry "$records" "$secs" "$(rss_of "$WORK/time.txt")" "$(printf '%s' "$summary" | tail -n1)"
     log "$name: $secs s"

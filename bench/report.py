@@ -79,7 +79,10 @@ for name, (label, read, write) in PAIRS.items():
         continue
     fr, fw = summary["floor"].get(read), summary["floor"].get(write)
     floor = max(x["median_s"] for x in (fr, fw) if x) if (fr or fw) else None
-    s["label"] = label
+    failed = [r for r in runs if r["name"] == name and r["kind"] == "graphferry-failed"]
+    s["failed_runs"] = len(failed)
+    s["failures"] = [r["extra"] for r in failed]
+    s["label"] = label + (f" ⚠ {len(failed)} of {len(failed) + s['runs']} runs FAILED" if failed else "")
     s["floor_s"] = floor
     s["ratio_to_floor"] = s["median_s"] / floor if floor else None
     summary["copies"][name] = s
@@ -140,6 +143,10 @@ if copies:
       "errors); a mismatch stops the run. The Neptune copies here run against `--discard` "
       "mode, so they time the client and the protocol, not ArcadeDB behind the test server; "
       "the headline below also runs the real-engine mode.")
+    w("")
+    for s in copies.values():
+        for f in s["failures"]:
+            w(f"- **{s['label']}**: a run failed (excluded from the median): `{f['error'].strip()[-300:]}`")
     w("")
 
 hl = summary["headline"]

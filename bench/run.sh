@@ -61,7 +61,7 @@ if ((!FILE_ONLY)); then
     cfg_file dump "$WORK/graph.jsonl" >>"$WORK/load.yaml"
     cfg_bolt src "$SRC" >>"$WORK/load.yaml"
     started=$(now)
-    "$BIN/graphferry" --config "$WORK/load.yaml" -q copy --source dump --target src --all --mode create >/dev/null
+    "$BIN/graphferry" --config "$WORK/load.yaml" -q copy --source dump --target src --all --mode create --concurrency 1 >/dev/null
     log "loaded into ArcadeDB database $SRC in $(elapsed "$started") s"
     check_bolt_counts "$SRC" "$NODES" "$RELS"
 fi
@@ -117,27 +117,27 @@ for i in $(seq "$RUNS"); do
     cfg_file dump "$WORK/graph.jsonl" >>"$c"
     cfg_file out "$WORK/out.jsonl" >>"$c"
     rm -f "$WORK/out.jsonl"
-    gf_copy "gf-file-file" "$RECORDS" "$c" --source dump --target out --all
-    check_file_counts "$WORK/out.jsonl" "$NODES" "$RELS"
+    gf_copy "gf-file-file" "$RECORDS" "$c" --source dump --target out --all &&
+        check_file_counts "$WORK/out.jsonl" "$NODES" "$RELS"
     rm -f "$WORK/out.jsonl"
     ((FILE_ONLY)) && continue
 
-    gf_copy "gf-bolt-file" "$RECORDS" "$c" --source src --target out --all
-    check_file_counts "$WORK/out.jsonl" "$NODES" "$RELS"
+    gf_copy "gf-bolt-file" "$RECORDS" "$c" --source src --target out --all &&
+        check_file_counts "$WORK/out.jsonl" "$NODES" "$RELS"
     rm -f "$WORK/out.jsonl"
 
     fresh_db gfb
     cfg_bolt dst "$DB" >>"$c"
-    gf_copy "gf-file-bolt-merge" "$RECORDS" "$c" --source dump --target dst --all
-    check_bolt_counts "$DB" "$NODES" "$RELS"
+    gf_copy "gf-file-bolt-merge" "$RECORDS" "$c" --source dump --target dst --all &&
+        check_bolt_counts "$DB" "$NODES" "$RELS"
     drop_db "$DB"
 
     cfg_base "$c"
     cfg_bolt src "$SRC" >>"$c"
     fresh_db gfbb
     cfg_bolt dst "$DB" >>"$c"
-    gf_copy "gf-bolt-bolt-merge" "$RECORDS" "$c" --source src --target dst --all
-    check_bolt_counts "$DB" "$NODES" "$RELS"
+    gf_copy "gf-bolt-bolt-merge" "$RECORDS" "$c" --source src --target dst --all &&
+        check_bolt_counts "$DB" "$NODES" "$RELS"
     drop_db "$DB"
 
     for mode in merge create; do
@@ -145,8 +145,8 @@ for i in $(seq "$RUNS"); do
         cfg_bolt src "$SRC" >>"$c"
         start_nts "gfn$mode" "$(fresh_db_name "gfn$mode")" --discard
         cfg_neptune nep "$NTS_URL" >>"$c"
-        gf_copy "gf-bolt-neptune-$mode" "$RECORDS" "$c" --source src --target nep --all --mode "$mode"
-        check_discard_rows "$NTS_URL" "$RECORDS"
+        gf_copy "gf-bolt-neptune-$mode" "$RECORDS" "$c" --source src --target nep --all --mode "$mode" &&
+            check_discard_rows "$NTS_URL" "$RECORDS"
         stop_nts
     done
 done
