@@ -219,6 +219,7 @@ async fn run_phase<T: PhaseRecord>(
     if start.finished {
         // An earlier run finished this phase; its records are in the target.
         report.resumed += start.acknowledged;
+        T::add_finished(report, start.acknowledged);
         progress.written(phase, start.acknowledged);
         progress.phase_finished(phase);
         return Ok(());

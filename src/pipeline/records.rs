@@ -15,6 +15,8 @@ pub(super) trait PhaseRecord: Sized + Send + Sync + 'static {
     fn scope(&self) -> String;
     fn approx_size(&self) -> usize;
     fn expected(counts: &SelectionCounts) -> u64;
+    /// Counts `n` records an earlier run wrote in a phase this run does not read again.
+    fn add_finished(report: &mut CopyReport, n: u64);
     fn tally(batch: &[Self], report: &mut CopyReport);
     fn read<'a>(
         source: &'a dyn Source,
@@ -49,6 +51,10 @@ impl PhaseRecord for Node {
 
     fn expected(counts: &SelectionCounts) -> u64 {
         counts.nodes
+    }
+
+    fn add_finished(report: &mut CopyReport, n: u64) {
+        report.nodes += n;
     }
 
     fn tally(batch: &[Self], report: &mut CopyReport) {
@@ -94,6 +100,10 @@ impl PhaseRecord for Relationship {
 
     fn expected(counts: &SelectionCounts) -> u64 {
         counts.relationships
+    }
+
+    fn add_finished(report: &mut CopyReport, n: u64) {
+        report.relationships += n;
     }
 
     fn tally(batch: &[Self], report: &mut CopyReport) {
