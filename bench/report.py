@@ -124,7 +124,7 @@ if summary["floor"]:
     for f, s in summary["floor"].items():
         w(f"| {f} | {FLOORS[f]} | {s.get('batch') or '–'} | {fmt_s(s)} | {rate(s['records_per_s'])} | {s['peak_rss_mb']:.0f} |")
     w("")
-    w("A floor-write pre-reads everything into memory and times only the writes; its batch size is "
+    w("A floor-write pre-reads everything into memory and times only the writes; its batch size "
       "and the number of batches in flight are the fastest of batch 1000 or 5000 × 1 or 4 in flight, each tried once (the `search` runs in results.json). Transient conflicts are retried, as any client must.")
     w("")
 if copies:
