@@ -146,16 +146,9 @@ fn zoned_from_bolt(dt: &BoltDateTimeZoneId) -> Result<ZonedDateTime, ValueError>
     Ok(ZonedDateTime { datetime, zone: Some(dt.tz_id().to_string()) })
 }
 
-/// `+01:00`, `-05:30`, `+00:19:32` (historic offsets have seconds).
+/// `+01:00`, `-05:30`, `+00:19:32` (historic offsets have seconds): the dump's offset form.
 fn offset_name(seconds: i32) -> String {
-    let sign = if seconds < 0 { '-' } else { '+' };
-    let abs = seconds.unsigned_abs();
-    let (h, m, s) = (abs / 3600, abs / 60 % 60, abs % 60);
-    if s == 0 {
-        format!("{sign}{h:02}:{m:02}")
-    } else {
-        format!("{sign}{h:02}:{m:02}:{s:02}")
-    }
+    crate::connector::file::encoding::format_offset(seconds)
 }
 
 fn parse_offset(name: &str) -> Option<FixedOffset> {
