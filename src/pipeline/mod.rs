@@ -12,6 +12,7 @@ pub mod checkpoint;
 mod records;
 mod report;
 mod retry;
+mod throttle;
 
 use std::time::{Duration, Instant};
 
@@ -27,6 +28,7 @@ use checkpoint::{Checkpoint, CheckpointFile, PhaseProgress, Watermark};
 use records::PhaseRecord;
 pub use report::{CopyReport, NoProgress, Phase, Progress};
 pub use retry::RetryPolicy;
+use throttle::Throttle;
 
 /// How to copy.
 #[derive(Debug, Clone)]
@@ -227,6 +229,7 @@ async fn run_phase<T: PhaseRecord>(
     let skip = start.acknowledged;
     let mut watermark = Watermark::starting_at(skip);
     let concurrency = options.concurrency.max(1);
+    let throttle = Throttle::new(concurrency);
     let (tx, mut rx) = mpsc::channel::<Vec<T>>(concurrency * 2);
     let read = T::read(source, &options.selection, options.batch_size.max(1), tx);
     let max_bytes = sink.max_batch_bytes();
@@ -284,7 +287,7 @@ async fn run_phase<T: PhaseRecord>(
                     // No one can ask for a stop any more.
                     Err(_) => stop_gone = true,
                 },
-                batch = rx.recv(), if !source_done && failed.is_none() && !stopping && in_flight.len() < concurrency => match batch {
+                batch = rx.recv(), if !source_done && failed.is_none() && !stopping && in_flight.len() < throttle.limit() => match batch {
                     Some(mut batch) => {
                         let batch_start = offset;
                         offset += batch.len() as u64;
@@ -299,7 +302,7 @@ async fn run_phase<T: PhaseRecord>(
                         let mut chunk_start = batch_start + already as u64;
                         for chunk in split_by_bytes(batch, max_bytes) {
                             let n = chunk.len() as u64;
-                            in_flight.push(write_with_retry(sink, chunk, chunk_start, &options.retry, progress));
+                            in_flight.push(write_with_retry(sink, chunk, chunk_start, &options.retry, &throttle, progress));
                             chunk_start += n;
                         }
                     }
@@ -355,29 +358,38 @@ fn split_by_bytes<T: PhaseRecord>(batch: Vec<T>, max_bytes: Option<usize>) -> Ve
 }
 
 /// Writes one batch, retrying transient errors with backoff and splitting a batch the sink
-/// finds too big. Fails with the batch named once the policy gives up.
+/// finds too big. Fails with the batch named once the policy gives up. Tells `throttle` how
+/// each attempt went.
 fn write_with_retry<'a, T: PhaseRecord>(
     sink: &'a dyn Sink,
     batch: Vec<T>,
     start: u64,
     policy: &'a RetryPolicy,
+    throttle: &'a Throttle,
     progress: &'a dyn Progress,
 ) -> BoxFuture<'a, Result<Written<T>, CopyError>> {
     async move {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            let ticket = throttle.ticket();
             let error = match T::write(sink, &batch).await {
-                Ok(report) => return Ok(Written { batch, start, report, retries: attempt - 1, splits: 0 }),
+                Ok(report) => {
+                    throttle.succeeded();
+                    return Ok(Written { batch, start, report, retries: attempt - 1, splits: 0 });
+                }
                 Err(e) => e,
             };
+            if error.class == ErrorClass::Retryable {
+                throttle.conflicted(ticket);
+            }
             if error.class == ErrorClass::SplitBatch && batch.len() > 1 {
                 tracing::warn!(phase = T::PHASE.noun(), records = batch.len(), error = %error, "batch too large for the sink, splitting it in two");
                 let mut first = batch;
                 let second = first.split_off(first.len() / 2);
                 let second_start = start + first.len() as u64;
-                let a = write_with_retry(sink, first, start, policy, progress).await?;
-                let b = write_with_retry(sink, second, second_start, policy, progress).await?;
+                let a = write_with_retry(sink, first, start, policy, throttle, progress).await?;
+                let b = write_with_retry(sink, second, second_start, policy, throttle, progress).await?;
                 return Ok(merge(a, b, attempt - 1));
             }
             if error.class == ErrorClass::Fatal || attempt >= policy.max_attempts {
