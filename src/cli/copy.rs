@@ -39,13 +39,15 @@ pub struct CopyArgs {
     #[arg(long, value_name = "TYPE", action = ArgAction::Append)]
     pub relationship: Vec<String>,
 
-    /// Records per batch
-    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    pub batch_size: u32,
+    /// Records per batch [default: 5000 for Neo4j/Bolt targets, 1000 for others]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub batch_size: Option<u32>,
 
-    /// Batches written at the same time
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub concurrency: u16,
+    /// Batches written at the same time, at most: fewer while the target reports write conflicts
+    /// or asks to slow down, growing back as writes go through [default: 1 for Neo4j/Bolt
+    /// targets, whose concurrent writers lock each other; 4 for others]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
 
     /// merge: idempotent upsert, safe to re-run; create: insert only, faster, for an empty target
     #[arg(long, value_enum, default_value_t = WriteMode::Merge)]
@@ -118,10 +120,11 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         migrations::load(&migrations::folder(&config.path, args.folder.migrations.as_deref()))?.node_keys()?;
     let sink = connector::connect_sink(target_cfg).await?;
     let (checkpoint, resume) = checkpoint_for(&args, &config.path, &selection, sink.resumable())?;
+    let defaults = sink.write_defaults();
     let options = CopyOptions {
         selection,
-        batch_size: args.batch_size as usize,
-        concurrency: args.concurrency as usize,
+        batch_size: args.batch_size.map_or(defaults.batch_size, |n| n as usize),
+        concurrency: args.concurrency.map_or(defaults.concurrency, usize::from),
         mode: args.mode,
         force: args.force,
         retry: RetryPolicy { max_attempts: args.max_attempts, ..RetryPolicy::default() },

@@ -37,7 +37,7 @@ fn global_flags_anywhere() {
 #[test]
 fn copy_defaults_and_flags() {
     let c = copy_args(&["copy", "--source", "a", "--target", "b", "--all"]);
-    assert_eq!((c.batch_size, c.concurrency, c.mode, c.max_attempts), (1000, 4, WriteMode::Merge, 8));
+    assert_eq!((c.batch_size, c.concurrency, c.mode, c.max_attempts), (None, None, WriteMode::Merge, 8));
     assert!(!c.dry_run && !c.force && !c.strict_types);
     assert_eq!(c.selection().unwrap(), Selection::All);
     assert!(copy_args(&["copy", "--source", "a", "--target", "b", "--all", "--strict-types"]).strict_types);
@@ -69,7 +69,7 @@ fn copy_defaults_and_flags() {
         c.selection().unwrap(),
         Selection::Only { labels: vec!["Person".into(), "Movie".into()], relationship_types: vec!["KNOWS".into()] }
     );
-    assert_eq!((c.batch_size, c.concurrency, c.mode, c.max_attempts), (50, 2, WriteMode::Create, 3));
+    assert_eq!((c.batch_size, c.concurrency, c.mode, c.max_attempts), (Some(50), Some(2), WriteMode::Create, 3));
     assert!(c.dry_run && c.force);
 }
 

@@ -158,6 +158,19 @@ pub struct WriteReport {
     pub conversions: Conversions,
 }
 
+/// How a sink is written to best, as far as measurements tell (bench/RESULTS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteDefaults {
+    pub batch_size: usize,
+    pub concurrency: usize,
+}
+
+impl Default for WriteDefaults {
+    fn default() -> Self {
+        WriteDefaults { batch_size: 1000, concurrency: 4 }
+    }
+}
+
 /// A place records are written to.
 ///
 /// Contract: the pipeline calls `prepare` once, then `write_nodes` for every node batch, waits for
@@ -182,6 +195,11 @@ pub trait Sink: Send + Sync {
     /// pipeline cuts batches to fit. `None`: rows alone decide.
     fn max_batch_bytes(&self) -> Option<usize> {
         None
+    }
+
+    /// Batch size and concurrency when the user sets neither (`--batch-size`, `--concurrency`).
+    fn write_defaults(&self) -> WriteDefaults {
+        WriteDefaults::default()
     }
 
     async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError>;
