@@ -107,6 +107,14 @@ impl Neo4jSink {
     /// Neo4j stores only scalars, temporal values, points and homogeneous lists of them; say
     /// which property is not one instead of letting the server fail the batch unnamed.
     fn check_storable(&self, scope: &str, id: &str, props: &Properties) -> Result<(), ConnectorError> {
+        // The sink's own identity property would overwrite the record's value of it.
+        if props.contains_key(&self.id_property) {
+            return Err(self.fatal(format!(
+                "{scope} with source id `{id}` has a property named `{}`, which this target uses for the \
+                 source id; set `source_id_property` on the target to another name",
+                self.id_property
+            )));
+        }
         for (name, value) in props {
             if let Some(why) = unstorable(value) {
                 return Err(self.fatal(format!(

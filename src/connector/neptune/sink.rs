@@ -195,6 +195,18 @@ impl NeptuneSink {
                 let keyed = self.keyed_ids.read().expect("lock poisoned");
                 let endpoint = |id: &String| keyed.get(id).unwrap_or(id).clone();
                 for rel in &rels {
+                    if let RelIdentity::Property(name) = identity {
+                        // The identity property would overwrite the relationship's value of it.
+                        if rel.properties.contains_key(name) {
+                            return Err(ConnectorError::fatal(format!(
+                                "target `{}`: relationship of type `{rel_type}` with source id `{}` has a property \
+                                 named `{name}`, which this target uses for the source id; set \
+                                 `source_id_property` on the target to another name",
+                                self.client.target(),
+                                rel.id
+                            )));
+                        }
+                    }
                     let props = encode_properties(&rel.properties, rel_type, plan.strict, conversions)
                         .map_err(|r| self.refused(rel_type, r))?;
                     rows.push(json!({ "id": rel.id, "s": endpoint(&rel.start), "e": endpoint(&rel.end), "p": props }));

@@ -82,3 +82,46 @@ fn check_what_arcadedb_stored(g: &Graph) {
         assert_eq!(value.type_name(), type_name, "`{name}` stored as {value:?}");
     }
 }
+
+/// A source property named like the target's source-id property would be overwritten by the
+/// copy: the copy refuses it by name, and copies it once the target uses another name.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_property_named_like_the_identity_property_is_refused_not_overwritten() {
+    let db = fresh_database("idprop");
+    let targets = target_yaml("dst", &bolt_url(), &db)
+        + "  renamed:\n"
+        + &target_yaml("x", &bolt_url(), &db).lines().skip(1).map(|l| format!("{l}\n")).collect::<String>()
+        + "    source_id_property: gf_source_id\n"
+        + "  dump:\n    database: file\n    path: dump.jsonl\n";
+    let p = Project::new(&targets);
+    std::fs::write(
+        p.path("dump.jsonl"),
+        concat!(
+            r#"{"kind":"header","format":"graphferry-dump","version":1}"#,
+            "\n",
+            r#"{"kind":"node","id":"a","labels":["Thing"],"properties":{"_graphferry_id":"theirs","n":1}}"#,
+            "\n",
+            r#"{"kind":"end","nodes":1,"relationships":0,"node_labels":{"Thing":1},"relationship_types":{}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+
+    p.cmd()
+        .args(["copy", "--source", "dump", "--target", "dst", "--all"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("property named `_graphferry_id`"))
+        .stderr(predicates::str::contains("source_id_property"));
+
+    p.cmd().args(["copy", "--source", "dump", "--target", "renamed", "--all"]).assert().success();
+    let bolt = bolt_at(&bolt_url(), &db).await;
+    let mut rows = bolt
+        .execute(neo4rs::query("MATCH (n:Thing) RETURN n._graphferry_id AS theirs, n.gf_source_id AS id"))
+        .await
+        .unwrap();
+    let row = rows.next().await.unwrap().expect("the node was written");
+    assert_eq!(row.get::<String>("theirs").unwrap(), "theirs");
+    assert_eq!(row.get::<String>("id").unwrap(), "a");
+    assert!(rows.next().await.unwrap().is_none(), "one node only");
+}
