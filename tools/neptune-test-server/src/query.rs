@@ -109,6 +109,9 @@ impl App {
             }
             _ => 0,
         };
+        // Neptune functions the engine lacks, computed into the parameters (in discard mode too,
+        // so a call Neptune would refuse is refused there as well).
+        cypher::remove_key::apply(&analysis.key_removals, &mut request.params)?;
         let results = match &self.engine {
             // Discard mode stores nothing, but a write ending in `RETURN count(*)` gets the one
             // row Neptune would return (the rows it was given), so clients that check the count

@@ -5,17 +5,23 @@
 //! - `id(x)` becomes ``x.`~id` `` (the id property), keeping the column name `id(x)`;
 //! - a MATCH node pattern without a label but with a `~id` gets the id supertype as its label,
 //!   so the lookup uses the graph-wide id index instead of scanning every type;
-//! - a node created (CREATE or MERGE) without a label gets Neptune's default label `vertex`.
+//! - a node created (CREATE or MERGE) without a label gets Neptune's default label `vertex`;
+//! - `SET x = map` also sets ``x.`~id` `` back to its value (ArcadeDB stores the id as a property,
+//!   which replacing all properties would drop; in Neptune the id is not a property);
+//! - `removeKeyFromMap(map, key)` on a parameter or UNWIND row becomes a reference to a value the
+//!   server computes (see [`remove_key`]).
 //!
 //! It also reports what the server needs to know: whether the query writes, which list
 //! parameter it UNWINDs (to count rows), which labels and types it uses (to create them as
 //! subtypes first), and the name of a sole RETURN column.
 
 mod lexer;
+pub mod remove_key;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use lexer::{tokenize, Kind, Token};
+use remove_key::KeyRemoval;
 
 use crate::engine::{DEFAULT_LABEL, NODE_SUPERTYPE};
 use crate::error::NeptuneError;
@@ -35,6 +41,9 @@ pub struct Analysis {
     /// The column name when the query ends in `RETURN count(*)` (with or without an alias):
     /// discard mode answers such a write with the row count Neptune would return.
     pub count_all_column: Option<String>,
+    /// `removeKeyFromMap` calls the server computes into the parameters before the engine runs
+    /// the query ([`remove_key::apply`]).
+    pub key_removals: Vec<KeyRemoval>,
 }
 
 const CLAUSES: &[&str] = &[
@@ -55,12 +64,31 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
     let mut depth = 0usize;
     let mut clause = "";
     let mut last_return = None;
+    // UNWIND variables and the list parameters they range over.
+    let mut unwinds: HashMap<String, String> = HashMap::new();
+    // Token ranges of rewritten removeKeyFromMap calls (nested calls are part of the outer one).
+    let mut rkm_spans: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
         let prev = i.checked_sub(1).map(|p| &toks[p]);
         let after_dot = prev.is_some_and(|p| p.is("."));
         let next_is = |s: &str| toks.get(i + 1).is_some_and(|n| n.is(s));
+        // `SET x = map` replaces every property, the id property too: set it back (the right-hand
+        // sides of a SET are evaluated before any item is applied).
+        if clause == "SET"
+            && depth == 0
+            && t.is_name()
+            && !after_dot
+            && next_is("=")
+            && prev.is_some_and(|p| p.is_kw("SET") || p.is(","))
+        {
+            let end = expr_end(&toks, i + 2);
+            if end > i + 2 {
+                let at = toks[end - 1].end();
+                edits.push((at, at, format!(", {v}.`~id` = {v}.`~id`", v = t.text)));
+            }
+        }
         match t.kind {
             Kind::Ident if !after_dot && !next_is(":") => {
                 let up = t.text.to_ascii_uppercase();
@@ -78,9 +106,15 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
                     if up == "RETURN" {
                         last_return = Some(i);
                     }
-                    if up == "UNWIND" && a.unwind_param.is_none() {
+                    if up == "UNWIND" {
                         if let Some(p) = toks.get(i + 1).filter(|p| p.kind == Kind::Param) {
-                            a.unwind_param = Some(p.text[1..].to_string());
+                            if a.unwind_param.is_none() {
+                                a.unwind_param = Some(p.text[1..].to_string());
+                            }
+                            let var = toks.get(i + 3).filter(|v| v.is_name() && toks[i + 2].is_kw("AS"));
+                            if let Some(v) = var {
+                                unwinds.insert(v.name(), p.text[1..].to_string());
+                            }
                         }
                     }
                 } else if next_is("(") {
@@ -90,6 +124,29 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
                             "Function {}() is not supported: Neptune stores no Date, Time, Duration or Point values",
                             t.text
                         )));
+                    }
+                    if t.is_kw(remove_key::FUNCTION) && !rkm_spans.iter().any(|&(s, e)| i > s && i <= e) {
+                        let call = remove_key::parse(&toks, i, &unwinds)?;
+                        let field = match a.key_removals.iter().find(|r| r.source == call.source && r.keys == call.keys)
+                        {
+                            Some(r) => r.field.clone(),
+                            None => {
+                                let field = remove_key::field_name(a.key_removals.len());
+                                a.key_removals.push(KeyRemoval {
+                                    source: call.source.clone(),
+                                    keys: call.keys,
+                                    field: field.clone(),
+                                });
+                                field
+                            }
+                        };
+                        let replacement = match &call.source {
+                            remove_key::Source::Param { .. } => format!("${field}"),
+                            // The variable as written (it may be backquoted).
+                            remove_key::Source::Row { .. } => format!("{}.{field}", row_var_text(&toks, i)),
+                        };
+                        edits.push((t.start, toks[call.close].end(), replacement));
+                        rkm_spans.push((i, call.close));
                     }
                     if lower == "id" {
                         if let (Some(v), Some(close)) = (toks.get(i + 2), toks.get(i + 3)) {
@@ -161,6 +218,7 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
         }
         i += 1;
     }
+    check_row_variables(&toks, &a.key_removals, &rkm_spans)?;
     if let Some(r) = last_return {
         a.single_column = return_items(&toks, r, q, &mut edits);
         a.count_all_column = count_all(&toks[r + 1..]).then(|| a.single_column.clone()).flatten();
@@ -171,6 +229,80 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
     a.rel_types.sort();
     a.rel_types.dedup();
     Ok(a)
+}
+
+/// The index of the first token after the expression starting at `from`: a `,`, `;` or clause
+/// keyword at its level, or the bracket closing an enclosing one.
+fn expr_end(toks: &[Token<'_>], from: usize) -> usize {
+    let mut depth = 0usize;
+    for (k, t) in toks.iter().enumerate().skip(from) {
+        if t.is("(") || t.is("[") || t.is("{") {
+            depth += 1;
+        } else if t.is(")") || t.is("]") || t.is("}") {
+            if depth == 0 {
+                return k;
+            }
+            depth -= 1;
+        } else if depth == 0
+            && (t.is(",")
+                || t.is(";")
+                || (t.kind == Kind::Ident
+                    && !toks[k - 1].is(".")
+                    && CLAUSES.contains(&t.text.to_ascii_uppercase().as_str())))
+        {
+            return k;
+        }
+    }
+    toks.len()
+}
+
+/// The innermost map argument's base token text of the removeKeyFromMap call at `at`.
+fn row_var_text<'a>(toks: &[Token<'a>], at: usize) -> &'a str {
+    let mut j = at;
+    while toks[j].is_kw(remove_key::FUNCTION) {
+        j += 2;
+    }
+    toks[j].text
+}
+
+/// A rewritten call on an UNWIND row reads a field the server adds to every row. That is only
+/// right when the variable is bound once, by that UNWIND, and the row is never used as a whole
+/// (where the added field would show).
+fn check_row_variables(
+    toks: &[Token<'_>],
+    removals: &[KeyRemoval],
+    spans: &[(usize, usize)],
+) -> Result<(), NeptuneError> {
+    let vars: HashSet<&str> = removals
+        .iter()
+        .filter_map(|r| match &r.source {
+            remove_key::Source::Row { var, .. } => Some(var.as_str()),
+            remove_key::Source::Param { .. } => None,
+        })
+        .collect();
+    for var in vars {
+        let mut bindings = 0;
+        for (k, t) in toks.iter().enumerate() {
+            if !t.is_name() || t.name() != var || k > 0 && toks[k - 1].is(".") {
+                continue;
+            }
+            let next = toks.get(k + 1);
+            if k > 0 && toks[k - 1].is_kw("AS") {
+                bindings += 1;
+            } else if next.is_some_and(|n| n.is_kw("IN")) {
+                bindings += 2;
+            } else if !next.is_some_and(|n| n.is(".") || n.is(":")) && !spans.iter().any(|&(s, e)| k > s && k <= e) {
+                return Err(remove_key::refuse(format!(
+                    "the row variable `{var}` is also used as a whole, outside {}()",
+                    remove_key::FUNCTION
+                )));
+            }
+        }
+        if bindings != 1 {
+            return Err(remove_key::refuse(format!("the row variable `{var}` is bound more than once")));
+        }
+    }
+    Ok(())
 }
 
 struct NodePattern {

@@ -91,3 +91,103 @@ fn count_all_column() {
     assert_eq!(col("UNWIND $rows AS row CREATE (n:P) RETURN count(*) + 1 AS c"), None);
     assert_eq!(col("UNWIND $rows AS row CREATE (n:P)"), None);
 }
+
+#[test]
+fn set_to_a_map_keeps_the_id_property() {
+    assert_eq!(
+        text("MATCH (n:P {`~id`: 'a'}) SET n = $props"),
+        "MATCH (n:P {`~id`: 'a'}) SET n = $props, n.`~id` = n.`~id`"
+    );
+    assert_eq!(
+        text("MATCH (n:P) SET n.x = 1, `n` = {a: [1, 2], b: f(x, y)} RETURN n"),
+        "MATCH (n:P) SET n.x = 1, `n` = {a: [1, 2], b: f(x, y)}, `n`.`~id` = `n`.`~id` RETURN n"
+    );
+    // `+=` and property assignments are left alone.
+    assert_eq!(text("MATCH (n:P) SET n += $p, n.a = 1"), "MATCH (n:P) SET n += $p, n.a = 1");
+    assert_eq!(text("MATCH (n:P) WHERE n.a = 1 RETURN n"), "MATCH (n:P) WHERE n.a = 1 RETURN n");
+}
+
+// nodestream 0.15.3's Neptune plugin (nodestream_plugin_neptune/ingest_query_builder.py), as sent.
+const NS_NODE_EAGER: &str = "\nUNWIND $params as param\nMERGE (node: Person {`~id` : param.__node_id}) ON CREATE SET node = removeKeyFromMap(param, \"__node_id\") ON MATCH SET node += removeKeyFromMap(param, \"__node_id\")";
+const NS_NODE_MATCH_ONLY: &str = "\nUNWIND $params as param\nMATCH (node: Person {`~id` : param.__node_id}) SET node += removeKeyFromMap(param, \"__node_id\")";
+const NS_REL_MERGE: &str = "\nUNWIND $params as param\nMATCH (from_node: Person {`~id` : param.__from_node_id}) , (to_node: Person {`~id` : param.__to_node_id}) MERGE (from_node)-[rel: KNOWS]->(to_node) ON CREATE SET rel = removeKeyFromMap(removeKeyFromMap(param, \"__from_node_id\"), \"__to_node_id\") ON MATCH SET rel += removeKeyFromMap(removeKeyFromMap(param, \"__from_node_id\"), \"__to_node_id\")";
+const NS_REL_CREATE_KEYED: &str = "\nUNWIND $params as param\nMATCH (from_node: Person {`~id` : param.__from_node_id}) , (to_node: Person {`~id` : param.__to_node_id}) CREATE (from_node)-[rel: KNOWS {since : param.since}]->(to_node) SET rel += removeKeyFromMap(removeKeyFromMap(param, \"__from_node_id\"), \"__to_node_id\")";
+
+#[test]
+fn remove_key_from_map_on_unwind_rows_becomes_a_row_field() {
+    use remove_key::{Key, Source};
+    let row = |path: &[&str]| Source::Row {
+        list: "params".into(),
+        var: "param".into(),
+        path: path.iter().map(|s| s.to_string()).collect(),
+    };
+    let a = analyze(NS_NODE_EAGER).unwrap();
+    assert_eq!(
+        a.text,
+        "\nUNWIND $params as param\nMERGE (node: Person {`~id` : param.__node_id}) ON CREATE SET node = param.__gf_rkm_0, node.`~id` = node.`~id` ON MATCH SET node += param.__gf_rkm_0"
+    );
+    assert_eq!(
+        a.key_removals,
+        [KeyRemoval { source: row(&[]), keys: vec![Key::Literal("__node_id".into())], field: "__gf_rkm_0".into() }]
+    );
+    assert!(a.is_write);
+    assert_eq!(a.unwind_param.as_deref(), Some("params"));
+
+    let a = analyze(NS_NODE_MATCH_ONLY).unwrap();
+    assert!(a.text.ends_with("SET node += param.__gf_rkm_0"), "{}", a.text);
+
+    let a = analyze(NS_REL_MERGE).unwrap();
+    assert_eq!(
+        a.text,
+        "\nUNWIND $params as param\nMATCH (from_node: Person {`~id` : param.__from_node_id}) , (to_node: Person {`~id` : param.__to_node_id}) MERGE (from_node)-[rel: KNOWS]->(to_node) ON CREATE SET rel = param.__gf_rkm_0, rel.`~id` = rel.`~id` ON MATCH SET rel += param.__gf_rkm_0"
+    );
+    assert_eq!(a.key_removals.len(), 1, "the same nested call twice is one value");
+    assert_eq!(a.key_removals[0].keys, [Key::Literal("__from_node_id".into()), Key::Literal("__to_node_id".into())]);
+    assert_eq!(a.rel_types, ["KNOWS"]);
+
+    let a = analyze(NS_REL_CREATE_KEYED).unwrap();
+    assert!(a
+        .text
+        .ends_with("CREATE (from_node)-[rel: KNOWS {since : param.since}]->(to_node) SET rel += param.__gf_rkm_0"));
+}
+
+#[test]
+fn remove_key_from_map_on_parameters_becomes_a_new_parameter() {
+    use remove_key::{Key, Source};
+    let a = analyze("MATCH (n:P {`~id`: $id}) SET n = REMOVEKEYFROMMAP($m.props, $k) RETURN removeKeyFromMap($m, 'x')")
+        .unwrap();
+    assert_eq!(
+        a.text,
+        "MATCH (n:P {`~id`: $id}) SET n = $__gf_rkm_0, n.`~id` = n.`~id` RETURN $__gf_rkm_1 AS `removeKeyFromMap($m, 'x')`"
+    );
+    assert_eq!(
+        a.key_removals[0],
+        KeyRemoval {
+            source: Source::Param { name: "m".into(), path: vec!["props".into()] },
+            keys: vec![Key::Param("k".into())],
+            field: "__gf_rkm_0".into()
+        }
+    );
+    assert_eq!(a.single_column.as_deref(), Some("removeKeyFromMap($m, 'x')"));
+    // Strings and backquoted names are never calls.
+    assert!(analyze("RETURN 'removeKeyFromMap(x, 1)' AS s").unwrap().key_removals.is_empty());
+}
+
+#[test]
+fn remove_key_from_map_the_server_cannot_compute_is_refused() {
+    for q in [
+        "RETURN removeKeyFromMap({a: 1, b: 2}, 'a') AS m",
+        "MATCH (n:P) RETURN removeKeyFromMap(properties(n), 'a') AS m",
+        "MATCH (n:P) WITH n AS m RETURN removeKeyFromMap(m, 'a') AS x",
+        "UNWIND $rows AS row MERGE (n:P {`~id`: row.id}) SET n = removeKeyFromMap(row, row.k)",
+        "UNWIND $rows AS row MERGE (n:P {`~id`: row.id}) SET n = removeKeyFromMap(row, 'a' + 'b')",
+        "UNWIND $rows AS row MERGE (n:P {`~id`: row.id}) SET n = removeKeyFromMap(row, 'id'), n.all = row",
+        "UNWIND $rows AS row WITH row.inner AS row MERGE (n:P) SET n = removeKeyFromMap(row, 'id')",
+        "UNWIND $rows AS row RETURN [row IN $x | removeKeyFromMap(row, 'a')] AS l",
+        "RETURN removeKeyFromMap($m) AS m",
+    ] {
+        let e = analyze(q).expect_err(q);
+        assert_eq!(e.code, "MalformedQueryException", "{q}");
+        assert!(e.message.contains("removeKeyFromMap"), "{q}: {}", e.message);
+    }
+}

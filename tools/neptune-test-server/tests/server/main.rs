@@ -6,6 +6,7 @@ mod discard;
 mod endpoints;
 mod errors;
 mod faults;
+mod functions;
 mod harness;
 mod iam;
 mod tls;
