@@ -189,11 +189,11 @@ if hl:
     w("")
     w("records/s is the 40,000 source records over the wall time, whether or not the tool wrote "
       "them; `stored` (real-engine mode) and the rows counted say what each tool actually wrote. "
-      "In real-engine mode every nodestream write is refused with MalformedQueryException: its "
-      "Neptune queries use `removeKeyFromMap`, a Neptune function the test server does not "
-      "implement (its README lists it as missing), so that row compares a full copy with a "
-      "failed one; nodestream still exits 0. The discard-mode row is the like-for-like one: "
-      "the server accepts and counts every request without an engine behind it.")
+      "Every nodestream Neptune write uses `removeKeyFromMap`, a Neptune function ArcadeDB lacks; "
+      "the test server computes it itself (results recorded before it did show every nodestream "
+      "real-engine write refused with MalformedQueryException while nodestream exited 0). The "
+      "discard-mode row measures the tools without an engine behind the server: it accepts and "
+      "counts every request.")
     w("")
 
 # Targets.
