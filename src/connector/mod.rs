@@ -65,6 +65,62 @@ pub struct SelectionCounts {
 pub type NodeSender = mpsc::Sender<Vec<Node>>;
 pub type RelationshipSender = mpsc::Sender<Vec<Relationship>>;
 
+/// Gathers a source's records into batches of `size` and sends each full one to the pipeline.
+/// Every method returns false once the copy stopped listening: the source should return then.
+pub struct Batcher<T> {
+    tx: mpsc::Sender<Vec<T>>,
+    size: usize,
+    batch: Vec<T>,
+}
+
+impl<T> Batcher<T> {
+    pub fn new(tx: mpsc::Sender<Vec<T>>, size: usize) -> Self {
+        let size = size.max(1);
+        Batcher { tx, size, batch: Vec::with_capacity(size) }
+    }
+
+    fn take_full(&mut self) -> Option<Vec<T>> {
+        (self.batch.len() >= self.size).then(|| std::mem::replace(&mut self.batch, Vec::with_capacity(self.size)))
+    }
+
+    fn take_rest(&mut self) -> Option<Vec<T>> {
+        (!self.batch.is_empty()).then(|| std::mem::replace(&mut self.batch, Vec::with_capacity(self.size)))
+    }
+
+    pub async fn push(&mut self, record: T) -> bool {
+        self.batch.push(record);
+        match self.take_full() {
+            Some(full) => self.tx.send(full).await.is_ok(),
+            None => true,
+        }
+    }
+
+    /// Sends what is gathered so far (the end of a scan).
+    pub async fn flush(&mut self) -> bool {
+        match self.take_rest() {
+            Some(rest) => self.tx.send(rest).await.is_ok(),
+            None => true,
+        }
+    }
+
+    /// [`Batcher::push`] for a source reading on a blocking thread.
+    pub fn push_blocking(&mut self, record: T) -> bool {
+        self.batch.push(record);
+        match self.take_full() {
+            Some(full) => self.tx.blocking_send(full).is_ok(),
+            None => true,
+        }
+    }
+
+    /// [`Batcher::flush`] for a source reading on a blocking thread.
+    pub fn flush_blocking(&mut self) -> bool {
+        match self.take_rest() {
+            Some(rest) => self.tx.blocking_send(rest).is_ok(),
+            None => true,
+        }
+    }
+}
+
 /// A place records are read from.
 ///
 /// Contract: `read_nodes` sends every selected node exactly once (a node with several labels
@@ -359,5 +415,32 @@ pub async fn check(target: &TargetConfig) -> Result<String, ConnectorError> {
         TargetKind::File(cfg) => file::check(cfg),
         TargetKind::Neo4j(cfg) => neo4j::check(&target.name, cfg).await,
         TargetKind::Neptune(cfg) => neptune::check(&target.name, cfg).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn batcher_sends_full_batches_then_the_rest_and_notices_a_stopped_copy() {
+        let (tx, mut rx) = mpsc::channel(10);
+        let mut b = Batcher::new(tx, 2);
+        for i in 0..5 {
+            assert!(b.push(i).await);
+        }
+        assert!(b.flush().await);
+        assert!(b.flush().await, "nothing left: nothing sent");
+        drop(b);
+        let mut got = Vec::new();
+        while let Some(batch) = rx.recv().await {
+            got.push(batch);
+        }
+        assert_eq!(got, vec![vec![0, 1], vec![2, 3], vec![4]]);
+
+        let (tx, rx) = mpsc::channel(10);
+        drop(rx);
+        let mut b = Batcher::new(tx, 1);
+        assert!(!b.push(0).await, "the copy stopped listening");
     }
 }

@@ -11,7 +11,8 @@ use async_trait::async_trait;
 use super::dump::{self, DumpReader, Record};
 use super::FileConfig;
 use crate::connector::{
-    ConnectorError, CopiedLookup, NodeSender, RelationshipSender, SchemaDetails, Selection, SelectionCounts, Source,
+    Batcher, ConnectorError, CopiedLookup, NodeSender, RelationshipSender, SchemaDetails, Selection, SelectionCounts,
+    Source,
 };
 use crate::model::{GraphSchema, Node, Relationship};
 
@@ -146,23 +147,20 @@ impl Source for FileSource {
                 let endpoints =
                     if selection.needs_endpoints() { endpoint_ids(&path, &selection)? } else { HashSet::new() };
                 let mut reader = DumpReader::open(&path)?;
-                let mut batch = Vec::with_capacity(batch_size);
+                let mut batcher = Batcher::new(tx, batch_size);
                 let mut nodes = 0u64;
                 let mut position = reader.position();
                 while let Some(record) = reader.next_record()? {
                     let Record::Node(node) = record else { break };
                     nodes += 1;
                     position = reader.position();
-                    if selection.includes_label(&node.labels) || endpoints.contains(&node.id) {
-                        batch.push(node);
-                        if batch.len() >= batch_size
-                            && tx.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(batch_size))).is_err()
-                        {
-                            return Ok(None); // the copy stopped
-                        }
+                    if (selection.includes_label(&node.labels) || endpoints.contains(&node.id))
+                        && !batcher.push_blocking(node)
+                    {
+                        return Ok(None); // the copy stopped
                     }
                 }
-                if !batch.is_empty() && tx.blocking_send(batch).is_err() {
+                if !batcher.flush_blocking() {
                     return Ok(None);
                 }
                 Ok(Some((position, nodes)))
@@ -185,21 +183,14 @@ impl Source for FileSource {
             if let Some((position, nodes)) = start {
                 reader.seek(position, nodes)?;
             }
-            let mut batch = Vec::with_capacity(batch_size);
+            let mut batcher = Batcher::new(tx, batch_size);
             while let Some(record) = reader.next_record()? {
                 let Record::Relationship(rel) = record else { continue };
-                if selection.includes_type(&rel.rel_type) {
-                    batch.push(rel);
-                    if batch.len() >= batch_size
-                        && tx.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(batch_size))).is_err()
-                    {
-                        return Ok(());
-                    }
+                if selection.includes_type(&rel.rel_type) && !batcher.push_blocking(rel) {
+                    return Ok(()); // the copy stopped
                 }
             }
-            if !batch.is_empty() {
-                let _ = tx.blocking_send(batch);
-            }
+            batcher.flush_blocking();
             Ok(())
         })
         .await

@@ -12,7 +12,7 @@ use neo4rs::{query, BoltType};
 use super::client::{bolt_column, column, Client};
 use super::cypher::{self, NodeScan};
 use super::value::{properties_from_bolt, ValueError};
-use crate::connector::{ConnectorError, NodeSender, RelationshipSender, Selection, SelectionCounts, Source};
+use crate::connector::{Batcher, ConnectorError, NodeSender, RelationshipSender, Selection, SelectionCounts, Source};
 use crate::model::{GraphSchema, Node, Properties, Relationship};
 
 pub struct Neo4jSource {
@@ -127,12 +127,6 @@ fn string_list(items: &[String]) -> BoltType {
     super::value::bolt_list(items.iter().map(|s| BoltType::from(s.as_str())).collect())
 }
 
-/// Sends `batch` on, replacing it with an empty one; false if the copy stopped listening.
-async fn flush<T>(tx: &tokio::sync::mpsc::Sender<Vec<T>>, batch: &mut Vec<T>, batch_size: usize) -> bool {
-    let full = std::mem::replace(batch, Vec::with_capacity(batch_size));
-    full.is_empty() || tx.send(full).await.is_ok()
-}
-
 #[async_trait]
 impl Source for Neo4jSource {
     async fn schema(&self) -> Result<GraphSchema, ConnectorError> {
@@ -193,6 +187,7 @@ impl Source for Neo4jSource {
 
     async fn read_nodes(&self, selection: &Selection, batch_size: usize, tx: NodeSender) -> Result<(), ConnectorError> {
         let scans = self.node_scans(selection).await?;
+        let mut batcher = Batcher::new(tx, batch_size);
         let mut earlier: Vec<String> = Vec::new();
         for scan in scans {
             let q = query(&scan.query()).param("earlier", string_list(&earlier)).param("marker", self.marker.as_str());
@@ -201,15 +196,13 @@ impl Source for Neo4jSource {
                 None => "reading unlabelled nodes".to_string(),
             };
             let mut cursor = self.client.stream(&action, q).await?;
-            let mut batch = Vec::with_capacity(batch_size);
             while let Some(row) = cursor.next().await? {
-                batch.push(self.node_from_row(&row)?);
-                if batch.len() >= batch_size && !flush(&tx, &mut batch, batch_size).await {
+                if !batcher.push(self.node_from_row(&row)?).await {
                     return Ok(()); // the copy stopped
                 }
             }
             cursor.finish().await?;
-            if !flush(&tx, &mut batch, batch_size).await {
+            if !batcher.flush().await {
                 return Ok(());
             }
             earlier.extend(scan.label);
@@ -227,18 +220,17 @@ impl Source for Neo4jSource {
             Selection::All => self.names(cypher::RELATIONSHIP_TYPES, "relationshipType").await?,
             Selection::Only { relationship_types, .. } => relationship_types.clone(),
         };
+        let mut batcher = Batcher::new(tx, batch_size);
         for rel_type in types {
             let action = format!("reading relationships of type `{rel_type}`");
             let mut cursor = self.client.stream(&action, query(&cypher::relationship_scan(&rel_type))).await?;
-            let mut batch = Vec::with_capacity(batch_size);
             while let Some(row) = cursor.next().await? {
-                batch.push(self.relationship_from_row(&rel_type, &row)?);
-                if batch.len() >= batch_size && !flush(&tx, &mut batch, batch_size).await {
+                if !batcher.push(self.relationship_from_row(&rel_type, &row)?).await {
                     return Ok(());
                 }
             }
             cursor.finish().await?;
-            if !flush(&tx, &mut batch, batch_size).await {
+            if !batcher.flush().await {
                 return Ok(());
             }
         }
