@@ -49,7 +49,7 @@ done
 # use FIXED_<sink>_<mode> ("batch concurrency", the small size's finding in bench/results.json).
 case "$SIZE" in
 small) NODES=20000 RELS=20000 BATCHES="1000 5000" SEARCH=1 ;;
-large) NODES=1000000 RELS=2000000 SEARCH=0 ;;
+large) NODES=1000000 RELS=2000000 SEARCH=0 NODESTREAM=0 ;;
 *) echo "--size small|large" >&2; exit 2 ;;
 esac
 

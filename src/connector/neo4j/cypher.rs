@@ -47,13 +47,21 @@ pub fn any_with_label(label: &str) -> String {
     format!("MATCH (n:{}) RETURN count(n) > 0 AS c LIMIT 1", quote(label))
 }
 
-/// Which nodes one streamed scan covers. A node is read by the first scan whose label it
-/// carries, so scans exclude labels already scanned (`$earlier`); the last scan takes nodes with
-/// no label but graphferry's own identity label (`$marker`), which is never copied as data.
+/// Which nodes one streamed scan covers: every node (a whole-graph copy: one scan, as cheap as
+/// a read gets), or, for a selection, one label at a time. A node is read by the first scan
+/// whose label it carries, so label scans exclude labels already scanned (`$earlier`); the last
+/// scan takes nodes with no label but graphferry's own identity label (`$marker`), which is
+/// never copied as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scanned {
+    Every,
+    Label(String),
+    Unlabelled,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeScan {
-    /// `None`: the unlabelled nodes.
-    pub label: Option<String>,
+    pub of: Scanned,
     /// Only nodes with a relationship of one of these types (endpoints of a relationship
     /// selection); empty: no such condition.
     pub adjacent_to: Vec<String>,
@@ -62,22 +70,30 @@ pub struct NodeScan {
 impl NodeScan {
     /// Parameters: `$earlier` (labels of earlier scans), `$marker`.
     pub fn query(&self) -> String {
-        let mut text = match &self.label {
-            Some(l) => format!("MATCH (n:{}) WHERE none(l IN labels(n) WHERE l IN $earlier)", quote(l)),
-            None => "MATCH (n) WHERE all(l IN labels(n) WHERE l = $marker)".to_string(),
+        let mut text = match &self.of {
+            Scanned::Every => "MATCH (n) WHERE true".to_string(),
+            Scanned::Label(l) => format!("MATCH (n:{}) WHERE none(l IN labels(n) WHERE l IN $earlier)", quote(l)),
+            Scanned::Unlabelled => "MATCH (n) WHERE all(l IN labels(n) WHERE l = $marker)".to_string(),
         };
         if !self.adjacent_to.is_empty() {
             text.push_str(&format!(" AND EXISTS {{ (n)-[{}]-() }}", types(&self.adjacent_to)));
+        }
+        if self.of == Scanned::Every && self.adjacent_to.is_empty() {
+            text.truncate("MATCH (n)".len());
         }
         text.push_str(" RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props");
         text
     }
 }
 
-pub fn relationship_scan(rel_type: &str) -> String {
+/// The relationships of one type, or (`None`) every relationship with its type in `t`.
+pub fn relationship_scan(rel_type: Option<&str>) -> String {
+    let (pattern, t) = match rel_type {
+        Some(t) => (format!("[r:{}]", quote(t)), ""),
+        None => ("[r]".to_string(), "type(r) AS t, "),
+    };
     format!(
-        "MATCH (a)-[r:{}]->(b) RETURN elementId(r) AS id, elementId(a) AS s, elementId(b) AS e, properties(r) AS props",
-        quote(rel_type)
+        "MATCH (a)-{pattern}->(b) RETURN elementId(r) AS id, {t}elementId(a) AS s, elementId(b) AS e, properties(r) AS props"
     )
 }
 
@@ -204,14 +220,29 @@ mod tests {
 
     #[test]
     fn node_scans() {
-        let scan = NodeScan { label: Some("A b".into()), adjacent_to: vec!["R`1".into(), "S".into()] };
+        let scan = NodeScan { of: Scanned::Label("A b".into()), adjacent_to: vec!["R`1".into(), "S".into()] };
         assert_eq!(
             scan.query(),
             "MATCH (n:`A b`) WHERE none(l IN labels(n) WHERE l IN $earlier) AND EXISTS { (n)-[:`R``1`|`S`]-() } \
              RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props"
         );
-        let unlabelled = NodeScan { label: None, adjacent_to: vec![] };
+        let unlabelled = NodeScan { of: Scanned::Unlabelled, adjacent_to: vec![] };
         assert!(unlabelled.query().starts_with("MATCH (n) WHERE all(l IN labels(n) WHERE l = $marker) RETURN"));
+        let every = NodeScan { of: Scanned::Every, adjacent_to: vec![] };
+        assert_eq!(every.query(), "MATCH (n) RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props");
+    }
+
+    #[test]
+    fn relationship_scans() {
+        assert_eq!(
+            relationship_scan(Some("A`b")),
+            "MATCH (a)-[r:`A``b`]->(b) RETURN elementId(r) AS id, elementId(a) AS s, elementId(b) AS e, properties(r) AS props"
+        );
+        assert_eq!(
+            relationship_scan(None),
+            "MATCH (a)-[r]->(b) RETURN elementId(r) AS id, type(r) AS t, elementId(a) AS s, elementId(b) AS e, \
+             properties(r) AS props"
+        );
     }
 
     #[test]

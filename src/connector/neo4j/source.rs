@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use neo4rs::{query, BoltType};
 
 use super::client::{bolt_column, column, Client};
-use super::cypher::{self, NodeScan};
+use super::cypher::{self, NodeScan, Scanned};
 use super::value::{properties_from_bolt, ValueError};
 use crate::connector::{Batcher, ConnectorError, NodeSender, RelationshipSender, Selection, SelectionCounts, Source};
 use crate::model::{GraphSchema, Node, Properties, Relationship};
@@ -53,18 +53,14 @@ impl Neo4jSource {
 
     /// The scans that read the selected nodes, each node in exactly one of them.
     async fn node_scans(&self, selection: &Selection) -> Result<Vec<NodeScan>, ConnectorError> {
-        let all_labels = self.names(cypher::LABELS, "label").await?;
         let scan = |label: &String, adjacent_to: &[String]| NodeScan {
-            label: Some(label.clone()),
+            of: Scanned::Label(label.clone()),
             adjacent_to: adjacent_to.to_vec(),
         };
         Ok(match selection {
-            Selection::All => {
-                let mut scans: Vec<NodeScan> = all_labels.iter().map(|l| scan(l, &[])).collect();
-                scans.push(NodeScan { label: None, adjacent_to: vec![] });
-                scans
-            }
+            Selection::All => vec![NodeScan { of: Scanned::Every, adjacent_to: vec![] }],
             Selection::Only { labels, relationship_types } => {
+                let all_labels = self.names(cypher::LABELS, "label").await?;
                 let mut selected = labels.clone();
                 selected.sort();
                 selected.dedup();
@@ -74,7 +70,7 @@ impl Neo4jSource {
                     scans.extend(
                         all_labels.iter().filter(|l| !selected.contains(l)).map(|l| scan(l, relationship_types)),
                     );
-                    scans.push(NodeScan { label: None, adjacent_to: relationship_types.clone() });
+                    scans.push(NodeScan { of: Scanned::Unlabelled, adjacent_to: relationship_types.clone() });
                 }
                 scans
             }
@@ -191,9 +187,10 @@ impl Source for Neo4jSource {
         let mut earlier: Vec<String> = Vec::new();
         for scan in scans {
             let q = query(&scan.query()).param("earlier", string_list(&earlier)).param("marker", self.marker.as_str());
-            let action = match &scan.label {
-                Some(l) => format!("reading nodes labelled `{l}`"),
-                None => "reading unlabelled nodes".to_string(),
+            let action = match &scan.of {
+                Scanned::Every => "reading nodes".to_string(),
+                Scanned::Label(l) => format!("reading nodes labelled `{l}`"),
+                Scanned::Unlabelled => "reading unlabelled nodes".to_string(),
             };
             let mut cursor = self.client.stream(&action, q).await?;
             while let Some(row) = cursor.next().await? {
@@ -205,7 +202,9 @@ impl Source for Neo4jSource {
             if !batcher.flush().await {
                 return Ok(());
             }
-            earlier.extend(scan.label);
+            if let Scanned::Label(l) = scan.of {
+                earlier.push(l);
+            }
         }
         Ok(())
     }
@@ -216,15 +215,24 @@ impl Source for Neo4jSource {
         batch_size: usize,
         tx: RelationshipSender,
     ) -> Result<(), ConnectorError> {
-        let types = match selection {
-            Selection::All => self.names(cypher::RELATIONSHIP_TYPES, "relationshipType").await?,
-            Selection::Only { relationship_types, .. } => relationship_types.clone(),
+        // A whole-graph copy reads every relationship in one scan; a selection, type by type.
+        let scans: Vec<Option<&String>> = match selection {
+            Selection::All => vec![None],
+            Selection::Only { relationship_types, .. } => relationship_types.iter().map(Some).collect(),
         };
         let mut batcher = Batcher::new(tx, batch_size);
-        for rel_type in types {
-            let action = format!("reading relationships of type `{rel_type}`");
-            let mut cursor = self.client.stream(&action, query(&cypher::relationship_scan(&rel_type))).await?;
+        for scan in scans {
+            let action = match scan {
+                Some(t) => format!("reading relationships of type `{t}`"),
+                None => "reading relationships".to_string(),
+            };
+            let text = cypher::relationship_scan(scan.map(String::as_str));
+            let mut cursor = self.client.stream(&action, query(&text)).await?;
             while let Some(row) = cursor.next().await? {
+                let rel_type = match scan {
+                    Some(t) => t.clone(),
+                    None => column::<String>(self.client.target(), &row, "t")?,
+                };
                 if !batcher.push(self.relationship_from_row(&rel_type, &row)?).await {
                     return Ok(());
                 }
