@@ -333,7 +333,7 @@ async fn write_bolt(
     let mut counts: Vec<(u64, u64)> = Vec::new();
     // Nodes, then relationships: a relationship batch must find its endpoints committed.
     for phase in [false, true] {
-        let work = batches(recs, batch).into_iter().filter(|b| b.0 == phase).map(|(rel, labels, chunk)| {
+        let make = |(rel, labels, chunk): (bool, String, Vec<&Rec>)| {
             let g = g.clone();
             let texts = if rel {
                 vec![format!(
@@ -373,8 +373,21 @@ async fn write_bolt(
                     }
                 }
             }
-        });
-        counts.extend(stream::iter(work).buffered(concurrency).try_collect::<Vec<_>>().await?);
+        };
+        // ArcadeDB creates a type on the first write of a label set or relationship type, and
+        // two transactions doing so at once fail one with a SemanticError no retry clears: the
+        // first batch of each shape runs alone, as graphferry's Bolt sink does.
+        let (mut first, mut rest) = (Vec::new(), Vec::new());
+        let mut seen = std::collections::HashSet::new();
+        for b in batches(recs, batch).into_iter().filter(|b| b.0 == phase) {
+            if seen.insert(b.1.clone()) {
+                first.push(b)
+            } else {
+                rest.push(b)
+            }
+        }
+        counts.extend(stream::iter(first.into_iter().map(make)).buffered(1).try_collect::<Vec<_>>().await?);
+        counts.extend(stream::iter(rest.into_iter().map(make)).buffered(concurrency).try_collect::<Vec<_>>().await?);
     }
     Ok((counts.iter().map(|c| c.0).sum(), counts.iter().map(|c| c.1).sum()))
 }
