@@ -5,6 +5,7 @@
 pub mod format;
 pub mod make;
 pub mod plan;
+pub mod rounds;
 pub mod run;
 
 use std::path::{Path, PathBuf};

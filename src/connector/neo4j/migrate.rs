@@ -8,7 +8,7 @@
 //! (`MATCH … WITH x LIMIT n <change> RETURN count(*)`, each round its own transaction, repeated
 //! until a round changes nothing) rather than `CALL {…} IN TRANSACTIONS`: Neo4j refuses that
 //! inside the explicit transactions the client uses (it never lets neo4rs retry on its own), and
-//! rounds behave the same on servers without it. No single query nears the query timeout.
+//! rounds behave the same on servers without it (the loop is [`migrations::rounds`]).
 
 use std::collections::BTreeSet;
 
@@ -19,9 +19,9 @@ use super::client::{column, Client};
 use super::config::Neo4jConfig;
 use super::cypher::quote;
 use super::value::to_bolt;
-use crate::connector::{ConnectorError, ErrorClass, Migrator, MIGRATION_LOCKED};
+use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
 use crate::migrations::format::yaml_to_value;
-use crate::migrations::Operation;
+use crate::migrations::{self, Operation};
 use steps::{
     drop_constraint, drop_index, entity_name, key_constraint, key_name, steps, Kept, Rounds, Step, BATCH,
     CONSTRAINT_PROPERTIES, INDEXED_PROPERTIES,
@@ -29,8 +29,6 @@ use steps::{
 
 mod steps;
 
-/// Consecutive failed rounds (each retried with half as many records) before giving up.
-const MAX_FAILED_ROUNDS: u32 = 4;
 const LOCK_LABEL: &str = "__NodestreamMigrationLock__";
 const HISTORY_LABEL: &str = "__NodestreamMigration__";
 
@@ -65,51 +63,19 @@ impl Neo4jMigrator {
     async fn apply_rounds(&self, op: &Operation, r: &Rounds) -> Result<(), ConnectorError> {
         let with_params =
             |text: String| r.params.iter().fold(query(&text), |q, (k, v)| q.param(k, to_bolt(&yaml_to_value(v))));
-        // A round that the server did not apply would match the same records forever, so the
-        // records to change are counted first and changing more than that is an error.
         let to_change =
             self.run("counting records to migrate", with_params(format!("{} RETURN count(*) AS c", r.matcher))).await?;
-        let (mut limit, mut total, mut failures) = (BATCH, 0i64, 0);
-        loop {
-            if total > to_change {
-                return Err(ConnectorError::fatal(format!(
-                    "Neo4j target `{}`: {} changed {total} records where {to_change} matched; the server does not apply `{}`",
-                    self.client.target(),
-                    op.name(),
-                    r.text(limit)
-                )));
-            }
-            let changed = match self.run(op.name(), with_params(r.text(limit))).await {
-                // Too big for the server's memory, or no answer in time (a busy server): try
-                // smaller rounds. Rounds are idempotent, so one that committed late is harmless.
-                Err(e) if e.class != ErrorClass::Fatal && failures < MAX_FAILED_ROUNDS => {
-                    // The class and code only: a server's message may quote property values.
-                    tracing::warn!(
-                        target_name = self.client.target(),
-                        operation = op.name(),
-                        limit,
-                        class = ?e.class,
-                        code = e.code.as_deref().unwrap_or("-"),
-                        "migration round failed; retrying with fewer records"
-                    );
-                    failures += 1;
-                    limit = (limit / 2).max(1);
-                    continue;
-                }
-                other => other?,
-            };
-            failures = 0;
-            total += changed;
-            if changed == 0 {
-                tracing::info!(
-                    target_name = self.client.target(),
-                    operation = op.name(),
-                    records = total,
-                    "migration data changed"
-                );
-                return Ok(());
-            }
-        }
+        let rounds = migrations::rounds::Rounds {
+            target: self.client.target(),
+            operation: op.name(),
+            to_change: to_change.max(0) as u64,
+            limit: BATCH,
+        };
+        let round = |limit| {
+            let q = with_params(r.text(limit));
+            async move { self.run(op.name(), q).await.map(|n| n.max(0) as u64) }
+        };
+        rounds.run(round, |limit| r.text(limit)).await.map(drop)
     }
 
     async fn apply_step(&self, op: &Operation, step: &Step, kept: &mut Kept) -> Result<(), ConnectorError> {

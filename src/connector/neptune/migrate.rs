@@ -5,7 +5,7 @@
 //! the `~id` the copy derives from them. Data-changing operations run as repeated openCypher
 //! updates of at most [`BATCH`] records each (`MATCH ... WITH x LIMIT n ... RETURN count(*)`
 //! until a round changes nothing), so no single query nears the server's query timeout; a
-//! round that times out anyway is retried with half as many records.
+//! round that fails anyway is retried with half as many records ([`crate::migrations::rounds`]).
 //!
 //! Applied migrations are `__NodestreamMigration__ {name}` nodes, exactly as nodestream's
 //! Neptune plugin writes and reads them, so both tools share the history. The lock is one node
@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value as Json};
 use super::client::Client;
 use super::encoding;
 use super::query::quote;
-use crate::connector::{ConnectorError, ErrorClass, Migrator, MIGRATION_LOCKED};
+use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
 use crate::migrations::format::yaml_to_value;
 use crate::migrations::Operation;
 
@@ -225,35 +225,19 @@ impl Migrator for NeptuneMigrator {
         let count_text = format!("{} RETURN count(*) AS c", statement(1).split(" WITH ").next().unwrap_or_default());
         let to_change = self.client.query_retrying(&count_text, params.clone()).await?;
         let to_change = to_change.first().and_then(|r| r["c"].as_u64()).unwrap_or(0);
-        let mut limit = BATCH;
-        let mut total = 0u64;
-        loop {
-            if total > to_change {
-                return Err(ConnectorError::fatal(format!(
-                    "target `{}`: {} changed {total} records where {to_change} matched; the target does not apply `{}`",
-                    self.client.target(),
-                    op.name(),
-                    statement(limit)
-                )));
+        let rounds = crate::migrations::rounds::Rounds {
+            target: self.client.target(),
+            operation: op.name(),
+            to_change,
+            limit: BATCH,
+        };
+        let round = |limit| {
+            let (text, params) = (statement(limit), params.clone());
+            async move {
+                Ok(self.client.query_retrying(&text, params).await?.first().and_then(|r| r["c"].as_u64()).unwrap_or(0))
             }
-            let changed = match self.client.query_retrying(&statement(limit), params.clone()).await {
-                Err(e) if e.class == ErrorClass::SplitBatch && limit > 1 => {
-                    limit /= 2;
-                    continue;
-                }
-                other => other?.first().and_then(|r| r["c"].as_u64()).unwrap_or(0),
-            };
-            total += changed;
-            if changed == 0 {
-                tracing::info!(
-                    target_name = self.client.target(),
-                    operation = op.name(),
-                    records = total,
-                    "migration operation applied"
-                );
-                return Ok(());
-            }
-        }
+        };
+        rounds.run(round, |limit| statement(limit)).await.map(drop)
     }
 
     async fn record(&self, migration: &str) -> Result<(), ConnectorError> {
