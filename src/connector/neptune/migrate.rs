@@ -237,7 +237,7 @@ impl Migrator for NeptuneMigrator {
                 Ok(self.client.query_retrying(&text, params).await?.first().and_then(|r| r["c"].as_u64()).unwrap_or(0))
             }
         };
-        rounds.run(round, |limit| statement(limit)).await.map(drop)
+        rounds.run(round, &statement).await.map(drop)
     }
 
     async fn record(&self, migration: &str) -> Result<(), ConnectorError> {
