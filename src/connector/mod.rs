@@ -214,6 +214,33 @@ pub struct WriteReport {
     pub conversions: Conversions,
 }
 
+/// Create mode's guard against duplicates: a write that failed may still have landed (the commit
+/// succeeded and its reply was lost), and writing its records again with CREATE would duplicate
+/// them. A sink remembers the ids of every failed batch and writes any batch holding one of them
+/// in merge mode, which is idempotent. Only failed batches' ids are kept.
+#[derive(Default)]
+pub struct MaybeWritten(std::sync::Mutex<std::collections::HashSet<String>>);
+
+impl MaybeWritten {
+    /// The mode to write a batch of `ids` in, when the copy's mode is `mode`.
+    pub fn mode_for<'a>(&self, mode: WriteMode, mut ids: impl Iterator<Item = &'a str>) -> WriteMode {
+        if mode == WriteMode::Create {
+            let seen = self.0.lock().expect("lock poisoned");
+            if ids.any(|id| seen.contains(id)) {
+                return WriteMode::Merge;
+            }
+        }
+        mode
+    }
+
+    /// Call when a batch of `ids` failed to write in `mode`.
+    pub fn failed<'a>(&self, mode: WriteMode, ids: impl Iterator<Item = &'a str>) {
+        if mode == WriteMode::Create {
+            self.0.lock().expect("lock poisoned").extend(ids.map(str::to_string));
+        }
+    }
+}
+
 /// How a sink is written to best, as far as measurements tell (bench/RESULTS.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteDefaults {
@@ -421,6 +448,17 @@ pub async fn check(target: &TargetConfig) -> Result<String, ConnectorError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_create_batch_is_written_again_in_merge_mode() {
+        let m = MaybeWritten::default();
+        assert_eq!(m.mode_for(WriteMode::Create, ["a", "b"].into_iter()), WriteMode::Create);
+        m.failed(WriteMode::Create, ["b"].into_iter());
+        assert_eq!(m.mode_for(WriteMode::Create, ["a", "b"].into_iter()), WriteMode::Merge);
+        assert_eq!(m.mode_for(WriteMode::Create, ["a", "c"].into_iter()), WriteMode::Create);
+        m.failed(WriteMode::Merge, ["c"].into_iter());
+        assert_eq!(m.mode_for(WriteMode::Create, ["c"].into_iter()), WriteMode::Create, "merge failures need nothing");
+    }
 
     #[tokio::test]
     async fn batcher_sends_full_batches_then_the_rest_and_notices_a_stopped_copy() {

@@ -19,7 +19,7 @@ use neo4rs::{query, BoltType};
 use super::client::{column, Client};
 use super::cypher::{self, NodeWrite};
 use super::value::{bolt_list, bolt_map, properties_to_bolt};
-use crate::connector::{ConnectorError, CopyPlan, Sink, WriteDefaults, WriteMode, WriteReport};
+use crate::connector::{ConnectorError, CopyPlan, MaybeWritten, Sink, WriteDefaults, WriteMode, WriteReport};
 use crate::model::{Node, Properties, Relationship, Value};
 
 /// What `prepare` learnt: the write mode and the migration-declared keys per label.
@@ -39,6 +39,7 @@ pub struct Neo4jSink {
     /// at once fail one of them with an unretryable SemanticError; running each shape's first
     /// batch alone avoids that. On Neo4j it costs one unshared batch per shape.
     first_writes: tokio::sync::RwLock<()>,
+    maybe_written: MaybeWritten,
 }
 
 impl Neo4jSink {
@@ -51,6 +52,7 @@ impl Neo4jSink {
             plan: Mutex::new(None),
             shapes: Mutex::new(HashSet::new()),
             first_writes: tokio::sync::RwLock::new(()),
+            maybe_written: MaybeWritten::default(),
         }
     }
 
@@ -182,7 +184,40 @@ impl Sink for Neo4jSink {
     }
 
     async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError> {
-        let (mode, keys) = self.plan()?;
+        let (copy_mode, keys) = self.plan()?;
+        let ids = || batch.iter().map(|n| n.id.as_str());
+        let result = self.write_node_batch(self.maybe_written.mode_for(copy_mode, ids()), &keys, batch).await;
+        if result.is_err() {
+            self.maybe_written.failed(copy_mode, ids());
+        }
+        result
+    }
+
+    async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError> {
+        let (copy_mode, _) = self.plan()?;
+        let ids = || batch.iter().map(|r| r.id.as_str());
+        let result = self.write_relationship_batch(self.maybe_written.mode_for(copy_mode, ids()), batch).await;
+        if result.is_err() {
+            self.maybe_written.failed(copy_mode, ids());
+        }
+        result
+    }
+
+    async fn finish(&self) -> Result<(), ConnectorError> {
+        // Every batch was committed when acknowledged.
+        Ok(())
+    }
+}
+
+impl Neo4jSink {
+    /// Writes nodes in `mode`: the copy's, or merge for a batch that may have landed before
+    /// (see [`MaybeWritten`]).
+    async fn write_node_batch(
+        &self,
+        mode: WriteMode,
+        keys: &BTreeMap<String, Vec<String>>,
+        batch: &[Node],
+    ) -> Result<WriteReport, ConnectorError> {
         let mut groups: BTreeMap<Vec<String>, Vec<BoltType>> = BTreeMap::new();
         for node in batch {
             self.check_storable(&format!("node {:?}", node.labels), &node.id, &node.properties)?;
@@ -200,7 +235,7 @@ impl Sink for Neo4jSink {
         let mut expected = Vec::with_capacity(groups.len());
         let shapes = groups.keys().map(|labels| format!("node {labels:?}")).collect();
         for (labels, rows) in groups {
-            let write = self.node_write(mode, &keys, &labels);
+            let write = self.node_write(mode, keys, &labels);
             let texts = cypher::write_nodes(&write, &labels, &self.marker, &self.id_property);
             expected.push((labels.clone(), rows.len(), texts.len()));
             let rows = bolt_list(rows);
@@ -217,8 +252,11 @@ impl Sink for Neo4jSink {
         Ok(WriteReport::default())
     }
 
-    async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError> {
-        let (mode, _) = self.plan()?;
+    async fn write_relationship_batch(
+        &self,
+        mode: WriteMode,
+        batch: &[Relationship],
+    ) -> Result<WriteReport, ConnectorError> {
         let mut groups: BTreeMap<&str, Vec<BoltType>> = BTreeMap::new();
         for rel in batch {
             self.check_storable(&format!("relationship of type `{}`", rel.rel_type), &rel.id, &rel.properties)?;
@@ -253,10 +291,5 @@ impl Sink for Neo4jSink {
             }
         }
         Ok(WriteReport::default())
-    }
-
-    async fn finish(&self) -> Result<(), ConnectorError> {
-        // Every batch was committed when acknowledged.
-        Ok(())
     }
 }

@@ -12,8 +12,8 @@
 //! (a connection cut after the server committed). So ids of a failed create batch are
 //! remembered, and any batch holding one of them is written with MERGE instead.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Mutex, RwLock};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::RwLock;
 
 use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
@@ -24,7 +24,7 @@ use super::encoding::{encode_properties, Refused};
 use super::identity::{keyed_label, node_id, NodeKeys};
 use super::query::{self, RelIdentity};
 use crate::connector::{
-    ConnectorError, ConversionKey, Conversions, CopyPlan, ErrorClass, Sink, WriteMode, WriteReport,
+    ConnectorError, ConversionKey, Conversions, CopyPlan, ErrorClass, MaybeWritten, Sink, WriteMode, WriteReport,
 };
 use crate::model::{Node, Relationship};
 
@@ -49,8 +49,7 @@ pub struct NeptuneSink {
     plan: RwLock<Option<Plan>>,
     /// Source id → `~id` for nodes identified by their keys, so relationships find them.
     keyed_ids: RwLock<HashMap<String, String>>,
-    /// Create mode: ids of records whose write may have landed before it failed.
-    maybe_written: Mutex<HashSet<String>>,
+    maybe_written: MaybeWritten,
 }
 
 #[derive(Clone)]
@@ -67,7 +66,7 @@ impl NeptuneSink {
             source_id_property,
             plan: RwLock::new(None),
             keyed_ids: RwLock::new(HashMap::new()),
-            maybe_written: Mutex::new(HashSet::new()),
+            maybe_written: MaybeWritten::default(),
         }
     }
 
@@ -77,22 +76,6 @@ impl NeptuneSink {
             .expect("lock poisoned")
             .clone()
             .ok_or_else(|| ConnectorError::fatal("Neptune sink used before prepare"))
-    }
-
-    /// The mode for a batch: create, unless a record of it may already be in the target.
-    fn mode_for<'a>(&self, plan: &Plan, mut ids: impl Iterator<Item = &'a str>) -> WriteMode {
-        if plan.mode == WriteMode::Create
-            && ids.any(|id| self.maybe_written.lock().expect("lock poisoned").contains(id))
-        {
-            return WriteMode::Merge;
-        }
-        plan.mode
-    }
-
-    fn remember_failed<'a>(&self, plan: &Plan, ids: impl Iterator<Item = &'a str>) {
-        if plan.mode == WriteMode::Create {
-            self.maybe_written.lock().expect("lock poisoned").extend(ids.map(str::to_string));
-        }
     }
 
     fn refused(&self, scope: &str, r: Refused) -> ConnectorError {
@@ -138,7 +121,7 @@ impl NeptuneSink {
         batch: &[Node],
         conversions: &mut Conversions,
     ) -> Result<(), ConnectorError> {
-        let mode = self.mode_for(plan, batch.iter().map(|n| n.id.as_str()));
+        let mode = self.maybe_written.mode_for(plan.mode, batch.iter().map(|n| n.id.as_str()));
         let mut groups: BTreeMap<(Option<&str>, &[String]), Vec<&Node>> = BTreeMap::new();
         for node in batch {
             let primary =
@@ -179,7 +162,7 @@ impl NeptuneSink {
         batch: &[Relationship],
         conversions: &mut Conversions,
     ) -> Result<(), ConnectorError> {
-        let mode = self.mode_for(plan, batch.iter().map(|r| r.id.as_str()));
+        let mode = self.maybe_written.mode_for(plan.mode, batch.iter().map(|r| r.id.as_str()));
         let identity = match self.client.mode() {
             NeptuneMode::Database => RelIdentity::Id,
             NeptuneMode::Analytics => RelIdentity::Property(&self.source_id_property),
@@ -264,7 +247,7 @@ impl Sink for NeptuneSink {
         let mut conversions = Conversions::new();
         let result = self.write_node_groups(&plan, batch, &mut conversions).await;
         if result.is_err() {
-            self.remember_failed(&plan, batch.iter().map(|n| n.id.as_str()));
+            self.maybe_written.failed(plan.mode, batch.iter().map(|n| n.id.as_str()));
         }
         result.map(|()| WriteReport { conversions })
     }
@@ -274,7 +257,7 @@ impl Sink for NeptuneSink {
         let mut conversions = Conversions::new();
         let result = self.write_relationship_groups(&plan, batch, &mut conversions).await;
         if result.is_err() {
-            self.remember_failed(&plan, batch.iter().map(|r| r.id.as_str()));
+            self.maybe_written.failed(plan.mode, batch.iter().map(|r| r.id.as_str()));
         }
         result.map(|()| WriteReport { conversions })
     }

@@ -128,6 +128,21 @@ fn faults_cme_429_dropped_connection_and_a_timeout_still_land_exactly_the_data()
     assert_landed(&read(&example_dump()), &back, |n| n.id.clone());
 }
 
+/// A create-mode write whose reply is lost after the data landed is retried in merge mode: the
+/// copy neither fails on the duplicate `~id` nor writes anything twice.
+#[test]
+fn create_mode_retries_after_a_lost_reply_write_nothing_twice() {
+    let server = TestServer::start("create_lost", &[]);
+    let p = project(&server, false);
+    server.set_faults(json!({"seed": 3, "rules": [{"kind": "drop-connection", "every": 13}]}));
+    copy(&p, "src", "np", None, &["--mode", "create", "--batch-size", "40", "--concurrency", "2"]).success();
+    assert!(server.counters()["faults"]["drop-connection"].as_u64() >= Some(1), "no reply was lost");
+    server.reset();
+    assert_counts(&server);
+    let back = round_trip(&p, None);
+    assert_landed(&read(&example_dump()), &back, |n| n.id.clone());
+}
+
 #[test]
 fn create_mode_fills_an_empty_target_and_a_conflict_is_named() {
     let server = TestServer::start("create", &[]);
