@@ -214,6 +214,22 @@ pub struct WriteReport {
     pub conversions: Conversions,
 }
 
+/// A record that has a property named like the sink's source-id property (`id_property`) would
+/// lose its value to the source id: the reason to refuse it, naming the setting that avoids it.
+pub fn identity_clash(
+    scope: &str,
+    id: &str,
+    properties: &crate::model::Properties,
+    id_property: &str,
+) -> Option<String> {
+    properties.contains_key(id_property).then(|| {
+        format!(
+            "{scope} with source id `{id}` has a property named `{id_property}`, which this target uses for the \
+             source id; set `source_id_property` on the target to another name"
+        )
+    })
+}
+
 /// Create mode's guard against duplicates: a write that failed may still have landed (the commit
 /// succeeded and its reply was lost), and writing its records again with CREATE would duplicate
 /// them. A sink remembers the ids of every failed batch and writes any batch holding one of them
@@ -222,8 +238,25 @@ pub struct WriteReport {
 pub struct MaybeWritten(std::sync::Mutex<std::collections::HashSet<String>>);
 
 impl MaybeWritten {
-    /// The mode to write a batch of `ids` in, when the copy's mode is `mode`.
-    pub fn mode_for<'a>(&self, mode: WriteMode, mut ids: impl Iterator<Item = &'a str>) -> WriteMode {
+    /// Runs `write` for a batch of `ids` in the mode it must use: the copy's `mode`, or merge
+    /// when a record of it may already be in the target; remembers the ids if it fails.
+    pub async fn write<'a, T, Fut>(
+        &self,
+        mode: WriteMode,
+        ids: impl Iterator<Item = &'a str> + Clone,
+        write: impl FnOnce(WriteMode) -> Fut,
+    ) -> Result<T, ConnectorError>
+    where
+        Fut: std::future::Future<Output = Result<T, ConnectorError>>,
+    {
+        let result = write(self.mode_for(mode, ids.clone())).await;
+        if result.is_err() && mode == WriteMode::Create {
+            self.0.lock().expect("lock poisoned").extend(ids.map(str::to_string));
+        }
+        result
+    }
+
+    fn mode_for<'a>(&self, mode: WriteMode, mut ids: impl Iterator<Item = &'a str>) -> WriteMode {
         if mode == WriteMode::Create {
             let seen = self.0.lock().expect("lock poisoned");
             if ids.any(|id| seen.contains(id)) {
@@ -231,13 +264,6 @@ impl MaybeWritten {
             }
         }
         mode
-    }
-
-    /// Call when a batch of `ids` failed to write in `mode`.
-    pub fn failed<'a>(&self, mode: WriteMode, ids: impl Iterator<Item = &'a str>) {
-        if mode == WriteMode::Create {
-            self.0.lock().expect("lock poisoned").extend(ids.map(str::to_string));
-        }
     }
 }
 
@@ -449,15 +475,19 @@ pub async fn check(target: &TargetConfig) -> Result<String, ConnectorError> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_failed_create_batch_is_written_again_in_merge_mode() {
+    #[tokio::test]
+    async fn a_failed_create_batch_is_written_again_in_merge_mode() {
         let m = MaybeWritten::default();
-        assert_eq!(m.mode_for(WriteMode::Create, ["a", "b"].into_iter()), WriteMode::Create);
-        m.failed(WriteMode::Create, ["b"].into_iter());
-        assert_eq!(m.mode_for(WriteMode::Create, ["a", "b"].into_iter()), WriteMode::Merge);
-        assert_eq!(m.mode_for(WriteMode::Create, ["a", "c"].into_iter()), WriteMode::Create);
-        m.failed(WriteMode::Merge, ["c"].into_iter());
-        assert_eq!(m.mode_for(WriteMode::Create, ["c"].into_iter()), WriteMode::Create, "merge failures need nothing");
+        let mode_of = |mode, ids: &'static [&'static str]| m.write(mode, ids.iter().copied(), |m| async move { Ok(m) });
+        let fail = |mode, ids: &'static [&'static str]| {
+            m.write(mode, ids.iter().copied(), |_| async { Err::<(), _>(ConnectorError::retryable("lost reply")) })
+        };
+        assert_eq!(mode_of(WriteMode::Create, &["a", "b"]).await.unwrap(), WriteMode::Create);
+        fail(WriteMode::Create, &["b"]).await.unwrap_err();
+        assert_eq!(mode_of(WriteMode::Create, &["a", "b"]).await.unwrap(), WriteMode::Merge);
+        assert_eq!(mode_of(WriteMode::Create, &["a", "c"]).await.unwrap(), WriteMode::Create);
+        fail(WriteMode::Merge, &["c"]).await.unwrap_err();
+        assert_eq!(mode_of(WriteMode::Create, &["c"]).await.unwrap(), WriteMode::Create, "merge failures need nothing");
     }
 
     #[tokio::test]

@@ -19,7 +19,9 @@ use neo4rs::{query, BoltType};
 use super::client::{column, Client};
 use super::cypher::{self, NodeWrite};
 use super::value::{bolt_list, bolt_map, properties_to_bolt};
-use crate::connector::{ConnectorError, CopyPlan, MaybeWritten, Sink, WriteDefaults, WriteMode, WriteReport};
+use crate::connector::{
+    identity_clash, ConnectorError, CopyPlan, MaybeWritten, Sink, WriteDefaults, WriteMode, WriteReport,
+};
 use crate::model::{Node, Properties, Relationship, Value};
 
 /// What `prepare` learnt: the write mode and the migration-declared keys per label.
@@ -109,13 +111,8 @@ impl Neo4jSink {
     /// Neo4j stores only scalars, temporal values, points and homogeneous lists of them; say
     /// which property is not one instead of letting the server fail the batch unnamed.
     fn check_storable(&self, scope: &str, id: &str, props: &Properties) -> Result<(), ConnectorError> {
-        // The sink's own identity property would overwrite the record's value of it.
-        if props.contains_key(&self.id_property) {
-            return Err(self.fatal(format!(
-                "{scope} with source id `{id}` has a property named `{}`, which this target uses for the \
-                 source id; set `source_id_property` on the target to another name",
-                self.id_property
-            )));
+        if let Some(why) = identity_clash(scope, id, props, &self.id_property) {
+            return Err(self.fatal(why));
         }
         for (name, value) in props {
             if let Some(why) = unstorable(value) {
@@ -184,23 +181,15 @@ impl Sink for Neo4jSink {
     }
 
     async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError> {
-        let (copy_mode, keys) = self.plan()?;
-        let ids = || batch.iter().map(|n| n.id.as_str());
-        let result = self.write_node_batch(self.maybe_written.mode_for(copy_mode, ids()), &keys, batch).await;
-        if result.is_err() {
-            self.maybe_written.failed(copy_mode, ids());
-        }
-        result
+        let (mode, keys) = self.plan()?;
+        let ids = batch.iter().map(|n| n.id.as_str());
+        self.maybe_written.write(mode, ids, |mode| self.write_node_batch(mode, &keys, batch)).await
     }
 
     async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError> {
-        let (copy_mode, _) = self.plan()?;
-        let ids = || batch.iter().map(|r| r.id.as_str());
-        let result = self.write_relationship_batch(self.maybe_written.mode_for(copy_mode, ids()), batch).await;
-        if result.is_err() {
-            self.maybe_written.failed(copy_mode, ids());
-        }
-        result
+        let (mode, _) = self.plan()?;
+        let ids = batch.iter().map(|r| r.id.as_str());
+        self.maybe_written.write(mode, ids, |mode| self.write_relationship_batch(mode, batch)).await
     }
 
     async fn finish(&self) -> Result<(), ConnectorError> {

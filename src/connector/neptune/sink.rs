@@ -24,7 +24,8 @@ use super::encoding::{encode_properties, Refused};
 use super::identity::{keyed_label, node_id, NodeKeys};
 use super::query::{self, RelIdentity};
 use crate::connector::{
-    ConnectorError, ConversionKey, Conversions, CopyPlan, ErrorClass, MaybeWritten, Sink, WriteMode, WriteReport,
+    identity_clash, ConnectorError, ConversionKey, Conversions, CopyPlan, ErrorClass, MaybeWritten, Sink, WriteMode,
+    WriteReport,
 };
 use crate::model::{Node, Relationship};
 
@@ -118,10 +119,10 @@ impl NeptuneSink {
     async fn write_node_groups(
         &self,
         plan: &Plan,
+        mode: WriteMode,
         batch: &[Node],
         conversions: &mut Conversions,
     ) -> Result<(), ConnectorError> {
-        let mode = self.maybe_written.mode_for(plan.mode, batch.iter().map(|n| n.id.as_str()));
         let mut groups: BTreeMap<(Option<&str>, &[String]), Vec<&Node>> = BTreeMap::new();
         for node in batch {
             let primary =
@@ -159,10 +160,10 @@ impl NeptuneSink {
     async fn write_relationship_groups(
         &self,
         plan: &Plan,
+        mode: WriteMode,
         batch: &[Relationship],
         conversions: &mut Conversions,
     ) -> Result<(), ConnectorError> {
-        let mode = self.maybe_written.mode_for(plan.mode, batch.iter().map(|r| r.id.as_str()));
         let identity = match self.client.mode() {
             NeptuneMode::Database => RelIdentity::Id,
             NeptuneMode::Analytics => RelIdentity::Property(&self.source_id_property),
@@ -179,15 +180,9 @@ impl NeptuneSink {
                 let endpoint = |id: &String| keyed.get(id).unwrap_or(id).clone();
                 for rel in &rels {
                     if let RelIdentity::Property(name) = identity {
-                        // The identity property would overwrite the relationship's value of it.
-                        if rel.properties.contains_key(name) {
-                            return Err(ConnectorError::fatal(format!(
-                                "target `{}`: relationship of type `{rel_type}` with source id `{}` has a property \
-                                 named `{name}`, which this target uses for the source id; set \
-                                 `source_id_property` on the target to another name",
-                                self.client.target(),
-                                rel.id
-                            )));
+                        let scope = format!("relationship of type `{rel_type}`");
+                        if let Some(why) = identity_clash(&scope, &rel.id, &rel.properties, name) {
+                            return Err(ConnectorError::fatal(format!("target `{}`: {why}", self.client.target())));
                         }
                     }
                     let props = encode_properties(&rel.properties, rel_type, plan.strict, conversions)
@@ -245,21 +240,21 @@ impl Sink for NeptuneSink {
     async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError> {
         let plan = self.plan()?;
         let mut conversions = Conversions::new();
-        let result = self.write_node_groups(&plan, batch, &mut conversions).await;
-        if result.is_err() {
-            self.maybe_written.failed(plan.mode, batch.iter().map(|n| n.id.as_str()));
-        }
-        result.map(|()| WriteReport { conversions })
+        let ids = batch.iter().map(|n| n.id.as_str());
+        self.maybe_written
+            .write(plan.mode, ids, |mode| self.write_node_groups(&plan, mode, batch, &mut conversions))
+            .await?;
+        Ok(WriteReport { conversions })
     }
 
     async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError> {
         let plan = self.plan()?;
         let mut conversions = Conversions::new();
-        let result = self.write_relationship_groups(&plan, batch, &mut conversions).await;
-        if result.is_err() {
-            self.maybe_written.failed(plan.mode, batch.iter().map(|r| r.id.as_str()));
-        }
-        result.map(|()| WriteReport { conversions })
+        let ids = batch.iter().map(|r| r.id.as_str());
+        self.maybe_written
+            .write(plan.mode, ids, |mode| self.write_relationship_groups(&plan, mode, batch, &mut conversions))
+            .await?;
+        Ok(WriteReport { conversions })
     }
 
     async fn finish(&self) -> Result<(), ConnectorError> {
