@@ -70,16 +70,19 @@ pub struct NodeScan {
 impl NodeScan {
     /// Parameters: `$earlier` (labels of earlier scans), `$marker`.
     pub fn query(&self) -> String {
-        let mut text = match &self.of {
-            Scanned::Every => "MATCH (n) WHERE true".to_string(),
-            Scanned::Label(l) => format!("MATCH (n:{}) WHERE none(l IN labels(n) WHERE l IN $earlier)", quote(l)),
-            Scanned::Unlabelled => "MATCH (n) WHERE all(l IN labels(n) WHERE l = $marker)".to_string(),
+        let (pattern, mut conditions) = match &self.of {
+            Scanned::Every => ("(n)".to_string(), vec![]),
+            Scanned::Label(l) => {
+                (format!("(n:{})", quote(l)), vec!["none(l IN labels(n) WHERE l IN $earlier)".to_string()])
+            }
+            Scanned::Unlabelled => ("(n)".to_string(), vec!["all(l IN labels(n) WHERE l = $marker)".to_string()]),
         };
         if !self.adjacent_to.is_empty() {
-            text.push_str(&format!(" AND EXISTS {{ (n)-[{}]-() }}", types(&self.adjacent_to)));
+            conditions.push(format!("EXISTS {{ (n)-[{}]-() }}", types(&self.adjacent_to)));
         }
-        if self.of == Scanned::Every && self.adjacent_to.is_empty() {
-            text.truncate("MATCH (n)".len());
+        let mut text = format!("MATCH {pattern}");
+        if !conditions.is_empty() {
+            text.push_str(&format!(" WHERE {}", conditions.join(" AND ")));
         }
         text.push_str(" RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props");
         text

@@ -91,7 +91,7 @@ impl Neo4jSource {
         Ok(Node { id, labels, properties })
     }
 
-    fn relationship_from_row(&self, rel_type: &str, row: &neo4rs::Row) -> Result<Relationship, ConnectorError> {
+    fn relationship_from_row(&self, rel_type: String, row: &neo4rs::Row) -> Result<Relationship, ConnectorError> {
         let target = self.client.target();
         let id: String = column(target, row, "id")?;
         let mut properties = properties(target, row).map_err(|e| {
@@ -100,13 +100,7 @@ impl Neo4jSource {
             ))
         })?;
         properties.remove(&self.id_property);
-        Ok(Relationship {
-            id,
-            rel_type: rel_type.to_string(),
-            start: column(target, row, "s")?,
-            end: column(target, row, "e")?,
-            properties,
-        })
+        Ok(Relationship { id, rel_type, start: column(target, row, "s")?, end: column(target, row, "e")?, properties })
     }
 }
 
@@ -233,7 +227,7 @@ impl Source for Neo4jSource {
                     Some(t) => t.clone(),
                     None => column::<String>(self.client.target(), &row, "t")?,
                 };
-                if !batcher.push(self.relationship_from_row(&rel_type, &row)?).await {
+                if !batcher.push(self.relationship_from_row(rel_type, &row)?).await {
                     return Ok(());
                 }
             }
