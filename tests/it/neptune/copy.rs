@@ -41,6 +41,11 @@ fn round_trip(p: &Project, secret: Option<&str>) -> Graph {
     read(&p.path("back.jsonl"))
 }
 
+/// The example graph copied back out of the target equals the example dump, record by record.
+fn assert_example_round_trips(p: &Project, secret: Option<&str>) {
+    assert_landed(&read(&example_dump()), &round_trip(p, secret), |n| n.id.clone());
+}
+
 fn assert_counts(server: &TestServer) {
     assert_eq!(server.count(NODES), 336, "nodes in the target");
     assert_eq!(server.count(RELATIONSHIPS), 767, "relationships in the target");
@@ -81,8 +86,7 @@ fn analytics_mode_with_iam_round_trips_and_reruns_create_nothing() {
     // Relationship ids are the server's; the source id travels in `_graphferry_id`.
     let keyed = server.count("MATCH ()-[r:NeptuneRel]->() WHERE r._graphferry_id IS NOT NULL RETURN count(r) AS c");
     assert_eq!(keyed, 767);
-    let back = round_trip(&p, Some(SK));
-    assert_landed(&read(&example_dump()), &back, |n| n.id.clone());
+    assert_example_round_trips(&p, Some(SK));
     copy(&p, "src", "np", Some(SK), &[]).success();
     assert_counts(&server);
 }
@@ -103,8 +107,7 @@ fn database_mode_over_tls_with_iam_and_a_wrong_secret_is_access_denied() {
 
     copy(&p, "src", "np", Some(SK), &[]).success();
     assert_counts(&server);
-    let back = round_trip(&p, Some(SK));
-    assert_landed(&read(&example_dump()), &back, |n| n.id.clone());
+    assert_example_round_trips(&p, Some(SK));
 }
 
 #[test]
@@ -124,8 +127,7 @@ fn faults_cme_429_dropped_connection_and_a_timeout_still_land_exactly_the_data()
     }
     server.reset();
     assert_counts(&server);
-    let back = round_trip(&p, None);
-    assert_landed(&read(&example_dump()), &back, |n| n.id.clone());
+    assert_example_round_trips(&p, None);
 }
 
 /// A create-mode write whose reply is lost after the data landed is retried in merge mode: the
@@ -139,8 +141,7 @@ fn create_mode_retries_after_a_lost_reply_write_nothing_twice() {
     assert!(server.counters()["faults"]["drop-connection"].as_u64() >= Some(1), "no reply was lost");
     server.reset();
     assert_counts(&server);
-    let back = round_trip(&p, None);
-    assert_landed(&read(&example_dump()), &back, |n| n.id.clone());
+    assert_example_round_trips(&p, None);
 }
 
 #[test]
