@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 
 use crate::connector::{ConnectorError, CopiedLookup, Selection, SelectionCounts, Source};
 use crate::model::{same_properties, Node, Relationship};
+use crate::pipeline::PhaseRecord;
 
 /// How much of the data to compare record by record.
 #[derive(Debug, Clone, Copy)]
@@ -196,15 +197,11 @@ async fn compare_records(
     compare_kind::<Relationship>(report, names, source, lookup, selection, stride(depth, expected.relationships)).await
 }
 
-/// What comparing one kind of record needs: how to read it, find it, and compare it.
-trait Checked: Sized + Send + Sync + 'static {
+/// What comparing one kind of record needs beyond how the copy reads it ([`PhaseRecord`]): how
+/// to find it in the target and compare it.
+trait Checked: PhaseRecord {
     const READING: &'static str;
     const LOOKING_UP: &'static str;
-    fn read<'a>(
-        source: &'a dyn Source,
-        selection: &'a Selection,
-        tx: mpsc::Sender<Vec<Self>>,
-    ) -> impl std::future::Future<Output = Result<(), ConnectorError>> + Send + 'a;
     fn find<'a>(
         lookup: &'a dyn CopiedLookup,
         picked: &'a [Self],
@@ -215,13 +212,6 @@ trait Checked: Sized + Send + Sync + 'static {
 impl Checked for Node {
     const READING: &'static str = "reading nodes";
     const LOOKING_UP: &'static str = "looking up nodes";
-    fn read<'a>(
-        source: &'a dyn Source,
-        selection: &'a Selection,
-        tx: mpsc::Sender<Vec<Self>>,
-    ) -> impl std::future::Future<Output = Result<(), ConnectorError>> + Send + 'a {
-        source.read_nodes(selection, LOOKUP_CHUNK, tx)
-    }
     fn find<'a>(
         lookup: &'a dyn CopiedLookup,
         picked: &'a [Self],
@@ -236,13 +226,6 @@ impl Checked for Node {
 impl Checked for Relationship {
     const READING: &'static str = "reading relationships";
     const LOOKING_UP: &'static str = "looking up relationships";
-    fn read<'a>(
-        source: &'a dyn Source,
-        selection: &'a Selection,
-        tx: mpsc::Sender<Vec<Self>>,
-    ) -> impl std::future::Future<Output = Result<(), ConnectorError>> + Send + 'a {
-        source.read_relationships(selection, LOOKUP_CHUNK, tx)
-    }
     fn find<'a>(
         lookup: &'a dyn CopiedLookup,
         picked: &'a [Self],
@@ -265,7 +248,7 @@ async fn compare_kind<T: Checked>(
     every: u64,
 ) -> Result<(), VerifyError> {
     let (tx, mut rx) = mpsc::channel::<Vec<T>>(2);
-    let read = T::read(source, selection, tx);
+    let read = T::read(source, selection, LOOKUP_CHUNK, tx);
     let mut failure = None;
     let compare = async {
         let mut seen = 0u64;

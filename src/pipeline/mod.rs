@@ -25,7 +25,7 @@ use crate::connector::{
     ConnectorError, CopyPlan, ErrorClass, Selection, SelectionCounts, Sink, Source, WriteMode, WriteReport,
 };
 use checkpoint::{Checkpoint, CheckpointFile, PhaseProgress, Watermark};
-use records::PhaseRecord;
+pub(crate) use records::PhaseRecord;
 pub use report::{CopyReport, NoProgress, Phase, Progress};
 pub use retry::RetryPolicy;
 use throttle::Throttle;

@@ -8,7 +8,8 @@ use crate::model::{bump, Node, Relationship};
 use super::{CopyReport, Phase};
 use crate::connector::SelectionCounts;
 
-pub(super) trait PhaseRecord: Sized + Send + Sync + 'static {
+/// Also what `graphferry verify` reads each kind with (see `verify::Checked`).
+pub(crate) trait PhaseRecord: Sized + Send + Sync + 'static {
     const PHASE: Phase;
     fn id(&self) -> &str;
     /// The label or relationship type, for error messages.
