@@ -6,7 +6,7 @@ use clap::{ArgAction, Args};
 
 use super::migrations::FolderArg;
 use super::{GlobalArgs, UsageError};
-use crate::connector::{self, Selection, WriteMode};
+use crate::connector::{self, registry, Selection, WriteMode};
 use crate::migrations;
 use crate::pipeline::checkpoint::{CheckpointFile, Fingerprint};
 use crate::pipeline::{self, CopyOptions, RetryPolicy, StopSignal};
@@ -39,14 +39,16 @@ pub struct CopyArgs {
     #[arg(long, value_name = "TYPE", action = ArgAction::Append)]
     pub relationship: Vec<String>,
 
-    /// Records per batch [default: 5000 for Neo4j/Bolt targets, 1000 for others]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    /// Records per batch
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000),
+          long_help = format!("Records per batch {}", registry::defaults_help(|d| d.batch_size)))]
     pub batch_size: Option<u32>,
 
-    /// Batches written at the same time, at most: fewer while the target reports write conflicts
-    /// or asks to slow down, growing back as writes go through [default: 1 for Neo4j/Bolt
-    /// targets, whose concurrent writers lock each other; 4 for others]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    /// Batches written at the same time, at most
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256),
+          long_help = format!("Batches written at the same time, at most: fewer while the target reports write \
+              conflicts or asks to slow down, growing back as writes go through {}. Neo4j's concurrent writers \
+              into one graph lock each other, hence its default of 1.", registry::defaults_help(|d| d.concurrency)))]
     pub concurrency: Option<u16>,
 
     /// merge: idempotent upsert, safe to re-run; create: insert only, faster, for an empty target
@@ -120,7 +122,7 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         migrations::load(&migrations::folder(&config.path, args.folder.migrations.as_deref()))?.node_keys()?;
     let sink = connector::connect_sink(target_cfg).await?;
     let (checkpoint, resume) = checkpoint_for(&args, &config.path, &selection, sink.resumable())?;
-    let defaults = sink.write_defaults();
+    let defaults = registry::database(target_cfg.database).write_defaults;
     let options = CopyOptions {
         selection,
         batch_size: args.batch_size.map_or(defaults.batch_size, |n| n as usize),

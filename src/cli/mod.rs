@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, DEFAULT_CONFIG};
+use crate::config::DEFAULT_CONFIG;
+use crate::connector::registry::{self, Config};
 use crate::ui::Ui;
 
 /// Move graph data between graph databases without loss.
@@ -78,7 +79,7 @@ impl Cli {
 
 impl GlobalArgs {
     pub fn load_config(&self) -> anyhow::Result<Config> {
-        Ok(Config::load(&self.config)?)
+        Ok(registry::load_config(&self.config)?)
     }
 }
 

@@ -26,11 +26,9 @@ pub async fn exec(global: &GlobalArgs, args: TargetsArgs, ui: &Ui) -> anyhow::Re
             Ok(t) if args.check => {
                 let status = connector::check(t).await.map_err(|e| e.to_string());
                 failed += usize::from(status.is_err());
-                TargetRow { name: name.to_string(), database: Some(t.kind.database()), status }
+                TargetRow { name: name.to_string(), database: Some(t.database), status }
             }
-            Ok(t) => {
-                TargetRow { name: name.to_string(), database: Some(t.kind.database()), status: Ok("valid".into()) }
-            }
+            Ok(t) => TargetRow { name: name.to_string(), database: Some(t.database), status: Ok("valid".into()) },
         };
         rows.push(row);
     }

@@ -71,7 +71,7 @@ pub async fn exec(global: &GlobalArgs, args: VerifyArgs, ui: &Ui) -> anyhow::Res
 
 /// Verifies and prints the report; a difference is an error (exit 1).
 pub async fn run(
-    config: &crate::config::Config,
+    config: &crate::connector::registry::Config,
     source_name: &str,
     target_name: &str,
     selection: &Selection,

@@ -1,10 +1,14 @@
-//! Loads the `targets:` section of a nodestream.yaml and validates each target into a typed
-//! [`TargetConfig`]. Pure: nothing here touches the network or opens a database.
+//! Loads the `targets:` section of a nodestream.yaml and validates each target into typed
+//! settings. Pure: nothing here touches the network or opens a database.
 //!
 //! A user's existing nodestream.yaml must work unchanged, so other top-level sections
 //! (`pipelines`, `plugins`, ...) are ignored, and a target graphferry cannot use (an unknown
 //! `database:`, a typo in a key) only fails when that target is used: `graphferry targets`
 //! lists it with its error.
+//!
+//! This module knows no database: whoever loads a config hands it a [`Databases`] (the connector
+//! registry), which turns a target's keys into its settings. `config` keeps the YAML, `!env`,
+//! [`KeyReader`], [`Secret`] and the errors.
 
 mod error;
 mod keys;
@@ -17,46 +21,41 @@ use std::path::{Path, PathBuf};
 pub use error::{ConfigError, TargetError};
 pub use keys::{closest as closest_name, KeyReader};
 
-use crate::connector::file::FileConfig;
-use crate::connector::neo4j::Neo4jConfig;
-use crate::connector::neptune::NeptuneConfig;
-
 /// The config file graphferry reads when `--config` is not given, like nodestream.
 pub const DEFAULT_CONFIG: &str = "nodestream.yaml";
 
-/// The connector kinds a target's `database:` key can name.
-pub const DATABASES: &[&str] = &["neo4j", "neptune", "file"];
+/// The databases a target's `database:` key can name, and how each reads its keys.
+pub trait Databases {
+    /// A validated target's settings.
+    type Settings: Clone + fmt::Debug;
+
+    /// Every `database:` value there is, for the error on an unknown one.
+    fn names(&self) -> Vec<&'static str>;
+
+    /// Reads the keys of a target of `database` (every key but `database:` itself); `None` when
+    /// no database has that name. `base_dir` is the config file's folder, for relative paths.
+    fn parse(
+        &self,
+        database: &str,
+        keys: &mut KeyReader<'_>,
+        base_dir: &Path,
+    ) -> Option<Result<Self::Settings, ConfigError>>;
+}
 
 /// A loaded config file: every target, validated or with the error that stops it being used.
 #[derive(Debug)]
-pub struct Config {
+pub struct Config<S> {
     pub path: PathBuf,
-    targets: BTreeMap<String, Result<TargetConfig, ConfigError>>,
+    targets: BTreeMap<String, Result<TargetConfig<S>, ConfigError>>,
 }
 
 /// One validated target.
 #[derive(Debug, Clone)]
-pub struct TargetConfig {
+pub struct TargetConfig<S> {
     pub name: String,
-    pub kind: TargetKind,
-}
-
-#[derive(Debug, Clone)]
-pub enum TargetKind {
-    Neo4j(Neo4jConfig),
-    Neptune(NeptuneConfig),
-    File(FileConfig),
-}
-
-impl TargetKind {
-    /// The `database:` value this kind is selected by.
-    pub fn database(&self) -> &'static str {
-        match self {
-            TargetKind::Neo4j(_) => "neo4j",
-            TargetKind::Neptune(_) => "neptune",
-            TargetKind::File(_) => "file",
-        }
-    }
+    /// Its `database:` value.
+    pub database: &'static str,
+    pub settings: S,
 }
 
 /// A secret read from the config (a password, a key). Its `Debug` and `Display` never show it,
@@ -87,30 +86,30 @@ impl fmt::Display for Secret {
     }
 }
 
-impl Config {
+impl<S: Clone + fmt::Debug> Config<S> {
     /// Reads and parses `path`. Fails on a missing file, broken YAML or a missing `targets:`
     /// section; per-target problems are kept and reported when the target is used.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    pub fn load(path: &Path, databases: &impl Databases<Settings = S>) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source: std::sync::Arc::new(source) })?;
-        Self::parse(path, &text)
+        Self::parse(path, &text, databases)
     }
 
     /// Parses config text as if read from `path` (relative target paths resolve against its folder).
-    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    pub fn parse(path: &Path, text: &str, databases: &impl Databases<Settings = S>) -> Result<Self, ConfigError> {
         let doc = yaml::parse_document(path, text)?;
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut targets = BTreeMap::new();
         for (name, raw) in yaml::targets(path, text, &doc)? {
             let located = yaml::Located { path, text, target: &name };
-            let target = build_target(&name, raw, &base_dir, &located);
+            let target = build_target(&name, raw, &base_dir, &located, databases);
             targets.insert(name, target);
         }
         Ok(Config { path: path.to_path_buf(), targets })
     }
 
     /// The target called `name`, validated; an unknown name suggests the closest one.
-    pub fn target(&self, name: &str) -> Result<&TargetConfig, ConfigError> {
+    pub fn target(&self, name: &str) -> Result<&TargetConfig<S>, ConfigError> {
         match self.targets.get(name) {
             Some(Ok(target)) => Ok(target),
             Some(Err(err)) => Err(err.clone()),
@@ -124,33 +123,32 @@ impl Config {
     }
 
     /// Every target in name order, with its validation result.
-    pub fn targets(&self) -> impl Iterator<Item = (&str, &Result<TargetConfig, ConfigError>)> {
+    pub fn targets(&self) -> impl Iterator<Item = (&str, &Result<TargetConfig<S>, ConfigError>)> {
         self.targets.iter().map(|(k, v)| (k.as_str(), v))
     }
 }
 
-fn build_target(
+fn build_target<D: Databases>(
     name: &str,
     raw: serde_yaml::Mapping,
     base_dir: &Path,
     located: &yaml::Located<'_>,
-) -> Result<TargetConfig, ConfigError> {
+    databases: &D,
+) -> Result<TargetConfig<D::Settings>, ConfigError> {
     let mut keys = KeyReader::new(raw, located)?;
     let database = keys.required_str("database")?;
-    let kind = match database.as_str() {
-        "neo4j" => TargetKind::Neo4j(Neo4jConfig::from_keys(&mut keys)?),
-        "neptune" => TargetKind::Neptune(NeptuneConfig::from_keys(&mut keys, base_dir)?),
-        "file" => TargetKind::File(FileConfig::from_keys(&mut keys, base_dir)?),
-        other => {
-            return Err(keys.invalid(
-                "database",
-                format!("unknown database `{other}`; graphferry supports {}", DATABASES.join(", ")),
-                keys::closest(other, DATABASES.iter().copied()),
-            ))
-        }
+    let names = databases.names();
+    let Some(settings) = databases.parse(&database, &mut keys, base_dir) else {
+        return Err(keys.invalid(
+            "database",
+            format!("unknown database `{database}`; graphferry supports {}", names.join(", ")),
+            keys::closest(&database, names.iter().copied()),
+        ));
     };
+    let settings = settings?;
     keys.finish()?;
-    Ok(TargetConfig { name: name.to_string(), kind })
+    let database = names.into_iter().find(|n| *n == database).expect("a parsed database is a known one");
+    Ok(TargetConfig { name: name.to_string(), database, settings })
 }
 
 #[cfg(test)]

@@ -1,13 +1,23 @@
 //! The seams between the copy pipeline and the databases: the [`Source`] and [`Sink`] traits,
-//! the typed errors connectors report, and [`connect_source`]/[`connect_sink`], which turn a
-//! validated target config into a live connector.
+//! the typed errors connectors report, and the [`registry`] of connectors, which turns a
+//! validated target into a live source, sink, lookup or migrator.
 //!
 //! Connectors only move records and classify their errors; batching, retries, concurrency and
 //! shutdown belong to the pipeline.
 
-pub mod file;
-pub mod neo4j;
-pub mod neptune;
+pub mod registry;
+
+// The connectors: one line each (its folder and its config type). See `registry`.
+registry::databases! {
+    neo4j::Neo4jConfig,
+    neptune::NeptuneConfig,
+    file::FileConfig,
+}
+
+pub use registry::{
+    check, connect_lookup, connect_migrator, connect_sink, connect_source, Connector, ConnectorConfig, Target,
+    WriteDefaults,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -15,7 +25,6 @@ use std::fmt;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
-use crate::config::{TargetConfig, TargetKind};
 use crate::migrations::Operation;
 use crate::model::{GraphSchema, Node, Relationship};
 
@@ -267,19 +276,6 @@ impl MaybeWritten {
     }
 }
 
-/// How a sink is written to best, as far as measurements tell (bench/RESULTS.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WriteDefaults {
-    pub batch_size: usize,
-    pub concurrency: usize,
-}
-
-impl Default for WriteDefaults {
-    fn default() -> Self {
-        WriteDefaults { batch_size: 1000, concurrency: 4 }
-    }
-}
-
 /// A place records are written to.
 ///
 /// Contract: the pipeline calls `prepare` once, then `write_nodes` for every node batch, waits for
@@ -304,11 +300,6 @@ pub trait Sink: Send + Sync {
     /// pipeline cuts batches to fit. `None`: rows alone decide.
     fn max_batch_bytes(&self) -> Option<usize> {
         None
-    }
-
-    /// Batch size and concurrency when the user sets neither (`--batch-size`, `--concurrency`).
-    fn write_defaults(&self) -> WriteDefaults {
-        WriteDefaults::default()
     }
 
     async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError>;
@@ -418,56 +409,6 @@ impl fmt::Display for ConnectorError {
             Some(code) => write!(f, "{code}: {}", self.message),
             None => f.write_str(&self.message),
         }
-    }
-}
-
-/// Opens the target for reading. Validation already happened in `config`; this is the first step
-/// that may touch the network or the file system.
-pub async fn connect_source(target: &TargetConfig) -> Result<Box<dyn Source>, ConnectorError> {
-    match &target.kind {
-        TargetKind::File(cfg) => Ok(Box::new(file::FileSource::open(cfg)?)),
-        TargetKind::Neo4j(cfg) => Ok(Box::new(neo4j::connect_source(&target.name, cfg).await?)),
-        TargetKind::Neptune(cfg) => Ok(Box::new(neptune::connect_source(&target.name, cfg)?)),
-    }
-}
-
-/// Opens the target for writing.
-pub async fn connect_sink(target: &TargetConfig) -> Result<Box<dyn Sink>, ConnectorError> {
-    match &target.kind {
-        TargetKind::File(cfg) => Ok(Box::new(file::FileSink::create(cfg)?)),
-        TargetKind::Neo4j(cfg) => Ok(Box::new(neo4j::connect_sink(&target.name, cfg).await?)),
-        TargetKind::Neptune(cfg) => Ok(Box::new(neptune::connect_sink(&target.name, cfg)?)),
-    }
-}
-
-/// Opens a target to read back what a copy wrote (`graphferry verify`). `node_keys` are the
-/// migration-declared keys the copy used for node identity.
-pub async fn connect_lookup(
-    target: &TargetConfig,
-    node_keys: &BTreeMap<String, Vec<String>>,
-) -> Result<Box<dyn CopiedLookup>, ConnectorError> {
-    match &target.kind {
-        TargetKind::File(cfg) => Ok(Box::new(file::FileSource::open(cfg)?)),
-        TargetKind::Neptune(cfg) => Ok(Box::new(neptune::connect_lookup(&target.name, cfg, node_keys)?)),
-        TargetKind::Neo4j(cfg) => Ok(Box::new(neo4j::connect_lookup(&target.name, cfg).await?)),
-    }
-}
-
-/// Opens the target for migrations.
-pub async fn connect_migrator(target: &TargetConfig) -> Result<Box<dyn Migrator>, ConnectorError> {
-    match &target.kind {
-        TargetKind::File(cfg) => Ok(Box::new(file::FileMigrator::new(cfg))),
-        TargetKind::Neo4j(cfg) => Ok(Box::new(neo4j::migrate::Neo4jMigrator::connect(&target.name, cfg).await?)),
-        TargetKind::Neptune(cfg) => Ok(Box::new(neptune::connect_migrator(&target.name, cfg)?)),
-    }
-}
-
-/// Checks that a target can be reached (for `graphferry targets --check`), without changing it.
-pub async fn check(target: &TargetConfig) -> Result<String, ConnectorError> {
-    match &target.kind {
-        TargetKind::File(cfg) => file::check(cfg),
-        TargetKind::Neo4j(cfg) => neo4j::check(&target.name, cfg).await,
-        TargetKind::Neptune(cfg) => neptune::check(&target.name, cfg).await,
     }
 }
 

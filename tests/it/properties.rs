@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone};
-use graphferry::config::Config;
 use graphferry::connector::file::encoding::{DumpValue, ParsedValue};
 use graphferry::connector::file::{DumpReader, DumpWriter};
+use graphferry::connector::registry::parse_config;
 use graphferry::model::{Duration, Node, OffsetTime, Point, Relationship, Value, ZonedDateTime};
 use proptest::prelude::*;
 
@@ -126,9 +126,9 @@ proptest! {
     #[test]
     fn the_config_parser_never_panics(text in "(targets:\n)?(  [a-z]{1,6}:\n(    [a-z_]{1,12}: ([a-z0-9:/.]{0,12}|!env [A-Z]{1,5}|\\[\\]|\\{\\})\n){0,4}){0,3}", junk in ".{0,40}") {
         for input in [text.clone(), format!("{text}{junk}"), junk.clone()] {
-            if let Ok(config) = Config::parse(Path::new("p/nodestream.yaml"), &input) {
+            if let Ok(config) = parse_config(Path::new("p/nodestream.yaml"), &input) {
                 for (name, target) in config.targets() {
-                    let _ = target.as_ref().map(|t| t.kind.database());
+                    let _ = target.as_ref().map(|t| t.database);
                     let _ = config.target(name);
                 }
                 let _ = config.target("missing");

@@ -14,7 +14,9 @@ pub use migrate::FileMigrator;
 pub use sink::FileSink;
 pub use source::FileSource;
 
-use super::ConnectorError;
+use async_trait::async_trait;
+
+use super::{Connector, ConnectorConfig, ConnectorError, CopiedLookup, Migrator, Sink, Source};
 use crate::config::{ConfigError, KeyReader};
 
 #[derive(Debug, Clone)]
@@ -23,16 +25,49 @@ pub struct FileConfig {
     pub path: PathBuf,
 }
 
-impl FileConfig {
-    pub(crate) fn from_keys(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError> {
+impl ConnectorConfig for FileConfig {
+    const DATABASE: &'static str = "file";
+
+    fn from_keys(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError> {
         let path = PathBuf::from(keys.required_str("path")?);
         let path = if path.is_relative() { base_dir.join(path) } else { path };
         Ok(FileConfig { path })
     }
 }
 
+#[async_trait]
+impl Connector for FileConfig {
+    fn location(&self) -> String {
+        format!("file {}", self.path.display())
+    }
+
+    async fn check(&self, _target: &str) -> Result<String, ConnectorError> {
+        check(self)
+    }
+
+    async fn source(&self, _target: &str) -> Option<Result<Box<dyn Source>, ConnectorError>> {
+        Some(FileSource::open(self).map(|s| Box::new(s) as Box<dyn Source>))
+    }
+
+    async fn sink(&self, _target: &str) -> Option<Result<Box<dyn Sink>, ConnectorError>> {
+        Some(FileSink::create(self).map(|s| Box::new(s) as Box<dyn Sink>))
+    }
+
+    async fn lookup(
+        &self,
+        _target: &str,
+        _node_keys: &std::collections::BTreeMap<String, Vec<String>>,
+    ) -> Option<Result<Box<dyn CopiedLookup>, ConnectorError>> {
+        Some(FileSource::open(self).map(|s| Box::new(s) as Box<dyn CopiedLookup>))
+    }
+
+    async fn migrator(&self, _target: &str) -> Option<Result<Box<dyn Migrator>, ConnectorError>> {
+        Some(Ok(Box::new(FileMigrator::new(self))))
+    }
+}
+
 /// `targets --check`: a readable dump, or a folder a dump can be written into.
-pub fn check(cfg: &FileConfig) -> Result<String, ConnectorError> {
+fn check(cfg: &FileConfig) -> Result<String, ConnectorError> {
     if cfg.path.is_file() {
         return match dump::read_end(&cfg.path) {
             Ok(Some(end)) => Ok(format!("dump with {} nodes, {} relationships", end.nodes, end.relationships)),

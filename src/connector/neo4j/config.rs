@@ -35,7 +35,7 @@ pub struct Neo4jConfig {
 }
 
 impl Neo4jConfig {
-    pub(crate) fn from_keys(keys: &mut KeyReader<'_>) -> Result<Self, ConfigError> {
+    pub(crate) fn read(keys: &mut KeyReader<'_>) -> Result<Self, ConfigError> {
         let uri = keys.required_str("uri")?;
         if !["bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://"]
             .iter()
@@ -94,21 +94,14 @@ fn positive(keys: &mut KeyReader<'_>, key: &'static str, default: u64) -> Result
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use crate::config::{Config, TargetKind};
+    use crate::connector::registry::Only;
 
     use super::*;
 
     const BASE: &str = "targets:\n  g:\n    database: neo4j\n    uri: bolt://localhost:7687\n    username: neo4j\n    password: pw-12345678\n";
 
     fn parse(extra: &str) -> Result<Neo4jConfig, String> {
-        let cfg =
-            Config::parse(Path::new("/p/nodestream.yaml"), &format!("{BASE}{extra}")).map_err(|e| e.to_string())?;
-        match cfg.target("g").map_err(|e| e.to_string())?.kind.clone() {
-            TargetKind::Neo4j(n) => Ok(n),
-            _ => panic!("not neo4j"),
-        }
+        Only::<Neo4jConfig>::parse(&format!("{BASE}{extra}"), "g")
     }
 
     #[test]
@@ -158,11 +151,7 @@ mod tests {
 
     #[test]
     fn uri_scheme_is_checked() {
-        let err = Config::parse(Path::new("/p/nodestream.yaml"), &BASE.replace("bolt://", "http://"))
-            .unwrap()
-            .target("g")
-            .unwrap_err()
-            .to_string();
+        let err = Only::<Neo4jConfig>::parse(&BASE.replace("bolt://", "http://"), "g").unwrap_err();
         assert!(err.contains("key `uri`"), "{err}");
     }
 }

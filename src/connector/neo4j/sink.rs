@@ -20,7 +20,7 @@ use super::client::{column, Client};
 use super::cypher::{self, NodeWrite};
 use super::value::{bolt_list, bolt_map, properties_to_bolt};
 use crate::connector::{
-    identity_clash, ConnectorError, CopyPlan, MaybeWritten, Sink, WriteDefaults, WriteMode, WriteReport,
+    identity_clash, ConnectorError, CopyPlan, MaybeWritten, Sink, WriteMode, WriteReport,
 };
 use crate::model::{Node, Properties, Relationship, Value};
 
@@ -170,14 +170,6 @@ impl Sink for Neo4jSink {
         }
         *self.plan.lock().expect("neo4j sink lock poisoned") = Some((plan.mode, plan.node_keys.clone()));
         Ok(())
-    }
-
-    /// One transaction of 5000 rows at a time. Concurrent write transactions into one graph
-    /// lock each other's nodes and index entries (Neo4j deadlocks, ArcadeDB concurrent
-    /// modifications): 100k nodes + 100k relationships into ArcadeDB took 50 s with 4 batches
-    /// of 1000 in flight (101 retries), 32 s with 2 of 5000, 23.5 s with 1 of 5000.
-    fn write_defaults(&self) -> WriteDefaults {
-        WriteDefaults { batch_size: 5000, concurrency: 1 }
     }
 
     async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError> {

@@ -34,7 +34,7 @@ pub struct NeptuneConfig {
 pub const DEFAULT_SOURCE_ID_PROPERTY: &str = "_graphferry_id";
 
 impl NeptuneConfig {
-    pub(crate) fn from_keys(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError> {
+    pub(crate) fn read(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError> {
         let mode = match keys.optional_choice("mode", &["database", "analytics"])?.as_deref() {
             Some("analytics") => NeptuneMode::Analytics,
             _ => NeptuneMode::Database,

@@ -24,39 +24,68 @@ pub use migrate::NeptuneMigrator;
 pub use sink::NeptuneSink;
 pub use source::NeptuneSource;
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use async_trait::async_trait;
 use serde_json::Map;
 
-use super::ConnectorError;
+use super::{Connector, ConnectorConfig, ConnectorError, CopiedLookup, Migrator, Sink, Source};
+use crate::config::{ConfigError, KeyReader};
 
-/// Opens a Neptune target for reading (builds the client; the first query is the first contact).
-pub fn connect_source(target: &str, cfg: &NeptuneConfig) -> Result<NeptuneSource, ConnectorError> {
+impl ConnectorConfig for NeptuneConfig {
+    const DATABASE: &'static str = "neptune";
+
+    fn from_keys(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError> {
+        NeptuneConfig::read(keys, base_dir)
+    }
+}
+
+#[async_trait]
+impl Connector for NeptuneConfig {
+    fn location(&self) -> String {
+        let or_none = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
+        format!(
+            "Neptune {} host {} graph {} region {}",
+            mode_name(self.mode),
+            or_none(&self.host),
+            or_none(&self.graph_id),
+            or_none(&self.region)
+        )
+    }
+
+    /// One trivial query, which also proves the credentials.
+    async fn check(&self, target: &str) -> Result<String, ConnectorError> {
+        let client = client::Client::new(target, self)?;
+        client.query("RETURN 1 AS ok", Map::new()).await?;
+        Ok(format!("Neptune {} answers at {}", mode_name(self.mode), client.endpoint()))
+    }
+
+    async fn source(&self, target: &str) -> Option<Result<Box<dyn Source>, ConnectorError>> {
+        Some(source(target, self).map(|s| Box::new(s) as Box<dyn Source>))
+    }
+
+    async fn sink(&self, target: &str) -> Option<Result<Box<dyn Sink>, ConnectorError>> {
+        let sink = client::Client::new(target, self).map(|c| NeptuneSink::new(c, self.source_id_property.clone()));
+        Some(sink.map(|s| Box::new(s) as Box<dyn Sink>))
+    }
+
+    async fn lookup(
+        &self,
+        target: &str,
+        node_keys: &BTreeMap<String, Vec<String>>,
+    ) -> Option<Result<Box<dyn CopiedLookup>, ConnectorError>> {
+        let lookup = source(target, self).map(|s| NeptuneLookup::new(s, node_keys.clone()));
+        Some(lookup.map(|l| Box::new(l) as Box<dyn CopiedLookup>))
+    }
+
+    async fn migrator(&self, target: &str) -> Option<Result<Box<dyn Migrator>, ConnectorError>> {
+        Some(client::Client::new(target, self).map(|c| Box::new(NeptuneMigrator::new(c)) as Box<dyn Migrator>))
+    }
+}
+
+fn source(target: &str, cfg: &NeptuneConfig) -> Result<NeptuneSource, ConnectorError> {
     Ok(NeptuneSource::new(client::Client::new(target, cfg)?, cfg.source_id_property.clone()))
-}
-
-/// Opens a Neptune target for writing.
-pub fn connect_sink(target: &str, cfg: &NeptuneConfig) -> Result<NeptuneSink, ConnectorError> {
-    Ok(NeptuneSink::new(client::Client::new(target, cfg)?, cfg.source_id_property.clone()))
-}
-
-/// Opens a Neptune target to read back what a copy wrote (`verify`).
-pub fn connect_lookup(
-    target: &str,
-    cfg: &NeptuneConfig,
-    node_keys: &std::collections::BTreeMap<String, Vec<String>>,
-) -> Result<NeptuneLookup, ConnectorError> {
-    Ok(NeptuneLookup::new(connect_source(target, cfg)?, node_keys.clone()))
-}
-
-/// Opens a Neptune target for migrations.
-pub fn connect_migrator(target: &str, cfg: &NeptuneConfig) -> Result<NeptuneMigrator, ConnectorError> {
-    Ok(NeptuneMigrator::new(client::Client::new(target, cfg)?))
-}
-
-/// `targets --check`: one trivial query, which also proves the credentials.
-pub async fn check(target: &str, cfg: &NeptuneConfig) -> Result<String, ConnectorError> {
-    let client = client::Client::new(target, cfg)?;
-    client.query("RETURN 1 AS ok", Map::new()).await?;
-    Ok(format!("Neptune {} answers at {}", mode_name(cfg.mode), client.endpoint()))
 }
 
 fn mode_name(mode: NeptuneMode) -> &'static str {

@@ -1,0 +1,242 @@
+//! The connector registry: one [`Database`] entry per `database:` value, built from the
+//! connector's config type, listed once in `connector/mod.rs` (`databases!`). Everything else
+//! about connectors — parsing a target's keys, opening it as a source, a sink, a verify lookup or
+//! a migration target, checking it, its write defaults — goes through here, so a new connector is
+//! its folder plus one line in that list.
+//!
+//! A capability a connector lacks is left out of its [`Connector`] impl; the registry then gives
+//! the one error for it ("`file` targets cannot be a migration target").
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::{ConnectorError, CopiedLookup, Migrator, Sink, Source, DATABASES};
+use crate::config::{self, ConfigError, KeyReader, TargetConfig};
+
+/// A validated target's settings, whatever its database.
+pub type Settings = Arc<dyn Connector>;
+/// A loaded config file whose targets are parsed by this registry.
+pub type Config = config::Config<Settings>;
+/// One validated target.
+pub type Target = TargetConfig<Settings>;
+
+/// Loads a config file, parsing each target with the connector its `database:` names.
+pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
+    Config::load(path, &Registry)
+}
+
+/// Parses config text as if read from `path` (tests, and the property tests of the parser).
+pub fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    Config::parse(path, text, &Registry)
+}
+
+/// What a connector does with one validated target. Each method a database cannot do keeps its
+/// default (`None`), and the registry turns that into one clear error.
+///
+/// Opening is the first step that may touch the network or the file system: validation already
+/// happened when the keys were read.
+#[async_trait]
+pub trait Connector: fmt::Debug + Send + Sync {
+    /// Where the data lives, without credentials: what a checkpoint is bound to, so a resume
+    /// against another database of the same target name is refused.
+    fn location(&self) -> String;
+
+    /// Checks the target can be reached (`graphferry targets --check`), changing nothing.
+    async fn check(&self, target: &str) -> Result<String, ConnectorError>;
+
+    /// Opens the target for reading.
+    async fn source(&self, _target: &str) -> Option<Result<Box<dyn Source>, ConnectorError>> {
+        None
+    }
+
+    /// Opens the target for writing.
+    async fn sink(&self, _target: &str) -> Option<Result<Box<dyn Sink>, ConnectorError>> {
+        None
+    }
+
+    /// Opens the target to read back what a copy wrote (`graphferry verify`). `node_keys` are the
+    /// migration-declared keys the copy used for node identity.
+    async fn lookup(
+        &self,
+        _target: &str,
+        _node_keys: &BTreeMap<String, Vec<String>>,
+    ) -> Option<Result<Box<dyn CopiedLookup>, ConnectorError>> {
+        None
+    }
+
+    /// Opens the target for schema migrations.
+    async fn migrator(&self, _target: &str) -> Option<Result<Box<dyn Migrator>, ConnectorError>> {
+        None
+    }
+}
+
+/// A connector's config type: its `database:` name, how it reads its keys, how it is written
+/// to best. [`Database::of`] makes its registry entry.
+pub trait ConnectorConfig: Connector + Sized + 'static {
+    /// The `database:` value that selects this connector.
+    const DATABASE: &'static str;
+    /// Batch size and concurrency when the user sets neither (measured: bench/RESULTS.md).
+    const WRITE_DEFAULTS: WriteDefaults = WriteDefaults::GENERAL;
+
+    /// Reads the target's keys (all but `database:`); `base_dir` is the config file's folder.
+    fn from_keys(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError>;
+}
+
+/// How a sink is written to best, as far as measurements tell (bench/RESULTS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteDefaults {
+    pub batch_size: usize,
+    pub concurrency: usize,
+}
+
+impl WriteDefaults {
+    /// What suits a target that takes concurrent requests well.
+    pub const GENERAL: WriteDefaults = WriteDefaults { batch_size: 1000, concurrency: 4 };
+}
+
+/// One registry entry.
+pub struct Database {
+    /// The `database:` value.
+    pub name: &'static str,
+    pub write_defaults: WriteDefaults,
+    parse: fn(&mut KeyReader<'_>, &Path) -> Result<Settings, ConfigError>,
+}
+
+impl Database {
+    pub const fn of<C: ConnectorConfig>() -> Database {
+        Database { name: C::DATABASE, write_defaults: C::WRITE_DEFAULTS, parse: parse_as::<C> }
+    }
+}
+
+fn parse_as<C: ConnectorConfig>(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Settings, ConfigError> {
+    Ok(Arc::new(C::from_keys(keys, base_dir)?))
+}
+
+/// The entry of a `database:` value a config validated.
+pub fn database(name: &str) -> &'static Database {
+    DATABASES.iter().find(|d| d.name == name).expect("a validated target names a registered database")
+}
+
+/// The registry as `config` sees it.
+struct Registry;
+
+impl config::Databases for Registry {
+    type Settings = Settings;
+
+    fn names(&self) -> Vec<&'static str> {
+        DATABASES.iter().map(|d| d.name).collect()
+    }
+
+    fn parse(
+        &self,
+        database: &str,
+        keys: &mut KeyReader<'_>,
+        base_dir: &Path,
+    ) -> Option<Result<Settings, ConfigError>> {
+        DATABASES.iter().find(|d| d.name == database).map(|d| (d.parse)(keys, base_dir))
+    }
+}
+
+/// Parses targets of one connector into its own config type (unit tests of a connector's keys).
+#[cfg(test)]
+pub struct Only<C>(std::marker::PhantomData<C>);
+
+#[cfg(test)]
+impl<C: ConnectorConfig + Clone> Only<C> {
+    /// The settings of target `name` in `text`, or its error as text.
+    pub fn parse(text: &str, name: &str) -> Result<C, String> {
+        let config = config::Config::parse(Path::new("/p/nodestream.yaml"), text, &Only::<C>(Default::default()))
+            .map_err(|e| e.to_string())?;
+        config.target(name).map(|t| t.settings.clone()).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+impl<C: ConnectorConfig + Clone> config::Databases for Only<C> {
+    type Settings = C;
+
+    fn names(&self) -> Vec<&'static str> {
+        vec![C::DATABASE]
+    }
+
+    fn parse(&self, database: &str, keys: &mut KeyReader<'_>, base_dir: &Path) -> Option<Result<C, ConfigError>> {
+        (database == C::DATABASE).then(|| C::from_keys(keys, base_dir))
+    }
+}
+
+/// What a target can be used as, for the error when its database cannot.
+#[derive(Debug, Clone, Copy)]
+enum Capability {
+    Source,
+    Sink,
+    Lookup,
+    Migrator,
+}
+
+impl Capability {
+    fn role(self) -> &'static str {
+        match self {
+            Capability::Source => "a copy source",
+            Capability::Sink => "a copy target",
+            Capability::Lookup => "read back by verify",
+            Capability::Migrator => "a migration target",
+        }
+    }
+}
+
+fn lacks(target: &Target, capability: Capability) -> ConnectorError {
+    ConnectorError::fatal(format!(
+        "`{}` targets cannot be {} (target `{}`)",
+        target.database,
+        capability.role(),
+        target.name
+    ))
+}
+
+pub async fn connect_source(target: &Target) -> Result<Box<dyn Source>, ConnectorError> {
+    target.settings.source(&target.name).await.unwrap_or_else(|| Err(lacks(target, Capability::Source)))
+}
+
+pub async fn connect_sink(target: &Target) -> Result<Box<dyn Sink>, ConnectorError> {
+    target.settings.sink(&target.name).await.unwrap_or_else(|| Err(lacks(target, Capability::Sink)))
+}
+
+pub async fn connect_lookup(
+    target: &Target,
+    node_keys: &BTreeMap<String, Vec<String>>,
+) -> Result<Box<dyn CopiedLookup>, ConnectorError> {
+    target.settings.lookup(&target.name, node_keys).await.unwrap_or_else(|| Err(lacks(target, Capability::Lookup)))
+}
+
+pub async fn connect_migrator(target: &Target) -> Result<Box<dyn Migrator>, ConnectorError> {
+    target.settings.migrator(&target.name).await.unwrap_or_else(|| Err(lacks(target, Capability::Migrator)))
+}
+
+pub async fn check(target: &Target) -> Result<String, ConnectorError> {
+    target.settings.check(&target.name).await
+}
+
+/// `--help` text for a write setting's per-database defaults, from the registry itself.
+pub fn defaults_help(what: impl Fn(&WriteDefaults) -> usize) -> String {
+    let each: Vec<String> = DATABASES.iter().map(|d| format!("{} {}", d.name, what(&d.write_defaults))).collect();
+    format!("[default by the target's database: {}]", each.join(", "))
+}
+
+/// Registers the connectors: `databases! { folder::ConfigType, ... }` declares each folder's
+/// module and lists its [`Database`] entry in `DATABASES`, in that order.
+macro_rules! databases {
+    ($($module:ident :: $config:ident),+ $(,)?) => {
+        $(pub mod $module;)+
+
+        /// Every connector, in the order `targets` and errors list them.
+        pub const DATABASES: &[registry::Database] = &[$(registry::Database::of::<$module::$config>()),+];
+    };
+}
+pub(crate) use databases;
+
+#[cfg(test)]
+mod tests;

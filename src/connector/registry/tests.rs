@@ -1,0 +1,210 @@
+//! Config parsing through the registry, as a user meets it: every connector's keys, and every
+//! error a user can make, with the message they see.
+
+use std::path::Path;
+
+use super::*;
+use crate::connector::file::FileConfig;
+use crate::connector::neo4j::Neo4jConfig;
+use crate::connector::neptune::{NeptuneConfig, NeptuneMode};
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    parse_config(Path::new("/project/nodestream.yaml"), text)
+}
+
+/// Target `name`'s settings as its connector's own config type.
+fn settings<C: ConnectorConfig + Clone>(text: &str, name: &str) -> C {
+    Only::<C>::parse(text, name).expect("target is valid")
+}
+
+fn target_error(text: &str, name: &str) -> String {
+    parse(text).expect("file parses").target(name).expect_err("target is invalid").to_string()
+}
+
+const NEO4J: &str = "targets:\n  graph:\n    database: neo4j\n    uri: bolt://localhost:7687\n    username: neo4j\n    password: s3cret-pw\n";
+
+#[test]
+fn missing_file_names_the_path() {
+    let err = load_config(Path::new("/nonexistent/nodestream.yaml")).unwrap_err().to_string();
+    assert!(err.contains("/nonexistent/nodestream.yaml"), "{err}");
+    assert!(err.contains("--config"), "{err}");
+}
+
+#[test]
+fn bad_yaml_gives_the_line() {
+    let err = parse("targets:\n  a:\n    database: file\n   path: [unclosed\n").unwrap_err().to_string();
+    assert!(err.starts_with("/project/nodestream.yaml:4"), "{err}");
+    assert!(err.contains("invalid YAML"), "{err}");
+}
+
+#[test]
+fn no_targets_section() {
+    let err = parse("pipelines: []\n").unwrap_err().to_string();
+    assert!(err.contains("no `targets:` section"), "{err}");
+}
+
+#[test]
+fn other_sections_are_ignored() {
+    let text =
+        "plugins:\n  - name: x\npipelines:\n  - path: p.yaml\ntargets:\n  a:\n    database: file\n    path: a.jsonl\n";
+    let cfg = parse(text).unwrap();
+    assert_eq!(cfg.target("a").unwrap().database, "file");
+    let f: FileConfig = settings(text, "a");
+    assert_eq!(f.path, Path::new("/p/a.jsonl"), "relative paths resolve against the config's folder");
+}
+
+#[test]
+fn unknown_target_suggests_closest_and_lists_all() {
+    let cfg = parse(NEO4J).unwrap();
+    let err = cfg.target("grap").unwrap_err().to_string();
+    assert!(err.contains("unknown target `grap`"), "{err}");
+    assert!(err.contains("did you mean `graph`?"), "{err}");
+    assert!(err.contains("defines: graph"), "{err}");
+}
+
+#[test]
+fn typo_in_key_suggests_the_valid_key_with_its_line() {
+    let text = NEO4J.replace("username", "usernme").replace("    password", "    username: x\n    password");
+    let err = target_error(&text, "graph");
+    assert!(err.contains("key `usernme`"), "{err}");
+    assert!(err.contains("did you mean `username`?"), "{err}");
+    assert!(err.contains("nodestream.yaml:5"), "{err}");
+}
+
+#[test]
+fn missing_required_key() {
+    let err = target_error("targets:\n  f:\n    database: file\n", "f");
+    assert!(err.contains("target `f`, key `path`: missing required key"), "{err}");
+}
+
+#[test]
+fn unknown_database_suggests() {
+    let err = target_error("targets:\n  n:\n    database: neptun\n", "n");
+    assert!(err.contains("unknown database `neptun`"), "{err}");
+    assert!(err.contains("did you mean `neptune`?"), "{err}");
+}
+
+#[test]
+fn env_tag_reads_the_environment() {
+    std::env::set_var("GRAPHFERRY_TEST_PW_SET", "from-env");
+    let n: Neo4jConfig = settings(&NEO4J.replace("s3cret-pw", "!env GRAPHFERRY_TEST_PW_SET"), "graph");
+    assert_eq!(n.password.expose(), "from-env");
+    assert_eq!(n.database_name, "neo4j");
+}
+
+#[test]
+fn missing_env_variable_names_it() {
+    let err = target_error(&NEO4J.replace("s3cret-pw", "!env GRAPHFERRY_TEST_PW_UNSET"), "graph");
+    assert!(err.contains("key `password`"), "{err}");
+    assert!(err.contains("environment variable `GRAPHFERRY_TEST_PW_UNSET`"), "{err}");
+}
+
+#[test]
+fn password_never_appears_in_errors_or_debug() {
+    let text = NEO4J.replace("uri: bolt://localhost:7687", "uri: http://wrong");
+    let err = target_error(&text, "graph");
+    assert!(err.contains("key `uri`"), "{err}");
+    assert!(!err.contains("s3cret-pw"), "{err}");
+    let cfg = parse(NEO4J).unwrap();
+    let debug = format!("{:?}", cfg.target("graph").unwrap());
+    assert!(!debug.contains("s3cret-pw"), "{debug}");
+}
+
+#[test]
+fn wrong_type_is_named_without_the_value() {
+    let err = target_error("targets:\n  f:\n    database: file\n    path: [a, b]\n", "f");
+    assert!(err.contains("key `path`: expected a string, found a list"), "{err}");
+}
+
+#[test]
+fn neptune_keys() {
+    let text = "targets:\n  db:\n    database: neptune\n    host: https://h:8182\n    region: us-east-1\n  an:\n    database: neptune\n    mode: analytics\n    graph_id: g-1\n    region: eu-west-1\n    iam_auth: false\n";
+    let db: NeptuneConfig = settings(text, "db");
+    assert_eq!(db.mode, NeptuneMode::Database);
+    let an: NeptuneConfig = settings(text, "an");
+    assert_eq!(an.mode, NeptuneMode::Analytics);
+    assert_eq!(an.iam_auth, Some(false));
+    let err = target_error("targets:\n  x:\n    database: neptune\n    mode: analytic\n", "x");
+    assert!(err.contains("did you mean `analytics`?"), "{err}");
+    let err = target_error("targets:\n  x:\n    database: neptune\n    region: us-east-1\n", "x");
+    assert!(err.contains("key `host`: missing required key"), "{err}");
+}
+
+#[test]
+fn neptune_tls_and_source_id_keys() {
+    let text = "targets:\n  db:\n    database: neptune\n    host: https://h:8182\n    tls_ca_file: ca.pem\n    tls_insecure: true\n  an:\n    database: neptune\n    mode: analytics\n    graph_id: g-1\n    region: eu-west-1\n    source_id_property: src_id\n";
+    let db: NeptuneConfig = settings(text, "db");
+    assert!(db.tls_ca_file.as_deref().is_some_and(|p| p.ends_with("ca.pem") && p != std::path::Path::new("ca.pem")));
+    assert!(db.tls_insecure);
+    assert_eq!(db.source_id_property, "_graphferry_id");
+    let an: NeptuneConfig = settings(text, "an");
+    assert_eq!(an.source_id_property, "src_id");
+    let err = target_error(
+        "targets:\n  x:\n    database: neptune\n    host: https://h\n    source_id_property: \"a`b\"\n",
+        "x",
+    );
+    assert!(err.contains("source_id_property"), "{err}");
+}
+
+#[test]
+fn one_broken_target_does_not_stop_the_others() {
+    let cfg = parse("targets:\n  good:\n    database: file\n    path: a\n  bad:\n    database: nope\n").unwrap();
+    assert!(cfg.target("good").is_ok());
+    assert!(cfg.target("bad").is_err());
+    assert_eq!(cfg.targets().count(), 2);
+}
+
+#[test]
+fn a_typo_of_a_required_key_points_at_the_typo() {
+    let err = target_error("targets:\n  f:\n    database: file\n    pth: x.jsonl\n", "f");
+    assert!(err.contains("nodestream.yaml:4: target `f`, key `pth`"), "{err}");
+    assert!(err.contains("did you mean `path`?"), "{err}");
+}
+
+#[test]
+fn every_database_is_registered_once_and_has_write_defaults() {
+    let names: Vec<&str> = DATABASES.iter().map(|d| d.name).collect();
+    assert_eq!(names, ["neo4j", "neptune", "file"]);
+    assert_eq!(database("neo4j").write_defaults, WriteDefaults { batch_size: 5000, concurrency: 1 });
+    assert_eq!(database("file").write_defaults, WriteDefaults::GENERAL);
+    let help = defaults_help(|d| d.batch_size);
+    assert_eq!(help, "[default by the target's database: neo4j 5000, neptune 1000, file 1000]");
+}
+
+#[test]
+fn a_target_knows_its_database_and_says_where_it_is_without_secrets() {
+    let cfg = parse(NEO4J).unwrap();
+    let graph = cfg.target("graph").unwrap();
+    assert_eq!(graph.database, "neo4j");
+    assert_eq!(graph.settings.location(), "bolt://localhost:7687 database neo4j");
+    assert!(!graph.settings.location().contains("s3cret-pw"));
+}
+
+/// A stand-in connector that can only be checked: every other use gets the registry's error.
+#[derive(Debug)]
+struct CheckOnly;
+
+#[async_trait]
+impl Connector for CheckOnly {
+    fn location(&self) -> String {
+        "nowhere".into()
+    }
+
+    async fn check(&self, _target: &str) -> Result<String, ConnectorError> {
+        Ok("fine".into())
+    }
+}
+
+#[tokio::test]
+async fn a_capability_a_connector_lacks_gets_one_clear_error() {
+    let target = Target { name: "t".into(), database: "stub", settings: Arc::new(CheckOnly) };
+    let err = |r: Result<(), ConnectorError>| r.unwrap_err().to_string();
+    assert_eq!(err(connect_source(&target).await.map(drop)), "`stub` targets cannot be a copy source (target `t`)");
+    assert_eq!(err(connect_sink(&target).await.map(drop)), "`stub` targets cannot be a copy target (target `t`)");
+    assert_eq!(
+        err(connect_migrator(&target).await.map(drop)),
+        "`stub` targets cannot be a migration target (target `t`)"
+    );
+    assert!(err(connect_lookup(&target, &BTreeMap::new()).await.map(drop)).contains("cannot be read back by verify"));
+    assert_eq!(check(&target).await.unwrap(), "fine");
+}
