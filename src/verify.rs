@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::connector::{ConnectorError, CopiedLookup, Selection, SelectionCounts, Source};
+use crate::connector::{ConnectorError, CopiedLookup, Page, Selection, SelectionCounts, Source};
 use crate::model::{same_properties, Node, Relationship};
 use crate::pipeline::PhaseRecord;
 
@@ -151,22 +151,22 @@ fn compare_counts(report: &mut VerifyReport, expected: &SelectionCounts, found: 
 /// Counts target relationships (of the selection) whose endpoints the target does not hold.
 async fn dangling(target: &dyn Source, selection: &Selection) -> Result<u64, ConnectorError> {
     let mut ids: HashSet<String> = HashSet::new();
-    let (tx, mut rx) = mpsc::channel::<Vec<Node>>(4);
+    let (tx, mut rx) = mpsc::channel::<Page<Node>>(4);
     let all = Selection::All;
-    let read = target.read_nodes(&all, 5000, tx);
+    let read = target.read_nodes(&all, 5000, None, tx);
     let collect = async {
-        while let Some(batch) = rx.recv().await {
-            ids.extend(batch.into_iter().map(|n| n.id));
+        while let Some(page) = rx.recv().await {
+            ids.extend(page.records.into_iter().map(|n| n.id));
         }
     };
     let (r, ()) = tokio::join!(read, collect);
     r?;
     let mut dangling = 0;
-    let (tx, mut rx) = mpsc::channel::<Vec<Relationship>>(4);
-    let read = target.read_relationships(selection, 5000, tx);
+    let (tx, mut rx) = mpsc::channel::<Page<Relationship>>(4);
+    let read = target.read_relationships(selection, 5000, None, tx);
     let check = async {
-        while let Some(batch) = rx.recv().await {
-            dangling += batch.iter().filter(|r| !ids.contains(&r.start) || !ids.contains(&r.end)).count() as u64;
+        while let Some(page) = rx.recv().await {
+            dangling += page.records.iter().filter(|r| !ids.contains(&r.start) || !ids.contains(&r.end)).count() as u64;
         }
     };
     let (r, ()) = tokio::join!(read, check);
@@ -247,13 +247,14 @@ async fn compare_kind<T: Checked>(
     selection: &Selection,
     every: u64,
 ) -> Result<(), VerifyError> {
-    let (tx, mut rx) = mpsc::channel::<Vec<T>>(2);
-    let read = T::read(source, selection, LOOKUP_CHUNK, tx);
+    let (tx, mut rx) = mpsc::channel::<Page<T>>(2);
+    let read = T::read(source, selection, LOOKUP_CHUNK, None, tx);
     let mut failure = None;
     let compare = async {
         let mut seen = 0u64;
-        while let Some(batch) = rx.recv().await {
-            let picked: Vec<T> = batch
+        while let Some(page) = rx.recv().await {
+            let picked: Vec<T> = page
+                .records
                 .into_iter()
                 .filter(|_| {
                     seen += 1;

@@ -8,7 +8,7 @@ use super::migrations::FolderArg;
 use super::{GlobalArgs, UsageError};
 use crate::connector::{self, registry, Selection, WriteMode};
 use crate::migrations;
-use crate::pipeline::checkpoint::{CheckpointFile, Fingerprint};
+use crate::pipeline::checkpoint::{CheckpointFile, Fingerprint, Side};
 use crate::pipeline::{self, CopyOptions, RetryPolicy, StopSignal};
 use crate::ui::Ui;
 
@@ -120,8 +120,10 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
     // Node identity in the target comes from the keys the project's migrations declare.
     let node_keys =
         migrations::load(&migrations::folder(&config.path, args.folder.migrations.as_deref()))?.node_keys()?;
-    let sink = connector::connect_sink(target_cfg).await?;
-    let (checkpoint, resume) = checkpoint_for(&args, &config.path, &selection, sink.resumable())?;
+    let sink: std::sync::Arc<dyn connector::Sink> = connector::connect_sink(target_cfg).await?.into();
+    let sides = [(source_cfg, &args.source), (target_cfg, &args.target)]
+        .map(|(cfg, name)| Side { name, location: cfg.settings.location() });
+    let (checkpoint, resume) = checkpoint_for(&args, &config.path, &selection, sides, sink.resumable())?;
     let defaults = registry::database(target_cfg.database).write_defaults;
     let options = CopyOptions {
         selection,
@@ -135,9 +137,9 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         checkpoint,
         resume,
     };
-    let progress = ui.copy_progress();
+    let progress = std::sync::Arc::new(ui.copy_progress());
     let stop = stop_on_signals();
-    let result = pipeline::copy(source.as_ref(), sink.as_ref(), &options, &progress, &stop).await;
+    let result = pipeline::copy(source.as_ref(), sink, &options, progress.clone(), &stop).await;
     drop(progress);
     match result {
         Ok(report) => {
@@ -169,6 +171,7 @@ fn checkpoint_for(
     args: &CopyArgs,
     config: &std::path::Path,
     selection: &Selection,
+    [source, target]: [Side<'_>; 2],
     resumable: bool,
 ) -> anyhow::Result<(Option<CheckpointFile>, Option<pipeline::checkpoint::Checkpoint>)> {
     if args.resume && args.mode == WriteMode::Create {
@@ -183,7 +186,7 @@ fn checkpoint_for(
         }
         return Ok((None, None));
     }
-    let fingerprint = Fingerprint::new(&args.source, &args.target, selection);
+    let fingerprint = Fingerprint::new(source, target, selection);
     let path = args.checkpoint.clone().unwrap_or_else(|| CheckpointFile::default_path(config, &fingerprint));
     let file = CheckpointFile { path, fingerprint };
     let resume = if args.resume {

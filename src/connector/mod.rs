@@ -69,73 +69,107 @@ pub struct SelectionCounts {
     pub relationship_types: BTreeMap<String, u64>,
 }
 
-/// Batches flow from a source to the pipeline through these senders. A bounded channel: a slow
-/// sink slows the source down, so memory stays bounded whatever the graph size.
-pub type NodeSender = mpsc::Sender<Vec<Node>>;
-pub type RelationshipSender = mpsc::Sender<Vec<Relationship>>;
+/// Where a read stands in a source's read order: the source's own opaque value (a key, a byte
+/// offset), saved in checkpoints. A read started after a token yields every record after it,
+/// in the same order, whatever order the data lies in on disk or the query plan.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct ResumeToken(pub serde_json::Value);
 
-/// Gathers a source's records into batches of `size` and sends each full one to the pipeline.
-/// Every method returns false once the copy stopped listening: the source should return then.
+impl ResumeToken {
+    pub fn new(value: impl serde::Serialize) -> Self {
+        ResumeToken(serde_json::to_value(value).expect("a token serialises"))
+    }
+
+    /// The token's value as the source wrote it; an error for a token of another source.
+    pub fn get<T: serde::de::DeserializeOwned>(&self) -> Result<T, ConnectorError> {
+        serde_json::from_value(self.0.clone())
+            .map_err(|e| ConnectorError::fatal(format!("the checkpoint's resume token is not this source's: {e}")))
+    }
+}
+
+/// A batch of records as a source read it, and the token to read on after its last record.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub records: Vec<T>,
+    pub next: ResumeToken,
+}
+
+/// Pages flow from a source to the pipeline through these senders. A bounded channel: a slow
+/// sink slows the source down, so memory stays bounded whatever the graph size.
+pub type NodeSender = mpsc::Sender<Page<Node>>;
+pub type RelationshipSender = mpsc::Sender<Page<Relationship>>;
+
+/// Gathers a source's records into pages of `size` and sends each full one to the pipeline,
+/// with the token after its last record. Every method returns false once the copy stopped
+/// listening: the source should return then.
 pub struct Batcher<T> {
-    tx: mpsc::Sender<Vec<T>>,
+    tx: mpsc::Sender<Page<T>>,
     size: usize,
     batch: Vec<T>,
 }
 
 impl<T> Batcher<T> {
-    pub fn new(tx: mpsc::Sender<Vec<T>>, size: usize) -> Self {
+    pub fn new(tx: mpsc::Sender<Page<T>>, size: usize) -> Self {
         let size = size.max(1);
         Batcher { tx, size, batch: Vec::with_capacity(size) }
     }
 
-    fn take_full(&mut self) -> Option<Vec<T>> {
-        (self.batch.len() >= self.size).then(|| std::mem::replace(&mut self.batch, Vec::with_capacity(self.size)))
+    fn take(&mut self, next: impl FnOnce() -> ResumeToken) -> Page<T> {
+        Page { records: std::mem::replace(&mut self.batch, Vec::with_capacity(self.size)), next: next() }
     }
 
-    fn take_rest(&mut self) -> Option<Vec<T>> {
-        (!self.batch.is_empty()).then(|| std::mem::replace(&mut self.batch, Vec::with_capacity(self.size)))
-    }
-
-    pub async fn push(&mut self, record: T) -> bool {
+    /// Adds a record; `next` is the token after it, made only when a page is sent.
+    pub async fn push(&mut self, record: T, next: impl FnOnce() -> ResumeToken) -> bool {
         self.batch.push(record);
-        match self.take_full() {
-            Some(full) => self.tx.send(full).await.is_ok(),
-            None => true,
+        if self.batch.len() < self.size {
+            return true;
         }
+        let page = self.take(next);
+        self.tx.send(page).await.is_ok()
     }
 
-    /// Sends what is gathered so far (the end of a scan).
-    pub async fn flush(&mut self) -> bool {
-        match self.take_rest() {
-            Some(rest) => self.tx.send(rest).await.is_ok(),
-            None => true,
+    /// Sends what is gathered so far, ending at `next` (the end of a scan). A source may send an
+    /// empty page to move the token past records it skipped.
+    pub async fn flush(&mut self, next: impl FnOnce() -> ResumeToken) -> bool {
+        if self.batch.is_empty() {
+            return true;
         }
+        let page = self.take(next);
+        self.tx.send(page).await.is_ok()
     }
 
     /// [`Batcher::push`] for a source reading on a blocking thread.
-    pub fn push_blocking(&mut self, record: T) -> bool {
+    pub fn push_blocking(&mut self, record: T, next: impl FnOnce() -> ResumeToken) -> bool {
         self.batch.push(record);
-        match self.take_full() {
-            Some(full) => self.tx.blocking_send(full).is_ok(),
-            None => true,
+        if self.batch.len() < self.size {
+            return true;
         }
+        let page = self.take(next);
+        self.tx.blocking_send(page).is_ok()
     }
 
     /// [`Batcher::flush`] for a source reading on a blocking thread.
-    pub fn flush_blocking(&mut self) -> bool {
-        match self.take_rest() {
-            Some(rest) => self.tx.blocking_send(rest).is_ok(),
-            None => true,
+    pub fn flush_blocking(&mut self, next: impl FnOnce() -> ResumeToken) -> bool {
+        if self.batch.is_empty() {
+            return true;
         }
+        let page = self.take(next);
+        self.tx.blocking_send(page).is_ok()
     }
 }
 
 /// A place records are read from.
 ///
 /// Contract: `read_nodes` sends every selected node exactly once (a node with several labels
-/// once, not once per label), in batches of at most `batch_size`, then returns. `read_relationships`
+/// once, not once per label) in a fixed order that does not depend on where the data lies or on
+/// the query plan (a key order: the source's ids, byte offsets), in pages of at most
+/// `batch_size`, each with the [`ResumeToken`] after its last record, then returns. Given
+/// `after`, it starts right after that token: a read resumed or retried from the token of the
+/// last page the pipeline received sends exactly the records after it. `read_relationships`
 /// does the same for relationships. If the receiver is dropped (the copy stopped), the source
-/// returns `Ok(())` promptly. Errors end the read; what was already sent stays valid.
+/// returns `Ok(())` promptly. An error ends the read; what was already sent stays valid, and the
+/// pipeline decides whether to read again from the last token (a source never retries).
 #[async_trait]
 pub trait Source: Send + Sync {
     /// Labels and relationship types with counts, for `--all`, `--dry-run` and summaries.
@@ -155,12 +189,19 @@ pub trait Source: Send + Sync {
         })
     }
 
-    async fn read_nodes(&self, selection: &Selection, batch_size: usize, tx: NodeSender) -> Result<(), ConnectorError>;
+    async fn read_nodes(
+        &self,
+        selection: &Selection,
+        batch_size: usize,
+        after: Option<ResumeToken>,
+        tx: NodeSender,
+    ) -> Result<(), ConnectorError>;
 
     async fn read_relationships(
         &self,
         selection: &Selection,
         batch_size: usize,
+        after: Option<ResumeToken>,
         tx: RelationshipSender,
     ) -> Result<(), ConnectorError>;
 }
@@ -436,20 +477,21 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(10);
         let mut b = Batcher::new(tx, 2);
         for i in 0..5 {
-            assert!(b.push(i).await);
+            assert!(b.push(i, || ResumeToken::new(i)).await);
         }
-        assert!(b.flush().await);
-        assert!(b.flush().await, "nothing left: nothing sent");
+        assert!(b.flush(|| ResumeToken::new("end")).await);
+        assert!(b.flush(|| unreachable!("nothing left: nothing sent")).await);
         drop(b);
         let mut got = Vec::new();
-        while let Some(batch) = rx.recv().await {
-            got.push(batch);
+        while let Some(page) = rx.recv().await {
+            got.push((page.records, page.next.0));
         }
-        assert_eq!(got, vec![vec![0, 1], vec![2, 3], vec![4]]);
+        use serde_json::json;
+        assert_eq!(got, vec![(vec![0, 1], json!(1)), (vec![2, 3], json!(3)), (vec![4], json!("end"))]);
 
         let (tx, rx) = mpsc::channel(10);
         drop(rx);
         let mut b = Batcher::new(tx, 1);
-        assert!(!b.push(0).await, "the copy stopped listening");
+        assert!(!b.push(0, || ResumeToken::new(0)).await, "the copy stopped listening");
     }
 }

@@ -1,38 +1,68 @@
 //! Checkpoints: how far a copy got, so an interrupted or failed copy can resume.
 //!
-//! Progress is kept per phase as a watermark: the number of records, counted in the source's
-//! read order, that the sink acknowledged without a gap. Batches finish out of order under
-//! concurrency, so the watermark only moves when every record before it is acknowledged; a
+//! Progress is kept per phase as a watermark: the source's [`ResumeToken`] after which every
+//! record was acknowledged by the sink, without a gap. Batches finish out of order under
+//! concurrency, so the watermark only moves when every batch read before it is acknowledged; a
 //! record after it may have been written already, which merge mode makes harmless on resume
-//! (writes are idempotent). This needs a source that reads an unchanged graph in the same
-//! order every time — every connector's contract (see `Source`).
+//! (writes are idempotent). A resumed read starts right after the token, so nothing depends on
+//! the source reading in the same order twice (see `Source`), only on its key order.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::connector::Selection;
+use crate::connector::{ResumeToken, Selection};
 
-pub const VERSION: u32 = 1;
+/// Version 2: tokens instead of record counts (a version-1 checkpoint cannot be resumed safely).
+pub const VERSION: u32 = 2;
 
 /// What a checkpoint belongs to; a resume with anything different is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
     pub source: String,
     pub target: String,
+    /// Where each side's data lives (a URI and database, a file's path, a Neptune endpoint),
+    /// without credentials: the same target names pointing elsewhere are another copy.
+    pub source_location: String,
+    pub target_location: String,
     /// `None`: `--all`.
     pub labels: Option<Vec<String>>,
     pub relationship_types: Option<Vec<String>>,
 }
 
+/// One side of a copy: its target name and where its data lives.
+pub struct Side<'a> {
+    pub name: &'a str,
+    pub location: String,
+}
+
 impl Fingerprint {
-    pub fn new(source: &str, target: &str, selection: &Selection) -> Self {
+    pub fn new(source: Side<'_>, target: Side<'_>, selection: &Selection) -> Self {
         let (labels, relationship_types) = match selection {
             Selection::All => (None, None),
             Selection::Only { labels, relationship_types } => (Some(labels.clone()), Some(relationship_types.clone())),
         };
-        Fingerprint { source: source.into(), target: target.into(), labels, relationship_types }
+        Fingerprint {
+            source: source.name.into(),
+            target: target.name.into(),
+            source_location: source.location,
+            target_location: target.location,
+            labels,
+            relationship_types,
+        }
+    }
+
+    /// What differs from `other`, for the refusal.
+    fn differences(&self, other: &Fingerprint) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.source_location != other.source_location {
+            out.push(format!("source `{}` was {}, now {}", self.source, self.source_location, other.source_location));
+        }
+        if self.target_location != other.target_location {
+            out.push(format!("target `{}` was {}, now {}", self.target, self.target_location, other.target_location));
+        }
+        out
     }
 
     fn describe(&self) -> String {
@@ -47,14 +77,17 @@ impl Fingerprint {
 }
 
 /// Progress of one phase.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PhaseProgress {
-    /// Records acknowledged without a gap, in read order.
+    /// Records acknowledged without a gap, in read order (for the summary).
     pub acknowledged: u64,
+    /// The source's token after the last of them: a resumed read starts after it. `None`:
+    /// from the start.
+    pub after: Option<ResumeToken>,
     pub finished: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub version: u32,
     pub fingerprint: Fingerprint,
@@ -68,6 +101,8 @@ pub enum CheckpointError {
     Io { path: PathBuf, message: String },
     #[error("checkpoint {} belongs to another copy ({}); this one is {}. Run that copy with --resume, or delete the file to start over", path.display(), found.describe(), wanted.describe())]
     Mismatch { path: PathBuf, found: Box<Fingerprint>, wanted: Box<Fingerprint> },
+    #[error("checkpoint {} was saved for other databases: {}. Resuming would skip records the earlier run wrote elsewhere; delete the file to start over", path.display(), changes.join("; "))]
+    Moved { path: PathBuf, changes: Vec<String> },
 }
 
 /// The checkpoint file of one copy.
@@ -101,9 +136,23 @@ impl CheckpointFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.io(e)),
         };
+        let version = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v["version"].as_u64());
+        if version.is_some_and(|v| v != u64::from(VERSION)) {
+            return Err(self.io(format!(
+                "version {} is not supported by this graphferry (it writes version {VERSION}); delete the file to start over",
+                version.unwrap_or_default()
+            )));
+        }
         let cp: Checkpoint = serde_json::from_str(&text).map_err(|e| self.io(format!("unreadable: {e}")))?;
         if cp.version != VERSION {
-            return Err(self.io(format!("version {} is not supported", cp.version)));
+            return Err(self.io(format!(
+                "version {} is not supported by this graphferry (it writes version {VERSION}); delete the file to start over",
+                cp.version
+            )));
+        }
+        let changes = cp.fingerprint.differences(&self.fingerprint);
+        if !changes.is_empty() {
+            return Err(CheckpointError::Moved { path: self.path.clone(), changes });
         }
         if cp.fingerprint != self.fingerprint {
             return Err(CheckpointError::Mismatch {
@@ -116,8 +165,13 @@ impl CheckpointFile {
     }
 
     /// Writes atomically (temporary file, then rename), so a kill never leaves half a checkpoint.
-    pub fn save(&self, nodes: PhaseProgress, relationships: PhaseProgress) -> Result<(), CheckpointError> {
-        let cp = Checkpoint { version: VERSION, fingerprint: self.fingerprint.clone(), nodes, relationships };
+    pub fn save(&self, nodes: &PhaseProgress, relationships: &PhaseProgress) -> Result<(), CheckpointError> {
+        let cp = Checkpoint {
+            version: VERSION,
+            fingerprint: self.fingerprint.clone(),
+            nodes: nodes.clone(),
+            relationships: relationships.clone(),
+        };
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| self.io(e))?;
         }
@@ -136,30 +190,34 @@ impl CheckpointFile {
     }
 }
 
-/// The contiguous-acknowledgement watermark of one phase.
-#[derive(Debug, Default)]
+/// The contiguous-acknowledgement watermark of one phase. The pipeline numbers the pieces it
+/// writes in read order (`seq`); the last piece of each source page carries the page's token.
+#[derive(Debug)]
 pub struct Watermark {
     next: u64,
-    /// Acknowledged ranges beyond `next`: start → end (exclusive).
-    ahead: BTreeMap<u64, u64>,
+    progress: PhaseProgress,
+    /// Pieces acknowledged beyond `next`: seq → (records, token).
+    ahead: BTreeMap<u64, (u64, Option<ResumeToken>)>,
 }
 
 impl Watermark {
-    pub fn starting_at(next: u64) -> Self {
-        Watermark { next, ahead: BTreeMap::new() }
+    /// Starts from what an earlier run saved (or from nothing).
+    pub fn starting_at(progress: PhaseProgress) -> Self {
+        Watermark { next: 0, progress, ahead: BTreeMap::new() }
     }
 
-    /// Records `[start, end)` as acknowledged; returns the new watermark.
-    pub fn ack(&mut self, start: u64, end: u64) -> u64 {
-        self.ahead.insert(start, end);
-        while let Some(end) = self.ahead.remove(&self.next) {
-            self.next = end;
+    /// Records piece `seq` (of `records` records, ending a page at `token` if it is the last
+    /// piece of one) as acknowledged; returns the progress with every gap-free piece counted.
+    pub fn ack(&mut self, seq: u64, records: u64, token: Option<ResumeToken>) -> &PhaseProgress {
+        self.ahead.insert(seq, (records, token));
+        while let Some((records, token)) = self.ahead.remove(&self.next) {
+            self.progress.acknowledged += records;
+            if token.is_some() {
+                self.progress.after = token;
+            }
+            self.next += 1;
         }
-        self.next
-    }
-
-    pub fn value(&self) -> u64 {
-        self.next
+        &self.progress
     }
 }
 
@@ -167,35 +225,58 @@ impl Watermark {
 mod tests {
     use super::*;
 
+    fn token(n: u64) -> Option<ResumeToken> {
+        Some(ResumeToken::new(n))
+    }
+
     #[test]
-    fn watermark_moves_only_over_contiguous_acks() {
-        let mut w = Watermark::starting_at(0);
-        assert_eq!(w.ack(10, 20), 0);
-        assert_eq!(w.ack(30, 40), 0);
-        assert_eq!(w.ack(0, 10), 20);
-        assert_eq!(w.ack(20, 30), 40);
-        assert_eq!(w.value(), 40);
+    fn watermark_moves_only_over_contiguous_acks_and_keeps_the_last_page_token() {
+        let mut w = Watermark::starting_at(PhaseProgress::default());
+        assert_eq!(w.ack(1, 10, token(1)).after, None);
+        assert_eq!(w.ack(3, 10, token(3)).acknowledged, 0);
+        let p = w.ack(0, 10, token(0)).clone();
+        assert_eq!((p.acknowledged, p.after), (20, token(1)));
+        // Piece 2 is the first half of page 3: it carries no token of its own.
+        let p = w.ack(2, 5, None).clone();
+        assert_eq!((p.acknowledged, p.after), (35, token(3)));
+    }
+
+    fn side(name: &str) -> Side<'_> {
+        Side { name, location: format!("file {name}.jsonl") }
     }
 
     #[test]
     fn checkpoint_round_trips_and_refuses_another_copy() {
         let dir = tempfile::tempdir().unwrap();
-        let fp = Fingerprint::new("a", "b", &Selection::All);
+        let fp = Fingerprint::new(side("a"), side("b"), &Selection::All);
         let file = CheckpointFile { path: dir.path().join("cp.json"), fingerprint: fp.clone() };
         assert!(file.load().unwrap().is_none());
-        let nodes = PhaseProgress { acknowledged: 5, finished: true };
-        file.save(nodes, PhaseProgress::default()).unwrap();
+        let nodes = PhaseProgress { acknowledged: 5, after: token(5), finished: true };
+        file.save(&nodes, &PhaseProgress::default()).unwrap();
         assert_eq!(file.load().unwrap().unwrap().nodes, nodes);
         let other = CheckpointFile {
             path: file.path.clone(),
             fingerprint: Fingerprint::new(
-                "a",
-                "b",
+                side("a"),
+                side("b"),
                 &Selection::Only { labels: vec!["X".into()], relationship_types: vec![] },
             ),
         };
         let err = other.load().unwrap_err().to_string();
         assert!(err.contains("belongs to another copy") && err.contains("--all"), "{err}");
+        let moved = CheckpointFile {
+            path: file.path.clone(),
+            fingerprint: Fingerprint::new(
+                side("a"),
+                Side { name: "b", location: "file elsewhere.jsonl".into() },
+                &Selection::All,
+            ),
+        };
+        let err = moved.load().unwrap_err().to_string();
+        assert!(err.contains("target `b` was file b.jsonl, now file elsewhere.jsonl"), "{err}");
+        std::fs::write(&file.path, r#"{"version": 1, "nodes": {"acknowledged": 3}}"#).unwrap();
+        let err = file.load().unwrap_err().to_string();
+        assert!(err.contains("version 1 is not supported") && err.contains("delete the file"), "{err}");
         file.remove().unwrap();
         assert!(!file.path.exists());
     }

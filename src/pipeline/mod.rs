@@ -1,12 +1,15 @@
-//! The copy engine: a source streams batches of nodes, then of relationships, through a bounded
-//! channel to at most `concurrency` concurrent sink writes. It owns batching by bytes, retries,
-//! batch splitting and the tally of what was written; it knows nothing about any database.
+//! The copy engine: a source streams pages of nodes, then of relationships, through a bounded
+//! channel to at most `concurrency` concurrent sink writes, each a task on the runtime's worker
+//! threads (encoding a batch is CPU work; a 2-core machine uses both cores). It owns batching by
+//! bytes, retries of reads and writes, batch splitting, resume tokens and the tally of what was
+//! written; it knows nothing about any database.
 //!
 //! Guarantees: nodes are all acknowledged before the first relationship is written (so a
 //! relationship's endpoints exist); a batch is counted only once the sink acknowledged it; a
 //! batch that still fails after its retries stops the copy with an error naming it; nothing is
-//! ever skipped. Memory is bounded by `concurrency × 2` batches in the channel plus `concurrency`
-//! batches in flight, whatever the graph size.
+//! ever skipped. A read that fails with a transient error is read again from the token of the
+//! last page received. Memory is bounded by `concurrency × 2` pages in the channel plus one page
+//! waiting for a slot plus `concurrency` batches in flight, whatever the graph size.
 
 pub mod checkpoint;
 mod records;
@@ -16,13 +19,17 @@ mod throttle;
 
 use std::time::{Duration, Instant};
 
+use std::collections::VecDeque;
+use std::sync::Arc;
+
 use futures::future::BoxFuture;
-use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
 
 use crate::connector::{
-    ConnectorError, CopyPlan, ErrorClass, Selection, SelectionCounts, Sink, Source, WriteMode, WriteReport,
+    ConnectorError, CopyPlan, ErrorClass, Page, ResumeToken, Selection, SelectionCounts, Sink, Source, WriteMode,
+    WriteReport,
 };
 use checkpoint::{Checkpoint, CheckpointFile, PhaseProgress, Watermark};
 pub(crate) use records::PhaseRecord;
@@ -106,9 +113,9 @@ pub async fn plan(source: &dyn Source, selection: &Selection) -> Result<Selectio
 /// Copies the selected records from `source` to `sink`.
 pub async fn copy(
     source: &dyn Source,
-    sink: &dyn Sink,
+    sink: Arc<dyn Sink>,
     options: &CopyOptions,
-    progress: &dyn Progress,
+    progress: Arc<dyn Progress>,
     stop: &StopSignal,
 ) -> Result<CopyReport, CopyFailure> {
     let started = Instant::now();
@@ -132,9 +139,9 @@ pub async fn copy(
 
 async fn run(
     source: &dyn Source,
-    sink: &dyn Sink,
+    sink: Arc<dyn Sink>,
     options: &CopyOptions,
-    progress: &dyn Progress,
+    progress: Arc<dyn Progress>,
     stop: &StopSignal,
     report: &mut CopyReport,
     saver: &mut Saver,
@@ -148,7 +155,7 @@ async fn run(
         strict_types: options.strict_types,
     };
     sink.prepare(&plan).await.map_err(CopyError::Prepare)?;
-    let env = PhaseEnv { source, sink, options, progress, stop };
+    let env = PhaseEnv { source, sink: sink.clone(), options, progress, stop };
     run_phase::<crate::model::Node>(&env, report, saver).await?;
     run_phase::<crate::model::Relationship>(&env, report, saver).await?;
     sink.finish().await.map_err(CopyError::Finish)
@@ -157,9 +164,9 @@ async fn run(
 /// What every phase runs with.
 struct PhaseEnv<'a> {
     source: &'a dyn Source,
-    sink: &'a dyn Sink,
+    sink: Arc<dyn Sink>,
     options: &'a CopyOptions,
-    progress: &'a dyn Progress,
+    progress: Arc<dyn Progress>,
     stop: &'a StopSignal,
 }
 
@@ -178,8 +185,8 @@ impl Saver {
         let resume = options.resume.as_ref();
         Saver {
             file: options.checkpoint.clone(),
-            nodes: resume.map(|c| c.nodes).unwrap_or_default(),
-            relationships: resume.map(|c| c.relationships).unwrap_or_default(),
+            nodes: resume.map(|c| c.nodes.clone()).unwrap_or_default(),
+            relationships: resume.map(|c| c.relationships.clone()).unwrap_or_default(),
             // The first acknowledged batch is saved at once, then at most once a second.
             last: Instant::now().checked_sub(SAVE_EVERY).unwrap_or_else(Instant::now),
         }
@@ -195,7 +202,7 @@ impl Saver {
     fn save(&mut self, force: bool) -> Result<(), checkpoint::CheckpointError> {
         let Some(file) = &self.file else { return Ok(()) };
         if force || self.last.elapsed() >= SAVE_EVERY {
-            file.save(self.nodes, self.relationships)?;
+            file.save(&self.nodes, &self.relationships)?;
             self.last = Instant::now();
         }
         Ok(())
@@ -209,73 +216,110 @@ impl Saver {
     }
 }
 
+/// A piece of a source page on its way to the sink: pieces are numbered in read order, and the
+/// last piece of a page carries the page's resume token.
+struct Piece<T> {
+    seq: u64,
+    records: Vec<T>,
+    token: Option<ResumeToken>,
+}
+
+/// How a piece's write ended: its number, its token, and the outcome.
+type PieceWritten<T> = (u64, Option<ResumeToken>, Result<Written<T>, CopyError>);
+
 async fn run_phase<T: PhaseRecord>(
     env: &PhaseEnv<'_>,
     report: &mut CopyReport,
     saver: &mut Saver,
 ) -> Result<(), CopyError> {
-    let PhaseEnv { source, sink, options, progress, stop } = *env;
+    let PhaseEnv { options, stop, .. } = *env;
+    let progress = env.progress.as_ref();
     let phase = T::PHASE;
-    let start = *saver.phase(phase);
+    let start = saver.phase(phase).clone();
     progress.phase_started(phase, T::expected(&report.expected));
+    // Records an earlier run acknowledged are counted, not read or written again.
+    report.resumed += start.acknowledged;
+    T::add_finished(report, start.acknowledged);
+    progress.written(phase, start.acknowledged);
     if start.finished {
-        // An earlier run finished this phase; its records are in the target.
-        report.resumed += start.acknowledged;
-        T::add_finished(report, start.acknowledged);
-        progress.written(phase, start.acknowledged);
         progress.phase_finished(phase);
         return Ok(());
     }
-    let skip = start.acknowledged;
-    let mut watermark = Watermark::starting_at(skip);
     let concurrency = options.concurrency.max(1);
-    let throttle = Throttle::new(concurrency);
-    let (tx, mut rx) = mpsc::channel::<Vec<T>>(concurrency * 2);
-    let read = T::read(source, &options.selection, options.batch_size.max(1), tx);
-    let max_bytes = sink.max_batch_bytes();
+    let throttle = Arc::new(Throttle::new(concurrency));
+    let (tx, mut rx) = mpsc::channel::<Page<T>>(concurrency * 2);
+    let read = read_with_retry(env, start.after.clone(), tx);
+    let max_bytes = env.sink.max_batch_bytes();
+    let mut watermark = Watermark::starting_at(start);
     let mut stop = stop.clone();
 
     let write = async {
-        let mut in_flight = FuturesUnordered::new();
+        let mut in_flight: JoinSet<PieceWritten<T>> = JoinSet::new();
+        // Pieces read but not yet written: a page cut by bytes waits here for free slots.
+        let mut waiting: VecDeque<Piece<T>> = VecDeque::new();
         let mut failed: Option<CopyError> = None;
         let mut stopping = *stop.borrow();
         let mut stop_gone = false;
         let mut source_done = false;
-        let mut offset = 0u64; // records received so far, in read order
+        let mut seq = 0u64;
         if stopping {
             rx.close();
         }
         loop {
+            while !stopping && failed.is_none() && in_flight.len() < throttle.limit() {
+                let Some(piece) = waiting.pop_front() else { break };
+                let task = write_with_retry(
+                    env.sink.clone(),
+                    piece.records,
+                    options.retry,
+                    throttle.clone(),
+                    env.progress.clone(),
+                    stop.clone(),
+                );
+                let (seq, token) = (piece.seq, piece.token);
+                in_flight.spawn(async move { (seq, token, task.await) });
+            }
             // Done when nothing is in flight and nothing more will be taken. (The stop branch
             // below never disables itself, so `select!`'s `else` cannot be relied on for this.)
-            if in_flight.is_empty() && (source_done || stopping || failed.is_some()) {
+            let nothing_left = source_done && waiting.is_empty();
+            if in_flight.is_empty() && (nothing_left || stopping || failed.is_some()) {
                 break;
             }
             tokio::select! {
                 biased;
-                Some(outcome) = in_flight.next(), if !in_flight.is_empty() => match outcome {
-                    Ok(done) => {
-                        let Written { batch, start, report: write_report, retries, splits } = done;
-                        let n = batch.len() as u64;
-                        progress.written(phase, n);
-                        T::tally(&batch, report);
-                        report.batches += 1;
-                        report.retries += u64::from(retries);
-                        report.splits += u64::from(splits);
-                        for (key, n) in write_report.conversions {
-                            *report.conversions.entry(key).or_default() += n;
+                Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    let (seq, token, outcome) = joined.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                    match outcome {
+                        Ok(done) => {
+                            let Written { batch, report: write_report, retries, splits } = done;
+                            let n = batch.len() as u64;
+                            progress.written(phase, n);
+                            T::tally(&batch, report);
+                            drop(batch); // freed here, not on the thread that encoded it
+                            report.batches += 1;
+                            report.retries += u64::from(retries);
+                            report.splits += u64::from(splits);
+                            for (key, n) in write_report.conversions {
+                                *report.conversions.entry(key).or_default() += n;
+                            }
+                            *saver.phase(phase) = watermark.ack(seq, n, token).clone();
+                            if let Err(e) = saver.save(false) {
+                                rx.close();
+                                failed.get_or_insert(e.into());
+                            }
                         }
-                        saver.phase(phase).acknowledged = watermark.ack(start, start + n);
-                        if let Err(e) = saver.save(false) {
+                        // A stop that woke a backoff: the batch is not written, and the
+                        // watermark stays before it.
+                        Err(CopyError::Interrupted { .. }) => {
+                            stopping = true;
                             rx.close();
-                            failed.get_or_insert(e.into());
                         }
-                    }
-                    Err(e) => {
-                        // Stop taking batches (the source's next send fails and it returns),
-                        // but let the writes already in flight finish so their outcome is known.
-                        rx.close();
-                        failed.get_or_insert(e);
+                        Err(e) => {
+                            // Stop taking batches (the source's next send fails and it returns),
+                            // but let the writes already in flight finish so their outcome is known.
+                            rx.close();
+                            failed.get_or_insert(e);
+                        }
                     }
                 },
                 changed = stop.changed(), if !stopping && !stop_gone => match changed {
@@ -287,24 +331,22 @@ async fn run_phase<T: PhaseRecord>(
                     // No one can ask for a stop any more.
                     Err(_) => stop_gone = true,
                 },
-                batch = rx.recv(), if !source_done && failed.is_none() && !stopping && in_flight.len() < throttle.limit() => match batch {
-                    Some(mut batch) => {
-                        let batch_start = offset;
-                        offset += batch.len() as u64;
-                        // On resume, records an earlier run acknowledged are counted, not rewritten.
-                        let already = (skip.saturating_sub(batch_start) as usize).min(batch.len());
-                        if already > 0 {
-                            let done: Vec<T> = batch.drain(..already).collect();
-                            T::tally(&done, report);
-                            report.resumed += already as u64;
-                            progress.written(phase, already as u64);
+                page = rx.recv(), if !source_done && failed.is_none() && !stopping && waiting.is_empty() && in_flight.len() < throttle.limit() => match page {
+                    Some(Page { records, next }) => {
+                        if records.is_empty() {
+                            // Only the token moves (the source skipped records it did not select).
+                            *saver.phase(phase) = watermark.ack(seq, 0, Some(next)).clone();
+                            seq += 1;
+                            continue;
                         }
-                        let mut chunk_start = batch_start + already as u64;
-                        for chunk in split_by_bytes(batch, max_bytes) {
-                            let n = chunk.len() as u64;
-                            in_flight.push(write_with_retry(sink, chunk, chunk_start, &options.retry, &throttle, progress));
-                            chunk_start += n;
+                        let mut pieces = split_by_bytes(records, max_bytes);
+                        let last = pieces.pop().expect("a page with records has a piece");
+                        for records in pieces {
+                            waiting.push_back(Piece { seq, records, token: None });
+                            seq += 1;
                         }
+                        waiting.push_back(Piece { seq, records: last, token: Some(next) });
+                        seq += 1;
                     }
                     None => source_done = true,
                 },
@@ -326,11 +368,76 @@ async fn run_phase<T: PhaseRecord>(
     Ok(())
 }
 
+/// Reads the phase's records into `tx`, starting after `after`. A transient read error reads
+/// again from the token of the last page passed on, after a backoff; the attempts count
+/// failures in a row, so a long read may meet several passing errors.
+async fn read_with_retry<T: PhaseRecord>(
+    env: &PhaseEnv<'_>,
+    mut after: Option<ResumeToken>,
+    tx: mpsc::Sender<Page<T>>,
+) -> Result<(), ConnectorError> {
+    let PhaseEnv { source, options, .. } = *env;
+    let mut stop = env.stop.clone();
+    let mut failures = 0;
+    loop {
+        let (page_tx, page_rx) = mpsc::channel::<Page<T>>(1);
+        let read = T::read(source, &options.selection, options.batch_size.max(1), after.clone(), page_tx);
+        let mut passed_on = false;
+        let forward = async {
+            // Owned here, so a copy that stopped taking pages closes it and the read returns.
+            let mut page_rx = page_rx;
+            while let Some(page) = page_rx.recv().await {
+                let next = page.next.clone();
+                if tx.send(page).await.is_err() {
+                    return false; // the copy stopped taking pages
+                }
+                after = Some(next);
+                passed_on = true;
+            }
+            true
+        };
+        let (result, listening) = tokio::join!(read, forward);
+        let error = match result {
+            Ok(()) => return Ok(()),
+            Err(_) if !listening => return Ok(()),
+            Err(e) => e,
+        };
+        failures = if passed_on { 1 } else { failures + 1 };
+        if error.class != ErrorClass::Retryable || failures >= options.retry.max_attempts {
+            return Err(error);
+        }
+        let wait = options.retry.delay(failures);
+        env.progress.retrying(T::PHASE, failures, wait, &format!("reading: {error}"));
+        if sleep_unless_stopped(wait, &mut stop).await {
+            return Ok(()); // the write side sees the stop too and ends the copy
+        }
+    }
+}
+
+/// Sleeps for `wait`; returns true, early, if a stop is asked for meanwhile.
+async fn sleep_unless_stopped(wait: Duration, stop: &mut StopSignal) -> bool {
+    if *stop.borrow() {
+        return true;
+    }
+    let asked = async {
+        loop {
+            if stop.changed().await.is_err() {
+                std::future::pending::<()>().await; // no one can ask any more
+            }
+            if *stop.borrow() {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => false,
+        _ = asked => true,
+    }
+}
+
 /// A batch the sink acknowledged, handed back for the tally.
 struct Written<T> {
     batch: Vec<T>,
-    /// Position of the batch's first record in the phase's read order.
-    start: u64,
     report: WriteReport,
     retries: u32,
     splits: u32,
@@ -358,25 +465,25 @@ fn split_by_bytes<T: PhaseRecord>(batch: Vec<T>, max_bytes: Option<usize>) -> Ve
 }
 
 /// Writes one batch, retrying transient errors with backoff and splitting a batch the sink
-/// finds too big. Fails with the batch named once the policy gives up. Tells `throttle` how
-/// each attempt went.
-fn write_with_retry<'a, T: PhaseRecord>(
-    sink: &'a dyn Sink,
+/// finds too big. Fails with the batch named once the policy gives up, or with `Interrupted`
+/// when a stop wakes a backoff. Tells `throttle` how each attempt went.
+fn write_with_retry<T: PhaseRecord>(
+    sink: Arc<dyn Sink>,
     batch: Vec<T>,
-    start: u64,
-    policy: &'a RetryPolicy,
-    throttle: &'a Throttle,
-    progress: &'a dyn Progress,
-) -> BoxFuture<'a, Result<Written<T>, CopyError>> {
+    policy: RetryPolicy,
+    throttle: Arc<Throttle>,
+    progress: Arc<dyn Progress>,
+    mut stop: StopSignal,
+) -> BoxFuture<'static, Result<Written<T>, CopyError>> {
     async move {
         let mut attempt = 0;
         loop {
             attempt += 1;
             let ticket = throttle.ticket();
-            let error = match T::write(sink, &batch).await {
+            let error = match T::write(sink.as_ref(), &batch).await {
                 Ok(report) => {
                     throttle.succeeded();
-                    return Ok(Written { batch, start, report, retries: attempt - 1, splits: 0 });
+                    return Ok(Written { batch, report, retries: attempt - 1, splits: 0 });
                 }
                 Err(e) => e,
             };
@@ -387,9 +494,9 @@ fn write_with_retry<'a, T: PhaseRecord>(
                 tracing::warn!(phase = T::PHASE.noun(), records = batch.len(), error = %error, "batch too large for the sink, splitting it in two");
                 let mut first = batch;
                 let second = first.split_off(first.len() / 2);
-                let second_start = start + first.len() as u64;
-                let a = write_with_retry(sink, first, start, policy, throttle, progress).await?;
-                let b = write_with_retry(sink, second, second_start, policy, throttle, progress).await?;
+                let again = |b| write_with_retry(sink.clone(), b, policy, throttle.clone(), progress.clone(), stop.clone());
+                let a = again(first).await?;
+                let b = again(second).await?;
                 return Ok(merge(a, b, attempt - 1));
             }
             if error.class == ErrorClass::Fatal || attempt >= policy.max_attempts {
@@ -404,7 +511,9 @@ fn write_with_retry<'a, T: PhaseRecord>(
             }
             let wait = policy.delay(attempt);
             progress.retrying(T::PHASE, attempt, wait, &error.to_string());
-            tokio::time::sleep(wait).await;
+            if sleep_unless_stopped(wait, &mut stop).await {
+                return Err(CopyError::Interrupted { checkpoint: None });
+            }
         }
     }
     .boxed()
@@ -417,7 +526,6 @@ fn merge<T>(mut a: Written<T>, b: Written<T>, retries: u32) -> Written<T> {
     }
     Written {
         batch: a.batch,
-        start: a.start,
         report: a.report,
         retries: a.retries + b.retries + retries,
         splits: a.splits + b.splits + 1,

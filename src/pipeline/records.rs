@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use crate::connector::{ConnectorError, Selection, Sink, Source, WriteReport};
+use crate::connector::{ConnectorError, Page, ResumeToken, Selection, Sink, Source, WriteReport};
 use crate::model::{bump, Node, Relationship};
 
 use super::{CopyReport, Phase};
@@ -23,7 +23,8 @@ pub(crate) trait PhaseRecord: Sized + Send + Sync + 'static {
         source: &'a dyn Source,
         selection: &'a Selection,
         batch_size: usize,
-        tx: tokio::sync::mpsc::Sender<Vec<Self>>,
+        after: Option<ResumeToken>,
+        tx: tokio::sync::mpsc::Sender<Page<Self>>,
     ) -> impl Future<Output = Result<(), ConnectorError>> + Send + 'a;
     fn write<'a>(
         sink: &'a dyn Sink,
@@ -71,9 +72,10 @@ impl PhaseRecord for Node {
         source: &'a dyn Source,
         selection: &'a Selection,
         batch_size: usize,
-        tx: tokio::sync::mpsc::Sender<Vec<Self>>,
+        after: Option<ResumeToken>,
+        tx: tokio::sync::mpsc::Sender<Page<Self>>,
     ) -> impl Future<Output = Result<(), ConnectorError>> + Send + 'a {
-        source.read_nodes(selection, batch_size, tx)
+        source.read_nodes(selection, batch_size, after, tx)
     }
 
     fn write<'a>(
@@ -118,9 +120,10 @@ impl PhaseRecord for Relationship {
         source: &'a dyn Source,
         selection: &'a Selection,
         batch_size: usize,
-        tx: tokio::sync::mpsc::Sender<Vec<Self>>,
+        after: Option<ResumeToken>,
+        tx: tokio::sync::mpsc::Sender<Page<Self>>,
     ) -> impl Future<Output = Result<(), ConnectorError>> + Send + 'a {
-        source.read_relationships(selection, batch_size, tx)
+        source.read_relationships(selection, batch_size, after, tx)
     }
 
     fn write<'a>(

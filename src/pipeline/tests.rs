@@ -2,19 +2,54 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 
 use super::*;
-use crate::connector::{NodeSender, RelationshipSender, SelectionCounts};
+use crate::connector::{NodeSender, RelationshipSender, ResumeToken, SelectionCounts};
 use crate::model::{GraphSchema, Node, Relationship};
 
 struct MemorySource {
     nodes: Vec<Node>,
     rels: Vec<Relationship>,
     fail_relationships: bool,
+}
+
+impl MemorySource {
+    /// The same records, stored in another order (as after a restart or a new query plan).
+    fn reordered(mut self) -> Self {
+        self.nodes.reverse();
+        self.rels.reverse();
+        self
+    }
+}
+
+/// The number in an id like `n12`: the key order a source reads in (as the Bolt source reads in
+/// `id()` order), whatever order the records are stored in.
+fn key(id: &str) -> u64 {
+    id[1..].parse().unwrap()
+}
+
+/// Sends `records` in key order after `after`, in pages of `size` with the last key as token.
+async fn send_in_key_order<T: Clone>(
+    records: &[T],
+    id: impl Fn(&T) -> &str,
+    size: usize,
+    after: Option<ResumeToken>,
+    tx: tokio::sync::mpsc::Sender<Page<T>>,
+) -> Result<(), ConnectorError> {
+    let after: Option<u64> = after.map(|t| t.get()).transpose()?;
+    let mut ordered: Vec<&T> = records.iter().filter(|r| after.is_none_or(|a| key(id(r)) > a)).collect();
+    ordered.sort_by_key(|r| key(id(r)));
+    for chunk in ordered.chunks(size) {
+        let next = ResumeToken::new(key(id(chunk[chunk.len() - 1])));
+        if tx.send(Page { records: chunk.iter().map(|r| (*r).clone()).collect(), next }).await.is_err() {
+            return Ok(());
+        }
+    }
+    Ok(())
 }
 
 fn graph(n: usize, r: usize) -> MemorySource {
@@ -45,29 +80,26 @@ impl Source for MemorySource {
             ..Default::default()
         })
     }
-    async fn read_nodes(&self, _: &Selection, batch_size: usize, tx: NodeSender) -> Result<(), ConnectorError> {
-        for chunk in self.nodes.chunks(batch_size) {
-            if tx.send(chunk.to_vec()).await.is_err() {
-                return Ok(());
-            }
-        }
-        Ok(())
+    async fn read_nodes(
+        &self,
+        _: &Selection,
+        batch_size: usize,
+        after: Option<ResumeToken>,
+        tx: NodeSender,
+    ) -> Result<(), ConnectorError> {
+        send_in_key_order(&self.nodes, |n| &n.id, batch_size, after, tx).await
     }
     async fn read_relationships(
         &self,
         _: &Selection,
         batch_size: usize,
+        after: Option<ResumeToken>,
         tx: RelationshipSender,
     ) -> Result<(), ConnectorError> {
         if self.fail_relationships {
             return Err(ConnectorError::fatal("connection lost"));
         }
-        for chunk in self.rels.chunks(batch_size) {
-            if tx.send(chunk.to_vec()).await.is_err() {
-                return Ok(());
-            }
-        }
-        Ok(())
+        send_in_key_order(&self.rels, |r| &r.id, batch_size, after, tx).await
     }
 }
 
@@ -79,6 +111,13 @@ struct TestSink {
     failures: Mutex<VecDeque<ErrorClass>>,
     /// Fail every batch bigger than this with SplitBatch.
     split_above: Option<usize>,
+    /// Fail every node write fatally once this many node batches were written.
+    fatal_after_node_batches: Option<usize>,
+    /// What `max_batch_bytes` answers.
+    max_bytes: Option<usize>,
+    /// How long a write takes.
+    write_time: Option<Duration>,
+    started: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     finished: Mutex<bool>,
@@ -87,8 +126,9 @@ struct TestSink {
 impl TestSink {
     async fn write(&self, ids: Vec<String>, into: &Mutex<Vec<String>>) -> Result<WriteReport, ConnectorError> {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.started.fetch_add(1, Ordering::SeqCst);
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        tokio::time::sleep(self.write_time.unwrap_or(Duration::from_millis(2))).await;
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
         if self.split_above.is_some_and(|max| ids.len() > max) {
             return Err(ConnectorError {
@@ -111,8 +151,14 @@ impl Sink for TestSink {
     async fn prepare(&self, _: &CopyPlan) -> Result<(), ConnectorError> {
         Ok(())
     }
+    fn max_batch_bytes(&self) -> Option<usize> {
+        self.max_bytes
+    }
     async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError> {
         assert!(self.rels.lock().unwrap().is_empty(), "a node written after relationships started");
+        if self.fatal_after_node_batches.is_some_and(|n| self.nodes.lock().unwrap().len() >= n * 10) {
+            return Err(ConnectorError::fatal("injected: the target went away"));
+        }
         self.write(batch.iter().map(|n| n.id.clone()).collect(), &self.nodes).await
     }
     async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError> {
@@ -122,6 +168,16 @@ impl Sink for TestSink {
         *self.finished.lock().unwrap() = true;
         Ok(())
     }
+}
+
+/// Runs a copy into `sink`, which the test keeps to look at what landed.
+async fn copy_into(
+    source: &MemorySource,
+    sink: &Arc<TestSink>,
+    options: &CopyOptions,
+    stop: &StopSignal,
+) -> Result<CopyReport, CopyFailure> {
+    copy(source, sink.clone(), options, Arc::new(NoProgress), stop).await
 }
 
 fn options() -> CopyOptions {
@@ -143,6 +199,11 @@ fn options() -> CopyOptions {
     }
 }
 
+fn fingerprint(selection: &Selection) -> checkpoint::Fingerprint {
+    let side = |name| checkpoint::Side { name, location: format!("memory {name}") };
+    checkpoint::Fingerprint::new(side("a"), side("b"), selection)
+}
+
 fn sorted(v: &Mutex<Vec<String>>) -> Vec<String> {
     let mut v = v.lock().unwrap().clone();
     v.sort();
@@ -157,8 +218,8 @@ fn expected_ids(prefix: &str, n: usize) -> Vec<String> {
 
 #[tokio::test]
 async fn copies_everything_exactly_once_within_the_concurrency_bound() {
-    let sink = TestSink::default();
-    let report = copy(&graph(95, 203), &sink, &options(), &NoProgress, &never_stop()).await.unwrap();
+    let sink = Arc::new(TestSink::default());
+    let report = copy_into(&graph(95, 203), &sink, &options(), &never_stop()).await.unwrap();
     assert_eq!(sorted(&sink.nodes), expected_ids("n", 95));
     assert_eq!(sorted(&sink.rels), expected_ids("r", 203));
     assert_eq!((report.nodes, report.relationships), (95, 203));
@@ -171,8 +232,8 @@ async fn copies_everything_exactly_once_within_the_concurrency_bound() {
 
 #[tokio::test]
 async fn transient_errors_are_retried() {
-    let sink = TestSink { failures: Mutex::new([ErrorClass::Retryable; 3].into()), ..Default::default() };
-    let report = copy(&graph(30, 30), &sink, &options(), &NoProgress, &never_stop()).await.unwrap();
+    let sink = Arc::new(TestSink { failures: Mutex::new([ErrorClass::Retryable; 3].into()), ..Default::default() });
+    let report = copy_into(&graph(30, 30), &sink, &options(), &never_stop()).await.unwrap();
     assert_eq!(sorted(&sink.nodes), expected_ids("n", 30));
     assert_eq!(sorted(&sink.rels), expected_ids("r", 30));
     assert_eq!(report.retries, 3);
@@ -180,8 +241,8 @@ async fn transient_errors_are_retried() {
 
 #[tokio::test]
 async fn too_large_batches_are_split_until_they_fit() {
-    let sink = TestSink { split_above: Some(3), ..Default::default() };
-    let report = copy(&graph(40, 25), &sink, &options(), &NoProgress, &never_stop()).await.unwrap();
+    let sink = Arc::new(TestSink { split_above: Some(3), ..Default::default() });
+    let report = copy_into(&graph(40, 25), &sink, &options(), &never_stop()).await.unwrap();
     assert_eq!(sorted(&sink.nodes), expected_ids("n", 40));
     assert_eq!(sorted(&sink.rels), expected_ids("r", 25));
     assert!(report.splits > 0);
@@ -189,8 +250,8 @@ async fn too_large_batches_are_split_until_they_fit() {
 
 #[tokio::test]
 async fn a_fatal_error_stops_the_copy_and_names_the_batch() {
-    let sink = TestSink { failures: Mutex::new([ErrorClass::Fatal].into()), ..Default::default() };
-    let failure = copy(&graph(30, 30), &sink, &options(), &NoProgress, &never_stop()).await.unwrap_err();
+    let sink = Arc::new(TestSink { failures: Mutex::new([ErrorClass::Fatal].into()), ..Default::default() });
+    let failure = copy_into(&graph(30, 30), &sink, &options(), &never_stop()).await.unwrap_err();
     let CopyError::Batch { phase, count, first_id, attempts, .. } = &failure.error else {
         panic!("{:?}", failure.error)
     };
@@ -204,10 +265,10 @@ async fn a_fatal_error_stops_the_copy_and_names_the_batch() {
 
 #[tokio::test]
 async fn retries_give_up_after_max_attempts() {
-    let sink = TestSink { failures: Mutex::new([ErrorClass::Retryable; 50].into()), ..Default::default() };
+    let sink = Arc::new(TestSink { failures: Mutex::new([ErrorClass::Retryable; 50].into()), ..Default::default() });
     let mut opts = options();
     opts.concurrency = 1;
-    let failure = copy(&graph(5, 0), &sink, &opts, &NoProgress, &never_stop()).await.unwrap_err();
+    let failure = copy_into(&graph(5, 0), &sink, &opts, &never_stop()).await.unwrap_err();
     let CopyError::Batch { attempts, .. } = failure.error else { panic!() };
     assert_eq!(attempts, 4);
     assert_eq!(failure.written.nodes, 0);
@@ -217,8 +278,8 @@ async fn retries_give_up_after_max_attempts() {
 async fn a_source_error_fails_the_copy() {
     let mut source = graph(10, 10);
     source.fail_relationships = true;
-    let sink = TestSink::default();
-    let failure = copy(&source, &sink, &options(), &NoProgress, &never_stop()).await.unwrap_err();
+    let sink = Arc::new(TestSink::default());
+    let failure = copy_into(&source, &sink, &options(), &never_stop()).await.unwrap_err();
     assert!(matches!(failure.error, CopyError::Source { phase: Phase::Relationships, .. }), "{:?}", failure.error);
     assert_eq!(failure.written.nodes, 10);
     assert!(!*sink.finished.lock().unwrap());
@@ -235,16 +296,14 @@ fn batches_are_cut_by_bytes() {
 #[tokio::test]
 async fn a_stop_request_drains_in_flight_writes_and_saves_the_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
-    let file = checkpoint::CheckpointFile {
-        path: dir.path().join("cp.json"),
-        fingerprint: checkpoint::Fingerprint::new("a", "b", &Selection::All),
-    };
+    let file =
+        checkpoint::CheckpointFile { path: dir.path().join("cp.json"), fingerprint: fingerprint(&Selection::All) };
     let mut opts = options();
     opts.checkpoint = Some(file.clone());
     let (tx, rx) = tokio::sync::watch::channel(false);
     tx.send(true).unwrap();
-    let sink = TestSink::default();
-    let failure = copy(&graph(50, 50), &sink, &opts, &NoProgress, &rx).await.unwrap_err();
+    let sink = Arc::new(TestSink::default());
+    let failure = copy_into(&graph(50, 50), &sink, &opts, &rx).await.unwrap_err();
     assert!(matches!(failure.error, CopyError::Interrupted { .. }), "{:?}", failure.error);
     let saved = file.load().unwrap().expect("checkpoint saved");
     assert_eq!(saved.nodes.acknowledged, sink.nodes.lock().unwrap().len() as u64);
@@ -254,20 +313,22 @@ async fn a_stop_request_drains_in_flight_writes_and_saves_the_checkpoint() {
 #[tokio::test]
 async fn resume_skips_what_was_acknowledged_and_removes_the_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
-    let file = checkpoint::CheckpointFile {
-        path: dir.path().join("cp.json"),
-        fingerprint: checkpoint::Fingerprint::new("a", "b", &Selection::All),
-    };
+    let file =
+        checkpoint::CheckpointFile { path: dir.path().join("cp.json"), fingerprint: fingerprint(&Selection::All) };
     let mut opts = options();
     opts.checkpoint = Some(file.clone());
     opts.resume = Some(checkpoint::Checkpoint {
         version: checkpoint::VERSION,
         fingerprint: file.fingerprint.clone(),
-        nodes: checkpoint::PhaseProgress { acknowledged: 40, finished: true },
-        relationships: checkpoint::PhaseProgress { acknowledged: 25, finished: false },
+        nodes: checkpoint::PhaseProgress { acknowledged: 40, after: Some(ResumeToken::new(39)), finished: true },
+        relationships: checkpoint::PhaseProgress {
+            acknowledged: 25,
+            after: Some(ResumeToken::new(24)),
+            finished: false,
+        },
     });
-    let sink = TestSink::default();
-    let report = copy(&graph(40, 60), &sink, &opts, &NoProgress, &never_stop()).await.unwrap();
+    let sink = Arc::new(TestSink::default());
+    let report = copy_into(&graph(40, 60), &sink, &opts, &never_stop()).await.unwrap();
     assert!(sink.nodes.lock().unwrap().is_empty(), "a finished phase is not read again");
     assert_eq!(
         sorted(&sink.rels),
@@ -280,18 +341,98 @@ async fn resume_skips_what_was_acknowledged_and_removes_the_checkpoint() {
 #[tokio::test]
 async fn a_failed_copy_saves_its_watermark() {
     let dir = tempfile::tempdir().unwrap();
-    let file = checkpoint::CheckpointFile {
-        path: dir.path().join("cp.json"),
-        fingerprint: checkpoint::Fingerprint::new("a", "b", &Selection::All),
-    };
+    let file =
+        checkpoint::CheckpointFile { path: dir.path().join("cp.json"), fingerprint: fingerprint(&Selection::All) };
     let mut opts = options();
     opts.checkpoint = Some(file.clone());
     opts.concurrency = 1;
     let mut source = graph(30, 30);
     source.fail_relationships = true;
-    let sink = TestSink::default();
-    copy(&source, &sink, &opts, &NoProgress, &never_stop()).await.unwrap_err();
+    let sink = Arc::new(TestSink::default());
+    copy_into(&source, &sink, &opts, &never_stop()).await.unwrap_err();
     let saved = file.load().unwrap().unwrap();
-    assert_eq!(saved.nodes, checkpoint::PhaseProgress { acknowledged: 30, finished: true });
+    assert_eq!(
+        saved.nodes,
+        checkpoint::PhaseProgress { acknowledged: 30, after: Some(ResumeToken::new(29)), finished: true }
+    );
     assert!(!saved.relationships.finished);
+}
+
+#[tokio::test]
+async fn a_resume_reads_on_from_the_checkpoint_whatever_order_the_source_reads_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let file =
+        checkpoint::CheckpointFile { path: dir.path().join("cp.json"), fingerprint: fingerprint(&Selection::All) };
+    let mut opts = options();
+    opts.checkpoint = Some(file.clone());
+    opts.concurrency = 1;
+    let first = Arc::new(TestSink { fatal_after_node_batches: Some(3), ..Default::default() });
+    copy_into(&graph(100, 20), &first, &opts, &never_stop()).await.unwrap_err();
+    assert_eq!(first.nodes.lock().unwrap().len(), 30);
+    // The second run's source holds the same records in another order.
+    opts.resume = file.load().unwrap();
+    let second = Arc::new(TestSink::default());
+    copy_into(&graph(100, 20).reordered(), &second, &opts, &never_stop()).await.unwrap();
+    let mut landed = sorted(&first.nodes);
+    landed.extend(sorted(&second.nodes));
+    landed.sort();
+    landed.dedup();
+    assert_eq!(landed, expected_ids("n", 100), "every node landed in one of the two runs");
+    assert_eq!(sorted(&second.rels), expected_ids("r", 20));
+}
+
+#[tokio::test]
+async fn chunks_of_a_batch_split_by_bytes_wait_for_the_concurrency_limit() {
+    let one = graph(1, 0).nodes[0].approx_size();
+    let sink = Arc::new(TestSink { max_bytes: Some(one), ..Default::default() });
+    let mut opts = options();
+    opts.concurrency = 2;
+    copy_into(&graph(40, 0), &sink, &opts, &never_stop()).await.unwrap();
+    assert_eq!(sorted(&sink.nodes), expected_ids("n", 40));
+    let max = sink.max_in_flight.load(Ordering::SeqCst);
+    assert!(max <= 2, "{max} writes were in flight with --concurrency 2");
+}
+
+#[tokio::test]
+async fn a_stop_wakes_a_retry_backoff() {
+    let sink = Arc::new(TestSink { failures: Mutex::new([ErrorClass::Retryable; 50].into()), ..Default::default() });
+    let mut opts = options();
+    opts.retry =
+        RetryPolicy { max_attempts: 10, base_delay: Duration::from_secs(3600), max_delay: Duration::from_secs(3600) };
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        tx.send(true).unwrap();
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    });
+    let ended = tokio::time::timeout(Duration::from_secs(60), copy_into(&graph(5, 0), &sink, &opts, &rx)).await;
+    let failure = ended.expect("a stop during a backoff ends the copy").unwrap_err();
+    assert!(matches!(failure.error, CopyError::Interrupted { .. }), "{:?}", failure.error);
+}
+
+#[tokio::test]
+async fn a_stop_while_writes_are_in_flight_lets_them_finish_and_saves_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file =
+        checkpoint::CheckpointFile { path: dir.path().join("cp.json"), fingerprint: fingerprint(&Selection::All) };
+    let mut opts = options();
+    opts.checkpoint = Some(file.clone());
+    let sink = Arc::new(TestSink { write_time: Some(Duration::from_millis(300)), ..Default::default() });
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let watcher = sink.clone();
+    tokio::spawn(async move {
+        while watcher.in_flight.load(Ordering::SeqCst) < 2 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        tx.send(true).unwrap();
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    });
+    let failure = copy_into(&graph(200, 0), &sink, &opts, &rx).await.unwrap_err();
+    assert!(matches!(failure.error, CopyError::Interrupted { .. }), "{:?}", failure.error);
+    let written = sink.nodes.lock().unwrap().len();
+    assert!(written >= 20, "the writes in flight at the stop finished ({written} nodes written)");
+    assert_eq!(sink.started.load(Ordering::SeqCst) * 10, written, "every write started was finished");
+    assert!(written < 200, "the stop ended the copy early");
+    let saved = file.load().unwrap().expect("checkpoint saved");
+    assert_eq!(saved.nodes.acknowledged, written as u64);
 }

@@ -120,6 +120,16 @@ pub struct DumpError {
     pub message: String,
 }
 
+/// A place in a dump: where the next line starts (byte offset and lines read), and how many
+/// records came before it. A file source's resume token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Position {
+    pub offset: u64,
+    pub line: u64,
+    pub nodes: u64,
+    pub relationships: u64,
+}
+
 /// Reads a dump record by record. Lines are numbered from 1 (the header).
 pub struct DumpReader {
     path: PathBuf,
@@ -279,18 +289,21 @@ impl DumpReader {
         }
     }
 
-    /// Where the next line starts (byte offset, and the number of lines read so far).
-    pub fn position(&self) -> (u64, u64) {
-        (self.offset, self.line)
+    /// Where the next line starts, with what was read before it.
+    pub fn position(&self) -> Position {
+        Position { offset: self.offset, line: self.line, nodes: self.nodes, relationships: self.relationships }
     }
 
     /// Continues reading from a position taken earlier with [`position`](Self::position) on the
-    /// same file, counting the records before it as already read.
-    pub fn seek(&mut self, (offset, line): (u64, u64), nodes_before: u64) -> Result<(), DumpError> {
-        self.input.seek(SeekFrom::Start(offset)).map_err(|e| self.error(format!("cannot seek: {e}")))?;
-        self.offset = offset;
-        self.line = line;
-        self.nodes = nodes_before;
+    /// same file, counting the records before it as already read (the end record's counts are
+    /// still checked).
+    pub fn seek(&mut self, to: Position) -> Result<(), DumpError> {
+        self.input.seek(SeekFrom::Start(to.offset)).map_err(|e| self.error(format!("cannot seek: {e}")))?;
+        self.offset = to.offset;
+        self.line = to.line;
+        self.nodes = to.nodes;
+        self.relationships = to.relationships;
+        self.seen_relationship = to.relationships > 0;
         Ok(())
     }
 }

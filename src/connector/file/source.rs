@@ -8,11 +8,11 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::dump::{self, DumpReader, Record};
+use super::dump::{self, DumpReader, Position, Record};
 use super::FileConfig;
 use crate::connector::{
-    Batcher, ConnectorError, CopiedLookup, NodeSender, RelationshipSender, SchemaDetails, Selection, SelectionCounts,
-    Source,
+    Batcher, ConnectorError, CopiedLookup, NodeSender, RelationshipSender, ResumeToken, SchemaDetails, Selection,
+    SelectionCounts, Source,
 };
 use crate::model::{GraphSchema, Node, Relationship};
 
@@ -20,7 +20,7 @@ pub struct FileSource {
     path: PathBuf,
     /// Where the relationships start, learnt while reading the nodes, so the relationship phase
     /// does not parse every node line again.
-    relationships_at: Mutex<Option<((u64, u64), u64)>>,
+    relationships_at: Mutex<Option<Position>>,
     /// Built on the first lookup (see [`Offsets`]).
     offsets: tokio::sync::OnceCell<Arc<Offsets>>,
 }
@@ -140,30 +140,38 @@ impl Source for FileSource {
         .await
     }
 
-    async fn read_nodes(&self, selection: &Selection, batch_size: usize, tx: NodeSender) -> Result<(), ConnectorError> {
+    async fn read_nodes(
+        &self,
+        selection: &Selection,
+        batch_size: usize,
+        after: Option<ResumeToken>,
+        tx: NodeSender,
+    ) -> Result<(), ConnectorError> {
         let selection = selection.clone();
+        let after: Option<Position> = after.map(|t| t.get()).transpose()?;
         let position = self
             .blocking(move |path| {
                 let endpoints =
                     if selection.needs_endpoints() { endpoint_ids(&path, &selection)? } else { HashSet::new() };
                 let mut reader = DumpReader::open(&path)?;
+                if let Some(at) = after {
+                    reader.seek(at)?;
+                }
                 let mut batcher = Batcher::new(tx, batch_size);
-                let mut nodes = 0u64;
                 let mut position = reader.position();
                 while let Some(record) = reader.next_record()? {
                     let Record::Node(node) = record else { break };
-                    nodes += 1;
                     position = reader.position();
                     if (selection.includes_label(&node.labels) || endpoints.contains(&node.id))
-                        && !batcher.push_blocking(node)
+                        && !batcher.push_blocking(node, || ResumeToken::new(position))
                     {
                         return Ok(None); // the copy stopped
                     }
                 }
-                if !batcher.flush_blocking() {
+                if !batcher.flush_blocking(|| ResumeToken::new(position)) {
                     return Ok(None);
                 }
-                Ok(Some((position, nodes)))
+                Ok(Some(position))
             })
             .await?;
         *self.relationships_at.lock().expect("lock poisoned") = position;
@@ -174,23 +182,29 @@ impl Source for FileSource {
         &self,
         selection: &Selection,
         batch_size: usize,
+        after: Option<ResumeToken>,
         tx: RelationshipSender,
     ) -> Result<(), ConnectorError> {
         let selection = selection.clone();
-        let start = *self.relationships_at.lock().expect("lock poisoned");
+        let start = match after {
+            Some(token) => Some(token.get::<Position>()?),
+            None => *self.relationships_at.lock().expect("lock poisoned"),
+        };
         self.blocking(move |path| {
             let mut reader = DumpReader::open(&path)?;
-            if let Some((position, nodes)) = start {
-                reader.seek(position, nodes)?;
+            if let Some(position) = start {
+                reader.seek(position)?;
             }
             let mut batcher = Batcher::new(tx, batch_size);
             while let Some(record) = reader.next_record()? {
                 let Record::Relationship(rel) = record else { continue };
-                if selection.includes_type(&rel.rel_type) && !batcher.push_blocking(rel) {
+                let position = reader.position();
+                if selection.includes_type(&rel.rel_type) && !batcher.push_blocking(rel, || ResumeToken::new(position)) {
                     return Ok(()); // the copy stopped
                 }
             }
-            batcher.flush_blocking();
+            let end = reader.position();
+            batcher.flush_blocking(|| ResumeToken::new(end));
             Ok(())
         })
         .await
@@ -209,7 +223,7 @@ fn index(path: &Path) -> Result<Offsets, ConnectorError> {
     let mut offsets = Offsets::default();
     let mut reader = DumpReader::open(path)?;
     loop {
-        let (at, _) = reader.position();
+        let at = reader.position().offset;
         match reader.next_record()? {
             Some(Record::Node(n)) => offsets.nodes.insert(n.id, at),
             Some(Record::Relationship(r)) => offsets.relationships.insert(r.id, at),

@@ -68,7 +68,8 @@ pub struct NodeScan {
 }
 
 impl NodeScan {
-    /// Parameters: `$earlier` (labels of earlier scans), `$marker`.
+    /// Parameters: `$earlier` (labels of earlier scans), `$marker`, `$after` (the key to read
+    /// on after; -1 from the start). Rows come in key order, with the key in `k`.
     pub fn query(&self) -> String {
         let (pattern, mut conditions) = match &self.of {
             Scanned::Every => ("(n)".to_string(), vec![]),
@@ -84,19 +85,31 @@ impl NodeScan {
         if !conditions.is_empty() {
             text.push_str(&format!(" WHERE {}", conditions.join(" AND ")));
         }
-        text.push_str(" RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props");
+        text.push_str(&format!(
+            " {KEYSET_N} RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props, k"
+        ));
         text
     }
 }
 
-/// The relationships of one type, or (`None`) every relationship with its type in `t`.
+/// A scan in key order from `$after` on, so a read can resume after the last key it handed on
+/// whatever order the rows lie in or the planner picks (never SKIP, which counts rows in an
+/// order nobody promised). The key is `id()`, not `elementId()`: the same number Neo4j 5 puts
+/// in its element ids, and ArcadeDB's Bolt plugin (the test server) cannot compare element-id
+/// strings in a WHERE (every such comparison is false there). Filtering before ordering lets
+/// the server sort only what is left.
+const KEYSET_N: &str = "WITH n, id(n) AS k WHERE k > $after WITH n, k ORDER BY k";
+const KEYSET_R: &str = "WITH a, r, b, id(r) AS k WHERE k > $after WITH a, r, b, k ORDER BY k";
+
+/// The relationships of one type, or (`None`) every relationship with its type in `t`, in key
+/// order from `$after` on (see [`KEYSET_N`]).
 pub fn relationship_scan(rel_type: Option<&str>) -> String {
     let (pattern, t) = match rel_type {
         Some(t) => (format!("[r:{}]", quote(t)), ""),
         None => ("[r]".to_string(), "type(r) AS t, "),
     };
     format!(
-        "MATCH (a)-{pattern}->(b) RETURN elementId(r) AS id, {t}elementId(a) AS s, elementId(b) AS e, properties(r) AS props"
+        "MATCH (a)-{pattern}->(b) {KEYSET_R} RETURN elementId(r) AS id, {t}elementId(a) AS s, elementId(b) AS e, properties(r) AS props, k"
     )
 }
 
@@ -227,24 +240,30 @@ mod tests {
         assert_eq!(
             scan.query(),
             "MATCH (n:`A b`) WHERE none(l IN labels(n) WHERE l IN $earlier) AND EXISTS { (n)-[:`R``1`|`S`]-() } \
-             RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props"
+             WITH n, id(n) AS k WHERE k > $after WITH n, k ORDER BY k \
+             RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props, k"
         );
         let unlabelled = NodeScan { of: Scanned::Unlabelled, adjacent_to: vec![] };
-        assert!(unlabelled.query().starts_with("MATCH (n) WHERE all(l IN labels(n) WHERE l = $marker) RETURN"));
+        assert!(unlabelled.query().starts_with("MATCH (n) WHERE all(l IN labels(n) WHERE l = $marker) WITH n, id(n)"));
         let every = NodeScan { of: Scanned::Every, adjacent_to: vec![] };
-        assert_eq!(every.query(), "MATCH (n) RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props");
+        assert_eq!(
+            every.query(),
+            "MATCH (n) WITH n, id(n) AS k WHERE k > $after WITH n, k ORDER BY k \
+             RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props, k"
+        );
     }
 
     #[test]
     fn relationship_scans() {
         assert_eq!(
             relationship_scan(Some("A`b")),
-            "MATCH (a)-[r:`A``b`]->(b) RETURN elementId(r) AS id, elementId(a) AS s, elementId(b) AS e, properties(r) AS props"
+            "MATCH (a)-[r:`A``b`]->(b) WITH a, r, b, id(r) AS k WHERE k > $after WITH a, r, b, k ORDER BY k \
+             RETURN elementId(r) AS id, elementId(a) AS s, elementId(b) AS e, properties(r) AS props, k"
         );
         assert_eq!(
             relationship_scan(None),
-            "MATCH (a)-[r]->(b) RETURN elementId(r) AS id, type(r) AS t, elementId(a) AS s, elementId(b) AS e, \
-             properties(r) AS props"
+            "MATCH (a)-[r]->(b) WITH a, r, b, id(r) AS k WHERE k > $after WITH a, r, b, k ORDER BY k \
+             RETURN elementId(r) AS id, type(r) AS t, elementId(a) AS s, elementId(b) AS e, properties(r) AS props, k"
         );
     }
 

@@ -1,6 +1,9 @@
 //! Reading a Neo4j database as a copy source: labels and types with counts, then one streamed
-//! query per label and per relationship type (no SKIP paging, which is quadratic), each page of
-//! `fetch_size` rows handed on as it arrives, so memory stays bounded.
+//! query per scan (the whole graph, or a label or relationship type at a time), each in key
+//! order (`id()`) so a read resumes after the last key handed on (no SKIP paging, which is
+//! quadratic and counts rows in an order nobody promised). Rows arrive `fetch_size` at a time
+//! and are handed on as they come, so memory stays bounded. The resume token is the scan's
+//! number and the last key read.
 //!
 //! A node with several labels is read once: each label's scan skips nodes carrying a label
 //! already scanned. Nodes whose only label is graphferry's identity label (nodes a previous copy
@@ -12,7 +15,9 @@ use neo4rs::{query, BoltType};
 use super::client::{bolt_column, column, Client};
 use super::cypher::{self, NodeScan, Scanned};
 use super::value::{properties_from_bolt, ValueError};
-use crate::connector::{Batcher, ConnectorError, NodeSender, RelationshipSender, Selection, SelectionCounts, Source};
+use crate::connector::{
+    Batcher, ConnectorError, NodeSender, RelationshipSender, ResumeToken, Selection, SelectionCounts, Source,
+};
 use crate::model::{GraphSchema, Node, Properties, Relationship};
 
 pub struct Neo4jSource {
@@ -175,12 +180,26 @@ impl Source for Neo4jSource {
         Ok(counts)
     }
 
-    async fn read_nodes(&self, selection: &Selection, batch_size: usize, tx: NodeSender) -> Result<(), ConnectorError> {
+    async fn read_nodes(
+        &self,
+        selection: &Selection,
+        batch_size: usize,
+        after: Option<ResumeToken>,
+        tx: NodeSender,
+    ) -> Result<(), ConnectorError> {
         let scans = self.node_scans(selection).await?;
+        let from: ScanPosition = after.map(|t| t.get()).transpose()?.unwrap_or_default();
         let mut batcher = Batcher::new(tx, batch_size);
-        let mut earlier: Vec<String> = Vec::new();
-        for scan in scans {
-            let q = query(&scan.query()).param("earlier", string_list(&earlier)).param("marker", self.marker.as_str());
+        for (i, scan) in scans.iter().enumerate().skip(from.scan) {
+            let earlier: Vec<String> = scans[..i]
+                .iter()
+                .filter_map(|s| if let Scanned::Label(l) = &s.of { Some(l.clone()) } else { None })
+                .collect();
+            let mut at = ScanPosition { scan: i, after: if i == from.scan { from.after } else { -1 } };
+            let q = query(&scan.query())
+                .param("earlier", string_list(&earlier))
+                .param("marker", self.marker.as_str())
+                .param("after", at.after);
             let action = match &scan.of {
                 Scanned::Every => "reading nodes".to_string(),
                 Scanned::Label(l) => format!("reading nodes labelled `{l}`"),
@@ -188,16 +207,14 @@ impl Source for Neo4jSource {
             };
             let mut cursor = self.client.stream(&action, q).await?;
             while let Some(row) = cursor.next().await? {
-                if !batcher.push(self.node_from_row(&row)?).await {
+                at.after = column(self.client.target(), &row, "k")?;
+                if !batcher.push(self.node_from_row(&row)?, || ResumeToken::new(at)).await {
                     return Ok(()); // the copy stopped
                 }
             }
             cursor.finish().await?;
-            if !batcher.flush().await {
+            if !batcher.flush(|| ResumeToken::new(at)).await {
                 return Ok(());
-            }
-            if let Scanned::Label(l) = scan.of {
-                earlier.push(l);
             }
         }
         Ok(())
@@ -207,6 +224,7 @@ impl Source for Neo4jSource {
         &self,
         selection: &Selection,
         batch_size: usize,
+        after: Option<ResumeToken>,
         tx: RelationshipSender,
     ) -> Result<(), ConnectorError> {
         // A whole-graph copy reads every relationship in one scan; a selection, type by type.
@@ -214,28 +232,44 @@ impl Source for Neo4jSource {
             Selection::All => vec![None],
             Selection::Only { relationship_types, .. } => relationship_types.iter().map(Some).collect(),
         };
+        let from: ScanPosition = after.map(|t| t.get()).transpose()?.unwrap_or_default();
         let mut batcher = Batcher::new(tx, batch_size);
-        for scan in scans {
+        for (i, scan) in scans.into_iter().enumerate().skip(from.scan) {
             let action = match scan {
                 Some(t) => format!("reading relationships of type `{t}`"),
                 None => "reading relationships".to_string(),
             };
+            let mut at = ScanPosition { scan: i, after: if i == from.scan { from.after } else { -1 } };
             let text = cypher::relationship_scan(scan.map(String::as_str));
-            let mut cursor = self.client.stream(&action, query(&text)).await?;
+            let mut cursor = self.client.stream(&action, query(&text).param("after", at.after)).await?;
             while let Some(row) = cursor.next().await? {
+                at.after = column(self.client.target(), &row, "k")?;
                 let rel_type = match scan {
                     Some(t) => t.clone(),
                     None => column::<String>(self.client.target(), &row, "t")?,
                 };
-                if !batcher.push(self.relationship_from_row(rel_type, &row)?).await {
+                if !batcher.push(self.relationship_from_row(rel_type, &row)?, || ResumeToken::new(at)).await {
                     return Ok(());
                 }
             }
             cursor.finish().await?;
-            if !batcher.flush().await {
+            if !batcher.flush(|| ResumeToken::new(at)).await {
                 return Ok(());
             }
         }
         Ok(())
+    }
+}
+
+/// A Neo4j source's resume token: which scan, and the last key (`id()`) read in it.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+struct ScanPosition {
+    scan: usize,
+    after: i64,
+}
+
+impl Default for ScanPosition {
+    fn default() -> Self {
+        ScanPosition { scan: 0, after: -1 }
     }
 }

@@ -5,8 +5,10 @@
 //! Values come back as JSON: strings stay strings (a stored encoding is not guessed back), and a
 //! list (a Neptune set) is sorted, which restores every list the sink stored as a set.
 //!
-//! Reads are not pipeline batches, so a transient error on a page is retried by the client
-//! (`query_retrying`); a timed-out page is asked for in halves.
+//! A page read fails on a transient error and the pipeline reads again from the last page's
+//! token (the `~id` to continue after); a timed-out page is asked for in halves. Counting and
+//! `verify`'s lookups run outside the pipeline, so those requests are retried by the client
+//! (`query_retrying`).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -17,7 +19,7 @@ use super::client::Client;
 use super::config::NeptuneMode;
 use super::query;
 use crate::connector::{
-    ConnectorError, ErrorClass, NodeSender, RelationshipSender, Selection, SelectionCounts, Source,
+    ConnectorError, ErrorClass, NodeSender, Page, RelationshipSender, ResumeToken, Selection, SelectionCounts, Source,
 };
 use crate::model::{GraphSchema, Node, Properties, Relationship, Value};
 
@@ -49,7 +51,7 @@ impl NeptuneSource {
     }
 
     /// One page after `after`: at most `limit` rows (halved for good when Neptune times out).
-    /// Returns the rows, the `~id` to continue after, and whether more may follow.
+    /// Returns the rows, and the `~id` to continue after if more may follow.
     async fn page(
         &self,
         text: impl Fn(usize) -> String,
@@ -57,8 +59,26 @@ impl NeptuneSource {
         limit: &mut usize,
         id_of: impl Fn(&Json) -> Option<&str>,
     ) -> Result<(Vec<Json>, Option<String>), ConnectorError> {
+        self.page_once(text, after, limit, id_of, false).await
+    }
+
+    /// [`page`](Self::page); `single_try`: a transient error is returned, for the pipeline to
+    /// read again from the last token, instead of retried here.
+    async fn page_once(
+        &self,
+        text: impl Fn(usize) -> String,
+        after: &str,
+        limit: &mut usize,
+        id_of: impl Fn(&Json) -> Option<&str>,
+        single_try: bool,
+    ) -> Result<(Vec<Json>, Option<String>), ConnectorError> {
         loop {
-            let rows = match self.query(&text(*limit), params(after)).await {
+            let answer = if single_try {
+                self.client.query(&text(*limit), params(after)).await
+            } else {
+                self.query(&text(*limit), params(after)).await
+            };
+            let rows = match answer {
                 Err(e) if e.class == ErrorClass::SplitBatch && *limit > 1 => {
                     *limit /= 2;
                     continue;
@@ -83,7 +103,7 @@ impl NeptuneSource {
         limit: &mut usize,
     ) -> Result<(Vec<Json>, Option<String>), ConnectorError> {
         loop {
-            let rows = match self.query(&query::relationships_by_start(*limit), params(after)).await {
+            let rows = match self.client.query(&query::relationships_by_start(*limit), params(after)).await {
                 Err(e) if e.class == ErrorClass::SplitBatch && *limit > 1 => {
                     *limit /= 2;
                     continue;
@@ -273,25 +293,36 @@ impl Source for NeptuneSource {
         Ok(counts)
     }
 
-    async fn read_nodes(&self, selection: &Selection, batch_size: usize, tx: NodeSender) -> Result<(), ConnectorError> {
+    async fn read_nodes(
+        &self,
+        selection: &Selection,
+        batch_size: usize,
+        after: Option<ResumeToken>,
+        tx: NodeSender,
+    ) -> Result<(), ConnectorError> {
         let endpoints = self.endpoint_ids(selection).await?;
-        let (mut after, mut limit) = (String::new(), batch_size.max(1));
+        let mut after: String = after.map(|t| t.get()).transpose()?.unwrap_or_default();
+        let mut limit = batch_size.max(1);
         loop {
-            let (rows, next) = self.page(query::node_page, &after, &mut limit, node_id).await?;
-            let mut batch = Vec::with_capacity(rows.len());
+            let (rows, next) = self.page_once(query::node_page, &after, &mut limit, node_id, true).await?;
+            let last = rows.last().and_then(node_id).map(str::to_string);
+            let mut records = Vec::with_capacity(rows.len());
             for row in rows {
                 let n = self.decode_node(&row)?;
                 if selection.includes_label(&n.labels) || endpoints.contains(&n.id) {
-                    batch.push(n);
+                    records.push(n);
                 }
             }
-            // Sending between pages lets a slow sink slow the reads down.
-            if !batch.is_empty() && tx.send(batch).await.is_err() {
-                return Ok(()); // the copy stopped
+            if let Some(last) = last {
+                after = last;
+                // Sending between pages lets a slow sink slow the reads down. A page with
+                // nothing selected still moves the token.
+                if tx.send(Page { records, next: ResumeToken::new(&after) }).await.is_err() {
+                    return Ok(()); // the copy stopped
+                }
             }
-            match next {
-                Some(n) => after = n,
-                None => return Ok(()),
+            if next.is_none() {
+                return Ok(());
             }
         }
     }
@@ -300,27 +331,39 @@ impl Source for NeptuneSource {
         &self,
         selection: &Selection,
         batch_size: usize,
+        after: Option<ResumeToken>,
         tx: RelationshipSender,
     ) -> Result<(), ConnectorError> {
-        let (mut after, mut limit) = (String::new(), batch_size.max(1));
+        let mut after: String = after.map(|t| t.get()).transpose()?.unwrap_or_default();
+        let mut limit = batch_size.max(1);
         loop {
             let (rows, next) = match self.client.mode() {
-                NeptuneMode::Database => self.page(query::relationship_page, &after, &mut limit, rel_id).await?,
+                NeptuneMode::Database => {
+                    self.page_once(query::relationship_page, &after, &mut limit, rel_id, true).await?
+                }
                 NeptuneMode::Analytics => self.page_by_start(&after, &mut limit).await?,
             };
-            let mut batch = Vec::with_capacity(rows.len());
+            // Database mode pages on relationship ids, Analytics on start node ids (`k`).
+            let last = rows.last().and_then(|r| match self.client.mode() {
+                NeptuneMode::Database => rel_id(r),
+                NeptuneMode::Analytics => r["k"].as_str(),
+            });
+            let last = last.map(str::to_string);
+            let mut records = Vec::with_capacity(rows.len());
             for row in rows.iter().filter(|r| !r["r"].is_null()) {
                 let r = self.decode_relationship(row)?;
                 if selection.includes_type(&r.rel_type) {
-                    batch.push(r);
+                    records.push(r);
                 }
             }
-            if !batch.is_empty() && tx.send(batch).await.is_err() {
-                return Ok(());
+            if let Some(last) = last {
+                after = last;
+                if tx.send(Page { records, next: ResumeToken::new(&after) }).await.is_err() {
+                    return Ok(());
+                }
             }
-            match next {
-                Some(n) => after = n,
-                None => return Ok(()),
+            if next.is_none() {
+                return Ok(());
             }
         }
     }
