@@ -9,4 +9,5 @@ mod seed_flow;
 mod selection;
 pub mod server;
 mod server_kill;
+mod stall;
 mod verify;
