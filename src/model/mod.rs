@@ -1,7 +1,12 @@
 //! The graph records graphferry moves: a lossless [`Value`] that can hold every Bolt/Cypher value,
 //! [`Node`] and [`Relationship`] as read from a source, and the [`GraphSchema`] a source reports.
 //!
-//! Every connector converts to and from these types; nothing here knows about a database.
+//! Every connector converts to and from these types; nothing here knows about a database. The
+//! text forms of values that more than one connector writes live here too: [`text`] (ISO 8601
+//! temporals and offsets) and [`json`] (the tagged JSON of docs/FORMAT.md).
+
+pub mod json;
+pub mod text;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use graphferry::config::Config;
-use graphferry::connector::file::encoding::{DumpValue, ParsedValue};
 use graphferry::connector::file::{DumpReader, DumpWriter};
+use graphferry::model::json::{DumpValue, ParsedValue};
 use graphferry::model::{Duration, Node, OffsetTime, Point, Relationship, Value, ZonedDateTime};
 use proptest::prelude::*;
 

@@ -148,7 +148,7 @@ fn zoned_from_bolt(dt: &BoltDateTimeZoneId) -> Result<ZonedDateTime, ValueError>
 
 /// `+01:00`, `-05:30`, `+00:19:32` (historic offsets have seconds): the dump's offset form.
 fn offset_name(seconds: i32) -> String {
-    crate::connector::file::encoding::format_offset(seconds)
+    crate::model::text::format_offset(seconds)
 }
 
 fn parse_offset(name: &str) -> Option<FixedOffset> {

@@ -11,8 +11,8 @@
 use base64::Engine as _;
 use serde_json::{Map, Value as Json};
 
-use crate::connector::file::encoding::{DumpProperties, DumpValue};
 use crate::connector::{ConversionKey, Conversions};
+use crate::model::json::{DumpProperties, DumpValue};
 use crate::model::{Properties, Value};
 
 pub const NULL_OMITTED: &str = "NULL -> property omitted";
