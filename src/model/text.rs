@@ -1,13 +1,15 @@
-//! The text forms of temporal values that every connector shares: ISO 8601 dates, times and
-//! datetimes, UTC offsets, and a datetime's `[zone]` suffix. The dump writes them inside its tagged
+//! The text forms of values that every connector shares: ISO 8601 dates, times and datetimes, UTC
+//! offsets, a datetime's `[zone]` suffix, and durations. The dump writes them inside its tagged
 //! JSON (docs/FORMAT.md), Neptune stores them as strings, and the Bolt connector names offset
 //! zones with [`format_offset`]; keeping one definition here means they always agree.
 //!
 //! This is on the hot path of file copies: formats are chrono's pre-parsed items, never strings.
 
+use std::fmt;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 
-use super::{OffsetTime, ZonedDateTime};
+use super::{Duration, OffsetTime, ZonedDateTime};
 
 /// The dump's temporal formats, `%Y-%m-%d`, `%H:%M:%S%.f` and `%Y-%m-%dT%H:%M:%S%.f`, as chrono's
 /// pre-parsed items: `format("%Y...")` re-parses the format string on every call, which cost a
@@ -139,6 +141,24 @@ pub fn parse_datetime(text: &str) -> Option<ZonedDateTime> {
     Some(ZonedDateTime { datetime, zone })
 }
 
+impl fmt::Display for Duration {
+    /// ISO 8601 form as Neo4j prints it: `P14M3DT3723.5S`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "P{}M{}DT", self.months, self.days)?;
+        // Seconds and nanoseconds may have different signs; normalise to one signed decimal.
+        let total_nanos = i128::from(self.seconds) * 1_000_000_000 + i128::from(self.nanoseconds);
+        let sign = if total_nanos < 0 { "-" } else { "" };
+        let abs = total_nanos.unsigned_abs();
+        let (secs, nanos) = (abs / 1_000_000_000, abs % 1_000_000_000);
+        if nanos == 0 {
+            write!(f, "{sign}{secs}S")
+        } else {
+            let frac = format!("{nanos:09}");
+            write!(f, "{sign}{secs}.{}S", frac.trim_end_matches('0'))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +180,13 @@ mod tests {
         assert_eq!(parse_offset("-00:19:32"), Some(-1172));
         assert_eq!(parse_offset("+5:30"), None);
         assert_eq!(format_offset(-1172), "-00:19:32");
+    }
+
+    #[test]
+    fn duration_prints_iso() {
+        let d = Duration { months: 14, days: 3, seconds: 3723, nanoseconds: 500_000_000 };
+        assert_eq!(d.to_string(), "P14M3DT3723.5S");
+        let neg = Duration { months: 0, days: 0, seconds: -1, nanoseconds: 250_000_000 };
+        assert_eq!(neg.to_string(), "P0M0DT-0.75S");
     }
 }
