@@ -16,8 +16,8 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::text::{
-    format_datetime, format_offset_time, items, parse_date, parse_datetime, parse_local_datetime, parse_offset_time,
-    parse_time,
+    format_date, format_datetime, format_local_datetime, format_local_time, format_offset_time, parse_date,
+    parse_datetime, parse_local_datetime, parse_local_time, parse_offset_time,
 };
 use super::{Duration, Point, Properties, Value};
 
@@ -61,13 +61,11 @@ impl Serialize for DumpValue<'_> {
                 seq.end()
             }
             Value::Map(m) => tagged(s, "$map", &DumpProperties(m)),
-            Value::Date(d) => tagged(s, "$date", &d.format_with_items(items::DATE.iter()).to_string()),
+            Value::Date(d) => tagged(s, "$date", &format_date(d)),
             Value::Time(t) => tagged(s, "$time", &format_offset_time(t)),
-            Value::LocalTime(t) => tagged(s, "$localtime", &t.format_with_items(items::TIME.iter()).to_string()),
+            Value::LocalTime(t) => tagged(s, "$localtime", &format_local_time(t)),
             Value::DateTime(z) => tagged(s, "$datetime", &format_datetime(z)),
-            Value::LocalDateTime(d) => {
-                tagged(s, "$localdatetime", &d.format_with_items(items::DATETIME.iter()).to_string())
-            }
+            Value::LocalDateTime(d) => tagged(s, "$localdatetime", &format_local_datetime(d)),
             Value::Duration(d) => tagged(s, "$duration", &DurationRepr::from(*d)),
             Value::Point(p) => tagged(s, "$point", &PointRepr::from(*p)),
         }
@@ -237,7 +235,7 @@ impl TagSeed<'_> {
             }
             "$localtime" => {
                 let t = text(map)?;
-                Value::LocalTime(parse_time(&t).ok_or_else(|| bad("time", &t))?)
+                Value::LocalTime(parse_local_time(&t).ok_or_else(|| bad("time", &t))?)
             }
             "$datetime" => {
                 let t = text(map)?;

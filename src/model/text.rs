@@ -14,7 +14,7 @@ use super::{Duration, OffsetTime, ZonedDateTime};
 /// The dump's temporal formats, `%Y-%m-%d`, `%H:%M:%S%.f` and `%Y-%m-%dT%H:%M:%S%.f`, as chrono's
 /// pre-parsed items: `format("%Y...")` re-parses the format string on every call, which cost a
 /// sixth of a file -> file copy. A test checks they equal the strings' parse.
-pub(super) mod items {
+mod items {
     use chrono::format::{Fixed, Item, Numeric::*, Pad::Zero};
 
     pub const DATE: &[Item<'static>] = &[
@@ -54,12 +54,27 @@ fn parse_with(text: &str, items: &[chrono::format::Item<'static>]) -> Option<chr
     Some(parsed)
 }
 
+/// `2024-02-29`; years before 1 or after 9999 carry a sign (`-0044-03-15`).
+pub fn format_date(d: &NaiveDate) -> String {
+    d.format_with_items(items::DATE.iter()).to_string()
+}
+
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     parse_with(text, items::DATE)?.to_naive_date().ok()
 }
 
-pub fn parse_time(text: &str) -> Option<NaiveTime> {
+/// `23:59:58.123456789`: the fraction has as many digits as it needs, none for whole seconds.
+pub fn format_local_time(t: &NaiveTime) -> String {
+    t.format_with_items(items::TIME.iter()).to_string()
+}
+
+pub fn parse_local_time(text: &str) -> Option<NaiveTime> {
     parse_with(text, items::TIME)?.to_naive_time().ok()
+}
+
+/// `2024-02-29T23:59:58.123456789`.
+pub fn format_local_datetime(d: &NaiveDateTime) -> String {
+    d.format_with_items(items::DATETIME.iter()).to_string()
 }
 
 pub fn parse_local_datetime(text: &str) -> Option<NaiveDateTime> {
@@ -104,13 +119,14 @@ fn split_offset(text: &str, min_index: usize) -> Option<(&str, i32)> {
     Some((&text[..idx], parse_offset(&text[idx..])?))
 }
 
+/// `07:30:00+05:30`: the local time, then its offset.
 pub fn format_offset_time(t: &OffsetTime) -> String {
     format!("{}{}", t.time.format_with_items(items::TIME.iter()), format_offset(t.offset_seconds))
 }
 
 pub fn parse_offset_time(text: &str) -> Option<OffsetTime> {
     let (local, offset_seconds) = split_offset(text, 1)?;
-    let time = parse_time(local)?;
+    let time = parse_local_time(local)?;
     Some(OffsetTime { time, offset_seconds })
 }
 
@@ -124,6 +140,7 @@ pub fn format_datetime(z: &ZonedDateTime) -> String {
     }
 }
 
+/// Reads [`format_datetime`]'s form; a `[zone]` is kept as written, its offset is the one given.
 pub fn parse_datetime(text: &str) -> Option<ZonedDateTime> {
     let (rest, zone) = match text.strip_suffix(']') {
         Some(head) => {
