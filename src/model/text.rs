@@ -93,24 +93,38 @@ pub fn format_offset(seconds: i32) -> String {
     }
 }
 
-/// Parses `Z`, `+HH:MM` or `+HH:MM:SS` into seconds east of UTC.
+/// The widest offset Neo4j holds: its offsets are java.time `ZoneOffset`s, limited to ±18:00.
+const MAX_OFFSET_SECONDS: i32 = 18 * 3600;
+
+/// Parses an offset into seconds east of UTC. The one offset parser: the dump, Bolt zone names
+/// and anything else that reads an offset use it, so an offset one connector reads is one every
+/// other connector reads the same way.
+///
+/// The rules are java.time's `ZoneOffset`, which Neo4j (and ArcadeDB) store and print:
+/// - `Z` is zero; otherwise a sign, then `HH:MM` or `HH:MM:SS`, two digits each — the forms a
+///   server prints (`ZoneOffset.getId()`) and [`format_offset`] writes;
+/// - minutes and seconds up to 59, the whole offset within ±18:00;
+/// - `UTC`, `GMT`, `Etc/UTC` are zone ids, not offsets: `None` here, so a caller keeps them as
+///   the named zone they are (java.time's `ZoneId.of("UTC")` is a region, printed `Z[UTC]`).
 pub fn parse_offset(text: &str) -> Option<i32> {
-    if text == "Z" {
-        return Some(0);
-    }
-    let (sign, rest) = match text.as_bytes().first()? {
-        b'+' => (1, &text[1..]),
-        b'-' => (-1, &text[1..]),
+    let (sign, rest) = match text.as_bytes() {
+        b"Z" => return Some(0),
+        [b'+', rest @ ..] => (1, rest),
+        [b'-', rest @ ..] => (-1, rest),
         _ => return None,
     };
-    let mut parts = rest.split(':').map(|p| (p.len() == 2).then(|| p.parse::<i32>().ok()).flatten());
-    let h = parts.next()??;
-    let m = parts.next()??;
-    let s = parts.next().unwrap_or(Some(0))?;
-    if parts.next().is_some() || h > 18 || m > 59 || s > 59 {
-        return None;
-    }
-    Some(sign * (h * 3600 + m * 60 + s))
+    let (h, m, s) = match *rest {
+        [h1, h0, b':', m1, m0] => (two_digits(h1, h0)?, two_digits(m1, m0)?, 0),
+        [h1, h0, b':', m1, m0, b':', s1, s0] => (two_digits(h1, h0)?, two_digits(m1, m0)?, two_digits(s1, s0)?),
+        _ => return None,
+    };
+    let seconds = h * 3600 + m * 60 + s;
+    (m <= 59 && s <= 59 && seconds <= MAX_OFFSET_SECONDS).then_some(sign * seconds)
+}
+
+/// Two ASCII digits as a number; `str::parse` would also take a sign (`+5`).
+fn two_digits(tens: u8, ones: u8) -> Option<i32> {
+    (tens.is_ascii_digit() && ones.is_ascii_digit()).then(|| i32::from(tens - b'0') * 10 + i32::from(ones - b'0'))
 }
 
 /// Splits `<local part><offset>` at the offset's sign or `Z`, searching after the time's colon.
@@ -197,6 +211,38 @@ mod tests {
         assert_eq!(parse_offset("-00:19:32"), Some(-1172));
         assert_eq!(parse_offset("+5:30"), None);
         assert_eq!(format_offset(-1172), "-00:19:32");
+    }
+
+    #[test]
+    fn offsets_are_java_time_zone_offsets() {
+        for (text, seconds) in [("+18:00", 64_800), ("-18:00", -64_800), ("-00:00", 0), ("+14:00", 50_400)] {
+            assert_eq!(parse_offset(text), Some(seconds), "{text}");
+        }
+        // Beyond ±18:00: the dump used to take `+18:30` (it checked the hours alone), the Bolt
+        // connector anything chrono could hold; neither can be stored in Neo4j.
+        for text in ["+18:30", "-18:00:01", "+19:00", "+23:59:59"] {
+            assert_eq!(parse_offset(text), None, "{text}");
+        }
+        for text in ["+01:60", "+01:00:60", "++5:30", "+05:-1", "+1", "+01", "+0100", "+01:00:00:00", "01:00", ""] {
+            assert_eq!(parse_offset(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn utc_is_a_zone_not_an_offset() {
+        // The Bolt connector used to read `UTC` as an offset, dropping the zone name a Neo4j
+        // `datetime({timezone: 'UTC'})` carries; `Z` is the zero offset's own name.
+        for zone in ["UTC", "GMT", "Etc/UTC", "UTC+01:00", "Europe/Paris", "z"] {
+            assert_eq!(parse_offset(zone), None, "{zone}");
+        }
+        assert_eq!(parse_offset("Z"), Some(0));
+    }
+
+    #[test]
+    fn every_offset_in_range_prints_and_parses_back() {
+        for seconds in (-MAX_OFFSET_SECONDS..=MAX_OFFSET_SECONDS).step_by(7).chain([MAX_OFFSET_SECONDS]) {
+            assert_eq!(parse_offset(&format_offset(seconds)), Some(seconds), "{seconds}");
+        }
     }
 
     #[test]
