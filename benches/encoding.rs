@@ -9,11 +9,11 @@ use std::hint::black_box;
 
 use chrono::{FixedOffset, TimeZone};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use graphferry::connector::file::encoding::{DumpProperties, ParsedProperties};
 use graphferry::connector::file::{encode_nodes, encode_relationships, DumpReader, DumpWriter};
 use graphferry::connector::neo4j::value::{properties_from_bolt, properties_to_bolt};
 use graphferry::connector::neptune::encoding::encode_properties;
 use graphferry::connector::Conversions;
+use graphferry::model::json::{DumpProperties, ParsedProperties};
 use graphferry::model::{sample_values, Node, Properties, Relationship, Value, ZonedDateTime};
 
 const BATCH: usize = 1000;

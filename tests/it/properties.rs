@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone};
-use graphferry::connector::file::encoding::{DumpValue, ParsedValue};
 use graphferry::connector::file::{DumpReader, DumpWriter};
 use graphferry::connector::registry::parse_config;
+use graphferry::model::json::{DumpValue, ParsedValue};
 use graphferry::model::{Duration, Node, OffsetTime, Point, Relationship, Value, ZonedDateTime};
 use proptest::prelude::*;
 

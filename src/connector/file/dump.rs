@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::encoding::{DumpProperties, ParsedProperties};
+use crate::model::json::{DumpProperties, ParsedProperties};
 use crate::model::{bump, Node, Relationship};
 
 pub const FORMAT: &str = "graphferry-dump";

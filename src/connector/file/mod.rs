@@ -2,7 +2,6 @@
 //! value exactly. Usable as source and sink; needs no server, so it is the embedded default.
 
 mod dump;
-pub mod encoding;
 mod migrate;
 mod sink;
 mod source;

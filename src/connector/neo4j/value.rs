@@ -16,6 +16,7 @@ use neo4rs::{
     BoltPoint3D, BoltString, BoltType,
 };
 
+use crate::model::text::{format_offset, parse_offset};
 use crate::model::{Duration, OffsetTime, Point, Properties, Value, ZonedDateTime};
 
 /// Why a value read from the server cannot be held by the model.
@@ -94,7 +95,7 @@ pub fn to_bolt(value: &Value) -> BoltType {
         // exactly the offset datetime it is: ArcadeDB stores an offset DATETIME parameter as a
         // LOCAL DATETIME in UTC, but keeps the zone form.
         Value::DateTime(ZonedDateTime { datetime, zone: None }) => {
-            let offset = offset_name(datetime.offset().local_minus_utc());
+            let offset = format_offset(datetime.offset().local_minus_utc());
             BoltType::DateTimeZoneId(BoltDateTimeZoneId::from((datetime.naive_local(), offset.as_str())))
         }
         Value::LocalDateTime(dt) => BoltType::from(*dt),
@@ -131,9 +132,10 @@ pub fn bolt_map<const N: usize>(entries: [(&str, BoltType); N]) -> BoltType {
     BoltType::Map(map)
 }
 
-/// A zone-id datetime; a zone that is an offset (`+01:00`, `Z`) is an offset datetime.
+/// A zone-id datetime; a zone that is an offset (`+01:00`, `Z`) is an offset datetime. `UTC` is
+/// a named zone, as in Neo4j, and stays one (see [`parse_offset`] for what is an offset).
 fn zoned_from_bolt(dt: &BoltDateTimeZoneId) -> Result<ZonedDateTime, ValueError> {
-    if let Some(offset) = parse_offset(dt.tz_id()) {
+    if let Some(offset) = parse_offset(dt.tz_id()).and_then(FixedOffset::east_opt) {
         let local = NaiveDateTime::try_from(dt).map_err(|_| ValueError(format!("DATETIME out of range: {dt:?}")))?;
         let datetime = offset
             .from_local_datetime(&local)
@@ -144,30 +146,6 @@ fn zoned_from_bolt(dt: &BoltDateTimeZoneId) -> Result<ZonedDateTime, ValueError>
     let datetime = DateTime::<FixedOffset>::try_from(dt)
         .map_err(|_| ValueError(format!("DATETIME in zone `{}` cannot be resolved", dt.tz_id())))?;
     Ok(ZonedDateTime { datetime, zone: Some(dt.tz_id().to_string()) })
-}
-
-/// `+01:00`, `-05:30`, `+00:19:32` (historic offsets have seconds): the dump's offset form.
-fn offset_name(seconds: i32) -> String {
-    crate::connector::file::encoding::format_offset(seconds)
-}
-
-fn parse_offset(name: &str) -> Option<FixedOffset> {
-    if name == "Z" || name == "UTC" {
-        return FixedOffset::east_opt(0);
-    }
-    let (sign, rest) = match name.as_bytes().first()? {
-        b'+' => (1, &name[1..]),
-        b'-' => (-1, &name[1..]),
-        _ => return None,
-    };
-    let parts: Vec<i32> = rest.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let seconds = match parts[..] {
-        [h] => h * 3600,
-        [h, m] => h * 3600 + m * 60,
-        [h, m, s] => h * 3600 + m * 60 + s,
-        _ => return None,
-    };
-    FixedOffset::east_opt(sign * seconds)
 }
 
 fn bad(kind: &str, value: &BoltType) -> ValueError {
@@ -236,13 +214,30 @@ mod tests {
 
     #[test]
     fn offsets_travel_as_zone_names() {
-        assert_eq!(offset_name(3600), "+01:00");
-        assert_eq!(offset_name(-(5 * 3600 + 30 * 60)), "-05:30");
-        assert_eq!(offset_name(1172), "+00:19:32");
-        for s in [0, 3600, -19800, 1172, -50400] {
-            assert_eq!(parse_offset(&offset_name(s)), FixedOffset::east_opt(s), "{s}");
+        let local = NaiveDate::from_ymd_opt(1900, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap();
+        for (s, name) in [(0, "+00:00"), (3600, "+01:00"), (-19800, "-05:30"), (1172, "+00:19:32"), (-50400, "-14:00")]
+        {
+            let datetime = FixedOffset::east_opt(s).unwrap().from_local_datetime(&local).unwrap();
+            let sent = ZonedDateTime { datetime, zone: None };
+            let BoltType::DateTimeZoneId(bolt) = to_bolt(&Value::DateTime(sent.clone())) else { panic!("{s}") };
+            assert_eq!(bolt.tz_id(), name);
+            assert_eq!(zoned_from_bolt(&bolt), Ok(sent), "{name}");
         }
-        assert_eq!(parse_offset("Europe/Paris"), None);
+    }
+
+    #[test]
+    fn z_is_an_offset_and_utc_a_zone() {
+        let local = NaiveDate::from_ymd_opt(2024, 1, 1).and_then(|d| d.and_hms_opt(12, 0, 0)).unwrap();
+        let read = |tz: &str| zoned_from_bolt(&BoltDateTimeZoneId::from((local, tz)));
+        let utc =
+            |zone: Option<&str>| ZonedDateTime { datetime: local.and_utc().fixed_offset(), zone: zone.map(Into::into) };
+        // ArcadeDB names the zero offset `Z` (java.time's ZoneOffset.UTC).
+        assert_eq!(read("Z"), Ok(utc(None)));
+        // Neo4j's `datetime({timezone: 'UTC'})` is in the zone UTC, not at an offset: the name is
+        // kept, so the copy is that same zoned value (read as the offset `Z`, it lost the name).
+        assert_eq!(read("UTC"), Ok(utc(Some("UTC"))));
+        // Out of ±18:00 is no offset Neo4j can hold, and no zone either: refused, not stored.
+        assert!(read("+18:30").is_err());
     }
 
     #[test]

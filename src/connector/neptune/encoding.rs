@@ -11,9 +11,9 @@
 use base64::Engine as _;
 use serde_json::{Map, Value as Json};
 
-use crate::connector::file::encoding::{DumpProperties, DumpValue};
 use crate::connector::{ConversionKey, Conversions};
-use crate::model::{Properties, Value};
+use crate::model::json::{DumpProperties, DumpValue};
+use crate::model::{text, Properties, Value};
 
 pub const NULL_OMITTED: &str = "NULL -> property omitted";
 pub const SPECIAL_FLOAT: &str = "FLOAT NaN/Infinity -> STRING";
@@ -124,9 +124,9 @@ fn is_set_safe(items: &[Value]) -> bool {
     }
 }
 
-/// The text a non-native value is stored as: the dump format's string for temporal values
-/// (docs/FORMAT.md), ISO 8601 for durations, EWKT for points, base64 for bytes, the dump's JSON
-/// for lists and maps (so nested temporal values keep their type).
+/// The text a non-native value is stored as: ISO 8601 for temporal values and durations (the
+/// model's text forms, the same strings the dump writes), EWKT for points, base64 for bytes, the
+/// dump's JSON for lists and maps (so nested temporal values keep their type).
 pub fn text_form(value: &Value) -> String {
     match value {
         Value::Bytes(b) => base64::engine::general_purpose::STANDARD.encode(b),
@@ -138,14 +138,11 @@ pub fn text_form(value: &Value) -> String {
         Value::Map(m) => serde_json::to_string(&DumpProperties(m)).expect("maps serialize"),
         Value::Float(f) if f.is_nan() => "NaN".into(),
         Value::Float(f) if f.is_infinite() => if *f > 0.0 { "Infinity" } else { "-Infinity" }.into(),
-        Value::Date(_) | Value::Time(_) | Value::LocalTime(_) | Value::DateTime(_) | Value::LocalDateTime(_) => {
-            // The dump writes these as `{"$date": "<text>"}`: reuse its one definition of the text.
-            match serde_json::to_value(DumpValue(value)) {
-                Ok(Json::Object(m)) => m.into_iter().next().and_then(|(_, v)| v.as_str().map(str::to_string)),
-                _ => None,
-            }
-            .expect("temporal values serialize as one-key objects")
-        }
+        Value::Date(d) => text::format_date(d),
+        Value::Time(t) => text::format_offset_time(t),
+        Value::LocalTime(t) => text::format_local_time(t),
+        Value::DateTime(z) => text::format_datetime(z),
+        Value::LocalDateTime(d) => text::format_local_datetime(d),
         other => serde_json::to_string(&DumpValue(other)).expect("values serialize"),
     }
 }

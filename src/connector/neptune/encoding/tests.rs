@@ -30,6 +30,18 @@ fn every_sample_value_is_native_or_counted() {
 }
 
 #[test]
+fn temporal_text_is_the_dumps_text() {
+    for (name, value) in sample_values() {
+        if let Ok(Json::Object(tagged)) = serde_json::to_value(DumpValue(&value)) {
+            let (tag, dumped) = tagged.into_iter().next().expect("one key");
+            if matches!(tag.as_str(), "$date" | "$time" | "$localtime" | "$datetime" | "$localdatetime") {
+                assert_eq!(Json::from(text_form(&value)), dumped, "{name}");
+            }
+        }
+    }
+}
+
+#[test]
 fn sorted_distinct_scalar_lists_stay_lists() {
     let ints = Value::List(vec![Value::Int(1), Value::Int(2), Value::Int(3)]);
     assert_eq!(encode(&ints), (Some(Json::from(vec![1, 2, 3])), None));

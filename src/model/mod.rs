@@ -1,10 +1,14 @@
 //! The graph records graphferry moves: a lossless [`Value`] that can hold every Bolt/Cypher value,
 //! [`Node`] and [`Relationship`] as read from a source, and the [`GraphSchema`] a source reports.
 //!
-//! Every connector converts to and from these types; nothing here knows about a database.
+//! Every connector converts to and from these types; nothing here knows about a database. The
+//! text forms of values that more than one connector writes live here too: [`text`] (ISO 8601
+//! temporals and offsets) and [`json`] (the tagged JSON of docs/FORMAT.md).
+
+pub mod json;
+pub mod text;
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 
@@ -189,24 +193,6 @@ fn value_size(value: &Value) -> usize {
     }
 }
 
-impl fmt::Display for Duration {
-    /// ISO 8601 form as Neo4j prints it: `P14M3DT3723.5S`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "P{}M{}DT", self.months, self.days)?;
-        // Seconds and nanoseconds may have different signs; normalise to one signed decimal.
-        let total_nanos = i128::from(self.seconds) * 1_000_000_000 + i128::from(self.nanoseconds);
-        let sign = if total_nanos < 0 { "-" } else { "" };
-        let abs = total_nanos.unsigned_abs();
-        let (secs, nanos) = (abs / 1_000_000_000, abs % 1_000_000_000);
-        if nanos == 0 {
-            write!(f, "{sign}{secs}S")
-        } else {
-            let frac = format!("{nanos:09}");
-            write!(f, "{sign}{secs}.{}S", frac.trim_end_matches('0'))
-        }
-    }
-}
-
 /// Counts one more under `key`, allocating the key only the first time it is seen.
 pub fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
     match map.get_mut(key) {
@@ -296,13 +282,5 @@ mod tests {
     #[test]
     fn negative_zero_is_not_same_as_zero() {
         assert!(!Value::Float(-0.0).same_as(&Value::Float(0.0)));
-    }
-
-    #[test]
-    fn duration_prints_iso() {
-        let d = Duration { months: 14, days: 3, seconds: 3723, nanoseconds: 500_000_000 };
-        assert_eq!(d.to_string(), "P14M3DT3723.5S");
-        let neg = Duration { months: 0, days: 0, seconds: -1, nanoseconds: 250_000_000 };
-        assert_eq!(neg.to_string(), "P0M0DT-0.75S");
     }
 }

@@ -1,4 +1,5 @@
-//! How values and records are written in the JSON Lines dump (see docs/FORMAT.md).
+//! The tagged JSON form of values (docs/FORMAT.md, "Values"): the dump writes every property
+//! this way, and Neptune stores the lists and maps it cannot hold as this JSON.
 //!
 //! JSON-native values (null, bool, integer, float, string, list) are written as themselves;
 //! every other value is a one-key object whose key starts with `$`. Plain maps are always
@@ -10,67 +11,15 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use base64::Engine as _;
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::model::{Duration, OffsetTime, Point, Properties, Value, ZonedDateTime};
-
-/// The dump's temporal formats, `%Y-%m-%d`, `%H:%M:%S%.f` and `%Y-%m-%dT%H:%M:%S%.f`, as chrono's
-/// pre-parsed items: `format("%Y...")` re-parses the format string on every call, which cost a
-/// sixth of a file -> file copy. A test checks they equal the strings' parse.
-mod items {
-    use chrono::format::{Fixed, Item, Numeric::*, Pad::Zero};
-
-    pub const DATE: &[Item<'static>] = &[
-        Item::Numeric(Year, Zero),
-        Item::Literal("-"),
-        Item::Numeric(Month, Zero),
-        Item::Literal("-"),
-        Item::Numeric(Day, Zero),
-    ];
-    pub const TIME: &[Item<'static>] = &[
-        Item::Numeric(Hour, Zero),
-        Item::Literal(":"),
-        Item::Numeric(Minute, Zero),
-        Item::Literal(":"),
-        Item::Numeric(Second, Zero),
-        Item::Fixed(Fixed::Nanosecond),
-    ];
-    pub const DATETIME: &[Item<'static>] = &[
-        Item::Numeric(Year, Zero),
-        Item::Literal("-"),
-        Item::Numeric(Month, Zero),
-        Item::Literal("-"),
-        Item::Numeric(Day, Zero),
-        Item::Literal("T"),
-        Item::Numeric(Hour, Zero),
-        Item::Literal(":"),
-        Item::Numeric(Minute, Zero),
-        Item::Literal(":"),
-        Item::Numeric(Second, Zero),
-        Item::Fixed(Fixed::Nanosecond),
-    ];
-}
-
-fn parse_with(text: &str, items: &[chrono::format::Item<'static>]) -> Option<chrono::format::Parsed> {
-    let mut parsed = chrono::format::Parsed::new();
-    chrono::format::parse(&mut parsed, text, items.iter()).ok()?;
-    Some(parsed)
-}
-
-fn parse_date(text: &str) -> Option<NaiveDate> {
-    parse_with(text, items::DATE)?.to_naive_date().ok()
-}
-
-fn parse_time(text: &str) -> Option<NaiveTime> {
-    parse_with(text, items::TIME)?.to_naive_time().ok()
-}
-
-fn parse_local_datetime(text: &str) -> Option<NaiveDateTime> {
-    parse_with(text, items::DATETIME)?.to_naive_datetime_with_offset(0).ok()
-}
+use super::text::{
+    format_date, format_datetime, format_local_datetime, format_local_time, format_offset_time, parse_date,
+    parse_datetime, parse_local_datetime, parse_local_time, parse_offset_time,
+};
+use super::{Duration, Point, Properties, Value};
 
 /// Serializes a [`Value`] in dump form.
 pub struct DumpValue<'a>(pub &'a Value);
@@ -112,13 +61,11 @@ impl Serialize for DumpValue<'_> {
                 seq.end()
             }
             Value::Map(m) => tagged(s, "$map", &DumpProperties(m)),
-            Value::Date(d) => tagged(s, "$date", &d.format_with_items(items::DATE.iter()).to_string()),
+            Value::Date(d) => tagged(s, "$date", &format_date(d)),
             Value::Time(t) => tagged(s, "$time", &format_offset_time(t)),
-            Value::LocalTime(t) => tagged(s, "$localtime", &t.format_with_items(items::TIME.iter()).to_string()),
+            Value::LocalTime(t) => tagged(s, "$localtime", &format_local_time(t)),
             Value::DateTime(z) => tagged(s, "$datetime", &format_datetime(z)),
-            Value::LocalDateTime(d) => {
-                tagged(s, "$localdatetime", &d.format_with_items(items::DATETIME.iter()).to_string())
-            }
+            Value::LocalDateTime(d) => tagged(s, "$localdatetime", &format_local_datetime(d)),
             Value::Duration(d) => tagged(s, "$duration", &DurationRepr::from(*d)),
             Value::Point(p) => tagged(s, "$point", &PointRepr::from(*p)),
         }
@@ -164,81 +111,6 @@ impl From<Point> for PointRepr {
     fn from(p: Point) -> Self {
         PointRepr { srid: p.srid, x: p.x, y: p.y, z: p.z }
     }
-}
-
-/// `+HH:MM`, or `+HH:MM:SS` when the offset has seconds (historic zone offsets do).
-pub fn format_offset(seconds: i32) -> String {
-    let sign = if seconds < 0 { '-' } else { '+' };
-    let abs = seconds.unsigned_abs();
-    let (h, m, s) = (abs / 3600, abs / 60 % 60, abs % 60);
-    if s == 0 {
-        format!("{sign}{h:02}:{m:02}")
-    } else {
-        format!("{sign}{h:02}:{m:02}:{s:02}")
-    }
-}
-
-/// Parses `Z`, `+HH:MM` or `+HH:MM:SS` into seconds east of UTC.
-pub fn parse_offset(text: &str) -> Option<i32> {
-    if text == "Z" {
-        return Some(0);
-    }
-    let (sign, rest) = match text.as_bytes().first()? {
-        b'+' => (1, &text[1..]),
-        b'-' => (-1, &text[1..]),
-        _ => return None,
-    };
-    let mut parts = rest.split(':').map(|p| (p.len() == 2).then(|| p.parse::<i32>().ok()).flatten());
-    let h = parts.next()??;
-    let m = parts.next()??;
-    let s = parts.next().unwrap_or(Some(0))?;
-    if parts.next().is_some() || h > 18 || m > 59 || s > 59 {
-        return None;
-    }
-    Some(sign * (h * 3600 + m * 60 + s))
-}
-
-/// Splits `<local part><offset>` at the offset's sign or `Z`, searching after the time's colon.
-fn split_offset(text: &str, min_index: usize) -> Option<(&str, i32)> {
-    let idx = text[min_index..].find(['+', '-', 'Z'])? + min_index;
-    Some((&text[..idx], parse_offset(&text[idx..])?))
-}
-
-fn format_offset_time(t: &OffsetTime) -> String {
-    format!("{}{}", t.time.format_with_items(items::TIME.iter()), format_offset(t.offset_seconds))
-}
-
-fn parse_offset_time(text: &str) -> Option<OffsetTime> {
-    let (local, offset_seconds) = split_offset(text, 1)?;
-    let time = parse_time(local)?;
-    Some(OffsetTime { time, offset_seconds })
-}
-
-/// `2024-03-31T02:30:00.5+02:00[Europe/Paris]`: local time, offset, and the zone when known.
-pub fn format_datetime(z: &ZonedDateTime) -> String {
-    let local = z.datetime.naive_local().format_with_items(items::DATETIME.iter());
-    let offset = format_offset(z.datetime.offset().local_minus_utc());
-    match &z.zone {
-        Some(zone) => format!("{local}{offset}[{zone}]"),
-        None => format!("{local}{offset}"),
-    }
-}
-
-pub fn parse_datetime(text: &str) -> Option<ZonedDateTime> {
-    let (rest, zone) = match text.strip_suffix(']') {
-        Some(head) => {
-            let open = head.rfind('[')?;
-            (&head[..open], Some(head[open + 1..].to_string()))
-        }
-        None => (text, None),
-    };
-    // The offset starts after the 'T' (dates can start with '-' or '+').
-    let t = rest.find('T')?;
-    let (local, offset_seconds) = split_offset(rest, t + 1)?;
-    let local = parse_local_datetime(local)?;
-    let offset = FixedOffset::east_opt(offset_seconds)?;
-    let datetime: DateTime<FixedOffset> = offset.from_local_datetime(&local).single()?;
-    Some(ZonedDateTime { datetime, zone })
 }
 
 /// Deserializes one dump value.
@@ -363,7 +235,7 @@ impl TagSeed<'_> {
             }
             "$localtime" => {
                 let t = text(map)?;
-                Value::LocalTime(parse_time(&t).ok_or_else(|| bad("time", &t))?)
+                Value::LocalTime(parse_local_time(&t).ok_or_else(|| bad("time", &t))?)
             }
             "$datetime" => {
                 let t = text(map)?;
@@ -438,24 +310,5 @@ mod tests {
         ] {
             assert!(serde_json::from_str::<ParsedValue>(bad).is_err(), "{bad} parsed");
         }
-    }
-
-    #[test]
-    fn preparsed_formats_equal_their_strftime_strings() {
-        use chrono::format::StrftimeItems;
-        for (text, items) in
-            [("%Y-%m-%d", items::DATE), ("%H:%M:%S%.f", items::TIME), ("%Y-%m-%dT%H:%M:%S%.f", items::DATETIME)]
-        {
-            assert_eq!(StrftimeItems::new(text).collect::<Vec<_>>(), items.to_vec(), "{text}");
-        }
-    }
-
-    #[test]
-    fn offsets_parse_and_print() {
-        assert_eq!(parse_offset("Z"), Some(0));
-        assert_eq!(parse_offset("+05:30"), Some(19800));
-        assert_eq!(parse_offset("-00:19:32"), Some(-1172));
-        assert_eq!(parse_offset("+5:30"), None);
-        assert_eq!(format_offset(-1172), "-00:19:32");
     }
 }
