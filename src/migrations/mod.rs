@@ -11,7 +11,7 @@ pub mod run;
 use std::path::{Path, PathBuf};
 
 pub use format::{Migration, Operation};
-pub use plan::{MigrationSet, PlanError};
+pub use plan::{MigrationSet, NodeKeys, Pending, PlanError};
 
 /// The migrations folder: `--migrations DIR`, or `migrations/` beside the config file.
 pub fn folder(config_path: &Path, flag: Option<&Path>) -> PathBuf {

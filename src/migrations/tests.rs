@@ -160,3 +160,21 @@ fn squash_without_the_replaced_files() {
     let err = set.pending(&applied(&["a"])).unwrap_err().to_string();
     assert!(err.contains("restore the replaced migration files"), "{err}");
 }
+
+#[test]
+fn pending_operations_carry_the_keys_declared_once_each_has_run() {
+    let file = |name: &str, deps: &str, ops: &str| {
+        parse(Path::new(name), &format!("name: '{name}'\ndependencies: [{deps}]\noperations:\n{ops}")).unwrap()
+    };
+    let set = MigrationSet::new(vec![
+        file("1", "", "- {operation: CreateNodeType, arguments: {name: Movie, keys: [title]}}\n- {operation: CreateNodeType, arguments: {name: P, keys: [a]}}\n"),
+        file("2", "'1'", "- {operation: RenameNodeType, arguments: {old_type: Movie, new_type: Film}}\n- {operation: NodeKeyExtended, arguments: {node_type: P, added_key_property: b, default: 0}}\n- {operation: NodeKeyPartRenamed, arguments: {node_type: P, old_key_part_name: a, new_key_part_name: c}}\n"),
+    ])
+    .unwrap();
+    // Only the second is pending: its keys start from what the first declared.
+    let pending = set.pending_with_keys(&applied(&["1"])).unwrap();
+    assert_eq!(names(pending.iter().map(|p| p.migration).collect()), ["2"]);
+    let shown = |k: &super::NodeKeys| k.iter().map(|(l, k)| format!("{l}:{}", k.join(","))).collect::<Vec<_>>();
+    let after: Vec<Vec<String>> = pending[0].keys_after.iter().map(shown).collect();
+    assert_eq!(after, [vec!["Film:title", "P:a"], vec!["Film:title", "P:a,b"], vec!["Film:title", "P:c,b"]]);
+}

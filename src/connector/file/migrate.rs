@@ -12,7 +12,7 @@ use super::dump::{DumpReader, DumpWriter, Record};
 use super::FileConfig;
 use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
 use crate::migrations::format::yaml_to_value;
-use crate::migrations::Operation;
+use crate::migrations::{NodeKeys, Operation};
 use crate::model::{Node, Properties, Relationship, Value};
 
 pub struct FileMigrator {
@@ -149,7 +149,7 @@ impl Migrator for FileMigrator {
         Ok(self.read_history()?.applied)
     }
 
-    fn describe(&self, op: &Operation) -> Vec<String> {
+    fn describe(&self, op: &Operation, _keys: &NodeKeys) -> Vec<String> {
         use Operation::*;
         let what = match op {
             CreateNodeType { .. }
@@ -165,7 +165,7 @@ impl Migrator for FileMigrator {
         vec![what]
     }
 
-    async fn apply(&self, op: &Operation) -> Result<(), ConnectorError> {
+    async fn apply(&self, op: &Operation, _keys: &NodeKeys) -> Result<(), ConnectorError> {
         use Operation::*;
         match op.clone() {
             DropNodeType { name } => {

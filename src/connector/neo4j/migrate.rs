@@ -21,7 +21,7 @@ use super::cypher::quote;
 use super::value::to_bolt;
 use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
 use crate::migrations::format::yaml_to_value;
-use crate::migrations::{self, Operation};
+use crate::migrations::{self, NodeKeys, Operation};
 use steps::{
     drop_constraint, drop_index, entity_name, key_constraint, key_name, steps, Kept, Rounds, Step, BATCH,
     CONSTRAINT_PROPERTIES, INDEXED_PROPERTIES,
@@ -167,7 +167,7 @@ impl Migrator for Neo4jMigrator {
         Ok(names.collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect())
     }
 
-    fn describe(&self, op: &Operation) -> Vec<String> {
+    fn describe(&self, op: &Operation, _keys: &NodeKeys) -> Vec<String> {
         let steps = steps(op, self.enterprise);
         if steps.is_empty() {
             return vec![format!("{} ({}): nothing to do on Neo4j", op.name(), op.subject())];
@@ -175,7 +175,7 @@ impl Migrator for Neo4jMigrator {
         steps.iter().map(|s| steps::describe(s, self.enterprise)).collect()
     }
 
-    async fn apply(&self, op: &Operation) -> Result<(), ConnectorError> {
+    async fn apply(&self, op: &Operation, _keys: &NodeKeys) -> Result<(), ConnectorError> {
         let mut kept = Kept::default();
         for step in steps(op, self.enterprise) {
             self.apply_step(op, &step, &mut kept).await?;

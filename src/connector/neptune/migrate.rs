@@ -22,7 +22,7 @@ use super::encoding;
 use super::query::quote;
 use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
 use crate::migrations::format::yaml_to_value;
-use crate::migrations::Operation;
+use crate::migrations::{NodeKeys, Operation};
 
 /// Records changed per query: small enough to finish in seconds on a busy cluster.
 const BATCH: usize = 1000;
@@ -203,7 +203,7 @@ impl Migrator for NeptuneMigrator {
         Ok(rows.iter().filter_map(|r| r["name"].as_str().map(str::to_string)).collect())
     }
 
-    fn describe(&self, op: &Operation) -> Vec<String> {
+    fn describe(&self, op: &Operation, _keys: &NodeKeys) -> Vec<String> {
         match plan(op) {
             Plan::Nothing(why) => vec![format!("{}: no-op on Neptune ({why})", op.name())],
             Plan::Rounds { statement, params } => {
@@ -217,7 +217,7 @@ impl Migrator for NeptuneMigrator {
         }
     }
 
-    async fn apply(&self, op: &Operation) -> Result<(), ConnectorError> {
+    async fn apply(&self, op: &Operation, _keys: &NodeKeys) -> Result<(), ConnectorError> {
         let Plan::Rounds { statement, params } = plan(op) else { return Ok(()) };
         // Every round must shrink what its MATCH ... WHERE selects; if the server did not apply
         // a round's change, the same records would match forever. So the records to change are
