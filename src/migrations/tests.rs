@@ -178,3 +178,24 @@ fn pending_operations_carry_the_keys_declared_once_each_has_run() {
     let after: Vec<Vec<String>> = pending[0].keys_after.iter().map(shown).collect();
     assert_eq!(after, [vec!["Film:title", "P:a"], vec!["Film:title", "P:a,b"], vec!["Film:title", "P:c,b"]]);
 }
+
+#[test]
+fn make_writes_nodestreams_yaml() {
+    let details = crate::connector::SchemaDetails {
+        node_properties: [("Person".to_string(), ["email", "name"].map(String::from).into())].into(),
+        node_keys: [("Person".to_string(), vec!["email".to_string()])].into(),
+        node_indexes: [("Person".to_string(), ["name".to_string()].into())].into(),
+        relationship_properties: [("KNOWS".to_string(), ["since".to_string()].into())].into(),
+        ..Default::default()
+    };
+    let existing = MigrationSet::new(vec![migration("0001", &[])]).unwrap();
+    let m = super::make::from_schema(&details, &existing, "0002_schema".into(), Path::new("migrations"));
+    assert_eq!(
+        super::make::to_yaml(&m).unwrap(),
+        "name: 0002_schema\noperations:\n\
+         - operation: CreateNodeType\n  arguments:\n    name: Person\n    keys:\n    - email\n    properties:\n    - name\n\
+         - operation: AddAdditionalNodePropertyIndex\n  arguments:\n    node_type: Person\n    field_name: name\n\
+         - operation: CreateRelationshipType\n  arguments:\n    name: KNOWS\n    keys: []\n    properties:\n    - since\n\
+         dependencies:\n- '0001'\n"
+    );
+}
