@@ -2,6 +2,7 @@
 //! running them against a target through its connector's `Migrator` ([`run`]), and writing a
 //! new migration from a live schema ([`make`]).
 
+mod defaults;
 pub mod format;
 pub mod make;
 pub mod plan;

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::format::{parse, Migration, Operation};
 use super::{MigrationSet, PlanError};
+use crate::model::Value;
 
 fn migration(name: &str, deps: &[&str]) -> Migration {
     Migration {
@@ -177,6 +178,44 @@ fn pending_operations_carry_the_keys_declared_once_each_has_run() {
     let shown = |k: &super::NodeKeys| k.iter().map(|(l, k)| format!("{l}:{}", k.join(","))).collect::<Vec<_>>();
     let after: Vec<Vec<String>> = pending[0].keys_after.iter().map(shown).collect();
     assert_eq!(after, [vec!["Film:title", "P:a"], vec!["Film:title", "P:a,b"], vec!["Film:title", "P:c,b"]]);
+}
+
+#[test]
+fn defaults_are_values_from_the_moment_the_file_is_read() {
+    let text = "name: d\noperations:\n\
+        - {operation: AddNodeProperty, arguments: {node_type: P, property_name: a, default: 1.0}}\n\
+        - {operation: AddNodeProperty, arguments: {node_type: P, property_name: b, default: null}}\n\
+        - {operation: AddRelationshipProperty, arguments: {relationship_type: R, property_name: c}}\n\
+        - {operation: NodeKeyExtended, arguments: {node_type: P, added_key_property: k, default: [x, {y: 2}]}}\n";
+    let m = parse(Path::new("d.yaml"), text).unwrap();
+    let defaults: Vec<Option<&Value>> = m
+        .operations
+        .iter()
+        .map(|op| match op {
+            Operation::AddNodeProperty { default, .. } | Operation::AddRelationshipProperty { default, .. } => {
+                default.as_ref()
+            }
+            Operation::NodeKeyExtended { default, .. } => Some(default),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let map = Value::Map([("y".to_string(), Value::Int(2))].into());
+    let list = Value::List(vec![Value::String("x".into()), map]);
+    assert_eq!(defaults, [Some(&Value::Float(1.0)), None, None, Some(&list)]);
+
+    // Written back, they read the same (make writes migrations through the same types).
+    let written = serde_yaml::to_string(&m.operations).unwrap();
+    assert!(written.contains("default: 1.0\n") && written.contains("default: null\n"), "{written}");
+    assert_eq!(serde_yaml::from_str::<Vec<Operation>>(&written).unwrap(), m.operations);
+}
+
+#[test]
+fn a_default_with_no_graph_value_names_file_line_and_migration() {
+    let text = "name: big\noperations:\n- operation: DropNodeType\n  arguments: {name: P}\n\
+        - operation: RelationshipKeyExtended\n  arguments: {relationship_type: R, added_key_property: k, default: 18446744073709551615}\n";
+    let err = parse(Path::new("m/big.yaml"), text).unwrap_err().to_string();
+    assert!(err.starts_with("m/big.yaml:5: migration `big`, operation 2 (`RelationshipKeyExtended`):"), "{err}");
+    assert!(err.contains("18446744073709551615 does not fit in 64 bits"), "{err}");
 }
 
 #[test]

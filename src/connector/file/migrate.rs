@@ -11,7 +11,6 @@ use async_trait::async_trait;
 use super::dump::{DumpReader, DumpWriter, Record};
 use super::FileConfig;
 use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
-use crate::migrations::format::yaml_to_value;
 use crate::migrations::{NodeKeys, Operation};
 use crate::model::{Node, Properties, Relationship, Value};
 
@@ -92,10 +91,12 @@ fn rename_key(props: &mut Properties, old: &str, new: &str) {
     }
 }
 
-fn set_default(props: &mut Properties, key: &str, default: &Option<serde_yaml::Value>) {
-    let value = default.as_ref().map(yaml_to_value).unwrap_or(Value::Null);
-    if value != Value::Null && !props.contains_key(key) {
-        props.insert(key.to_string(), value);
+fn set_default(props: &mut Properties, key: &str, default: &Option<Value>) {
+    match default {
+        Some(value) if *value != Value::Null && !props.contains_key(key) => {
+            props.insert(key.to_string(), value.clone());
+        }
+        _ => {}
     }
 }
 

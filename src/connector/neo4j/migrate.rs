@@ -24,7 +24,6 @@ use super::config::Neo4jConfig;
 use super::cypher::quote;
 use super::value::to_bolt;
 use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
-use crate::migrations::format::yaml_to_value;
 use crate::migrations::{self, NodeKeys, Operation};
 use steps::{
     drop_constraint, drop_index, entity_name, key_constraint, key_name, steps, Rounds, Step, BATCH,
@@ -95,8 +94,7 @@ impl Neo4jMigrator {
     }
 
     async fn apply_rounds(&self, op: &Operation, r: &Rounds) -> Result<(), ConnectorError> {
-        let with_params =
-            |text: String| r.params.iter().fold(query(&text), |q, (k, v)| q.param(k, to_bolt(&yaml_to_value(v))));
+        let with_params = |text: String| r.params.iter().fold(query(&text), |q, (k, v)| q.param(k, to_bolt(v)));
         let to_change =
             self.run("counting records to migrate", with_params(format!("{} RETURN count(*) AS c", r.matcher))).await?;
         let rounds = migrations::rounds::Rounds {

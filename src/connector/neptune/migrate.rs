@@ -21,8 +21,8 @@ use super::client::Client;
 use super::encoding;
 use super::query::quote;
 use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
-use crate::migrations::format::yaml_to_value;
 use crate::migrations::{NodeKeys, Operation};
+use crate::model::Value;
 
 /// Records changed per query: small enough to finish in seconds on a busy cluster.
 const BATCH: usize = 1000;
@@ -59,8 +59,8 @@ fn rel_match(rel_type: &str) -> String {
 }
 
 /// Sets `property` to `default` where it is missing (a null default changes nothing).
-fn set_default(matcher: String, property: &str, default: Option<&serde_yaml::Value>) -> Plan {
-    let value = default.map(yaml_to_value).and_then(|v| encoding::encode(&v).0);
+fn set_default(matcher: String, property: &str, default: Option<&Value>) -> Plan {
+    let value = default.and_then(|v| encoding::encode(v).0);
     let Some(value) = value else { return Plan::Nothing("no default value: nothing to write") };
     let p = quote(property);
     rounds(

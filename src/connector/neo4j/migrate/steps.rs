@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::super::cypher::quote;
-use crate::migrations::format::yaml_to_value;
 use crate::migrations::{NodeKeys, Operation};
+use crate::model::Value;
 
 /// Records changed per round: small enough for one transaction well under the query timeout.
 pub(super) const BATCH: usize = 1000;
@@ -23,7 +23,7 @@ pub(super) struct Rounds {
     pub(super) carry: &'static str,
     pub(super) change: String,
     /// Parameters (from the migration file, never from data).
-    pub(super) params: Vec<(&'static str, serde_yaml::Value)>,
+    pub(super) params: Vec<(&'static str, Value)>,
 }
 
 impl Rounds {
@@ -124,8 +124,8 @@ fn key(label: &str, keys: &NodeKeys) -> Option<Step> {
 }
 
 /// Sets `property` where it is missing; like nodestream's `coalesce`, a null default changes nothing.
-fn set_default(matcher: String, property: &str, default: Option<&serde_yaml::Value>) -> Vec<Step> {
-    let Some(value) = default.filter(|v| yaml_to_value(v) != crate::model::Value::Null) else { return Vec::new() };
+fn set_default(matcher: String, property: &str, default: Option<&Value>) -> Vec<Step> {
+    let Some(value) = default.filter(|v| **v != Value::Null) else { return Vec::new() };
     let p = quote(property);
     vec![Step::Rounds(Rounds {
         matcher: format!("{matcher} WHERE x.{p} IS NULL"),
@@ -264,12 +264,27 @@ pub(super) fn entity_name(entity: Entity) -> &'static str {
     }
 }
 
+/// A default as `--dry-run` shows it, in JSON. Defaults come from YAML, so only YAML's kinds of
+/// value occur; any other is shown by its type.
+fn shown(value: &Value) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or_else(|| Json::from(f.to_string()), Json::Number),
+        Value::String(s) => Json::from(s.as_str()),
+        Value::List(items) => items.iter().map(shown).collect(),
+        Value::Map(map) => map.iter().map(|(k, v)| (k.clone(), shown(v))).collect(),
+        other => Json::from(other.type_name()),
+    }
+}
+
 pub(super) fn describe(step: &Step, enterprise: bool) -> String {
     match step {
         Step::Statement(text) => text.clone(),
         Step::Rounds(r) => {
-            let params: Vec<String> =
-                r.params.iter().map(|(k, v)| format!("${k} = {}", serde_json::json!(v))).collect();
+            let params: Vec<String> = r.params.iter().map(|(k, v)| format!("${k} = {}", shown(v))).collect();
             let with = if params.is_empty() { String::new() } else { format!(" with {}", params.join(", ")) };
             format!("{} (repeated until it changes nothing){with}", r.text(BATCH))
         }

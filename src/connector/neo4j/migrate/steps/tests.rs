@@ -40,8 +40,11 @@ fn data_changes_are_bounded_rounds() {
         text[2].starts_with("MATCH (x:`Movie`) WHERE NOT x:`Film` WITH x LIMIT 1000 SET x:`Film` RETURN count(*) AS c")
     );
     assert!(text[3].starts_with("MATCH (x:`Movie`) WITH x LIMIT 1000 REMOVE x:`Movie` RETURN count(*) AS c"));
-    let add =
-        Operation::AddNodeProperty { node_type: "P".into(), property_name: "s".into(), default: Some("x".into()) };
+    let add = Operation::AddNodeProperty {
+        node_type: "P".into(),
+        property_name: "s".into(),
+        default: Some(Value::String("x".into())),
+    };
     assert_eq!(
         described(&add, false),
         ["MATCH (x:`P`) WHERE x.`s` IS NULL WITH x LIMIT 1000 SET x.`s` = $value RETURN count(*) AS c (repeated until it changes nothing) with $value = \"x\""]
@@ -72,7 +75,7 @@ fn key_moves_build_the_declared_key_and_drop_the_old_one_only_after_the_data() {
     let extend = Operation::NodeKeyExtended {
         node_type: "P".into(),
         added_key_property: "a".into(),
-        default: serde_yaml::Value::from("x"),
+        default: Value::String("x".into()),
     };
     let text = described_with(&extend, &keys, true);
     assert_eq!(text.len(), 2, "{text:#?}");
