@@ -25,7 +25,7 @@ use std::fmt;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
-use crate::migrations::Operation;
+use crate::migrations::{NodeKeys, Operation};
 use crate::model::{GraphSchema, Node, Relationship};
 
 /// Which records a copy moves.
@@ -388,7 +388,10 @@ pub const MIGRATION_LOCKED: &str = "MigrationLocked";
 /// Contract: the runner takes the lock, reads `applied`, then for each pending migration
 /// applies its operations in order and `record`s it, and finally unlocks, also after a failure.
 /// `lock` fails with code [`MIGRATION_LOCKED`] when another run holds it; it never waits.
-/// `unlock` is idempotent (and is what `--force-unlock` calls).
+/// `unlock` is idempotent (and is what `--force-unlock` calls). An operation that failed is
+/// applied again by the next run, so `apply` must be idempotent; `keys` are the node keys the
+/// migrations declare once `op` has run, which a target that enforces keys builds its
+/// constraints from (never from what it holds, which a failed run may have half changed).
 #[async_trait]
 pub trait Migrator: Send + Sync {
     async fn lock(&self) -> Result<(), ConnectorError>;
@@ -396,8 +399,8 @@ pub trait Migrator: Send + Sync {
     async fn applied(&self) -> Result<BTreeSet<String>, ConnectorError>;
     /// What `apply` would run for `op`, for `--dry-run` and logs: statements, or a note saying
     /// why nothing is needed on this target.
-    fn describe(&self, op: &Operation) -> Vec<String>;
-    async fn apply(&self, op: &Operation) -> Result<(), ConnectorError>;
+    fn describe(&self, op: &Operation, keys: &NodeKeys) -> Vec<String>;
+    async fn apply(&self, op: &Operation, keys: &NodeKeys) -> Result<(), ConnectorError>;
     async fn record(&self, migration: &str) -> Result<(), ConnectorError>;
 }
 

@@ -3,7 +3,6 @@
 //! (the migrations a squashed migration stands for). Files nodestream writes (keys sorted, so
 //! `arguments` before `operation`) parse as they are.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -21,7 +20,8 @@ pub struct Migration {
     pub file: PathBuf,
 }
 
-/// A schema change. Names and arguments are nodestream's.
+/// A schema change. Names and arguments are nodestream's; defaults are values already, converted
+/// from their YAML when the file is read ([`super::defaults`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "operation", content = "arguments", deny_unknown_fields)]
 pub enum Operation {
@@ -56,14 +56,14 @@ pub enum Operation {
     AddNodeProperty {
         node_type: String,
         property_name: String,
-        #[serde(default)]
-        default: Option<serde_yaml::Value>,
+        #[serde(default, with = "super::defaults::optional")]
+        default: Option<Value>,
     },
     AddRelationshipProperty {
         relationship_type: String,
         property_name: String,
-        #[serde(default)]
-        default: Option<serde_yaml::Value>,
+        #[serde(default, with = "super::defaults::optional")]
+        default: Option<Value>,
     },
     DropNodeProperty {
         node_type: String,
@@ -102,12 +102,14 @@ pub enum Operation {
     NodeKeyExtended {
         node_type: String,
         added_key_property: String,
-        default: serde_yaml::Value,
+        #[serde(with = "super::defaults::required")]
+        default: Value,
     },
     RelationshipKeyExtended {
         relationship_type: String,
         added_key_property: String,
-        default: serde_yaml::Value,
+        #[serde(with = "super::defaults::required")]
+        default: Value,
     },
     NodeKeyPartRenamed {
         node_type: String,
@@ -254,8 +256,9 @@ pub fn parse(file: &Path, text: &str) -> Result<Migration, FormatError> {
         let mut tagged = serde_yaml::Mapping::new();
         tagged.insert("operation".into(), op.operation.clone().into());
         tagged.insert("arguments".into(), serde_yaml::Value::Mapping(op.arguments));
-        let parsed: Operation = serde_yaml::from_value(serde_yaml::Value::Mapping(tagged))
-            .map_err(|e| error(line, format!("operation {} (`{}`): {e}", index + 1, op.operation)))?;
+        let parsed: Operation = serde_yaml::from_value(serde_yaml::Value::Mapping(tagged)).map_err(|e| {
+            error(line, format!("migration `{}`, operation {} (`{}`): {e}", raw.name, index + 1, op.operation))
+        })?;
         operations.push(parsed);
     }
     Ok(Migration {
@@ -303,25 +306,4 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Migration>, FormatError> {
             parse(f, &text)
         })
         .collect()
-}
-
-/// A YAML default value (`AddNodeProperty.default`) as a graph value.
-pub fn yaml_to_value(v: &serde_yaml::Value) -> Value {
-    use serde_yaml::Value as Y;
-    match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(*b),
-        Y::Number(n) => match n.as_i64() {
-            Some(i) => Value::Int(i),
-            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Y::String(s) => Value::String(s.clone()),
-        Y::Sequence(items) => Value::List(items.iter().map(yaml_to_value).collect()),
-        Y::Mapping(m) => Value::Map(
-            m.iter()
-                .map(|(k, v)| (k.as_str().map(str::to_string).unwrap_or_else(|| format!("{k:?}")), yaml_to_value(v)))
-                .collect::<BTreeMap<_, _>>(),
-        ),
-        Y::Tagged(t) => yaml_to_value(&t.value),
-    }
 }

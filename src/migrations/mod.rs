@@ -2,6 +2,7 @@
 //! running them against a target through its connector's `Migrator` ([`run`]), and writing a
 //! new migration from a live schema ([`make`]).
 
+mod defaults;
 pub mod format;
 pub mod make;
 pub mod plan;
@@ -11,7 +12,7 @@ pub mod run;
 use std::path::{Path, PathBuf};
 
 pub use format::{Migration, Operation};
-pub use plan::{MigrationSet, PlanError};
+pub use plan::{MigrationSet, NodeKeys, Pending, PlanError};
 
 /// The migrations folder: `--migrations DIR`, or `migrations/` beside the config file.
 pub fn folder(config_path: &Path, flag: Option<&Path>) -> PathBuf {

@@ -94,8 +94,8 @@ impl MigrationSet {
 
     /// Node keys the migrations declare once all are applied: label → key properties. The copy
     /// uses these as node identity.
-    pub fn node_keys(&self) -> Result<BTreeMap<String, Vec<String>>, PlanError> {
-        let mut keys: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    pub fn node_keys(&self) -> Result<NodeKeys, PlanError> {
+        let mut keys = NodeKeys::new();
         for m in self.pending(&BTreeSet::new())? {
             for op in &m.operations {
                 apply_to_keys(&mut keys, op);
@@ -104,9 +104,45 @@ impl MigrationSet {
         keys.retain(|_, k| !k.is_empty());
         Ok(keys)
     }
+
+    /// The migrations to apply to a target that has `applied`, in order, each with the node keys
+    /// declared once each of its operations has run: the applied migrations' keys (taken in this
+    /// set's order, as they ran), then each pending operation's change. Connectors that enforce
+    /// keys take them from here rather than from the target, so a run that stopped half-way
+    /// leaves nothing that the next run cannot rebuild.
+    pub fn pending_with_keys(&self, applied: &BTreeSet<String>) -> Result<Vec<Pending<'_>>, PlanError> {
+        let mut keys = NodeKeys::new();
+        for op in self.all().filter(|m| applied.contains(&m.name)).flat_map(|m| &m.operations) {
+            apply_to_keys(&mut keys, op);
+        }
+        let pending = self.pending(applied)?.into_iter().map(|migration| {
+            let keys_after = migration
+                .operations
+                .iter()
+                .map(|op| {
+                    apply_to_keys(&mut keys, op);
+                    keys.clone()
+                })
+                .collect();
+            Pending { migration, keys_after }
+        });
+        Ok(pending.collect())
+    }
 }
 
-fn apply_to_keys(keys: &mut BTreeMap<String, Vec<String>>, op: &Operation) {
+/// Node keys as migrations declare them: label → key properties, in declaration order (a type
+/// declared without keys maps to none).
+pub type NodeKeys = BTreeMap<String, Vec<String>>;
+
+/// A migration to apply, and the node keys declared once each of its operations has run
+/// (`keys_after[i]` after `migration.operations[i]`).
+#[derive(Debug)]
+pub struct Pending<'a> {
+    pub migration: &'a Migration,
+    pub keys_after: Vec<NodeKeys>,
+}
+
+fn apply_to_keys(keys: &mut NodeKeys, op: &Operation) {
     match op {
         Operation::CreateNodeType { name, keys: k, .. } => {
             keys.insert(name.clone(), k.clone());

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Migration, MigrationSet, PlanError};
+use super::{MigrationSet, Pending, PlanError};
 use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
 
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +59,7 @@ pub async fn run(
     };
     if options.dry_run {
         let applied = migrator.applied().await.map_err(connector("reading applied migrations"))?;
-        return Ok(set.pending(&applied)?.into_iter().map(|m| describe(migrator, m)).collect());
+        return Ok(set.pending_with_keys(&applied)?.iter().map(|p| describe(migrator, p)).collect());
     }
     if options.force_unlock {
         migrator.unlock().await.map_err(connector("removing the migration lock"))?;
@@ -83,10 +83,11 @@ async fn apply_pending(target: &str, migrator: &dyn Migrator, set: &MigrationSet
         source,
     })?;
     let mut done = Vec::new();
-    for migration in set.pending(&applied)? {
+    for pending in set.pending_with_keys(&applied)? {
+        let migration = pending.migration;
         tracing::info!(target, migration = %migration.name, "applying migration");
-        for (i, op) in migration.operations.iter().enumerate() {
-            migrator.apply(op).await.map_err(|source| RunError::Operation {
+        for (i, (op, keys)) in migration.operations.iter().zip(&pending.keys_after).enumerate() {
+            migrator.apply(op, keys).await.map_err(|source| RunError::Operation {
                 target: target.to_string(),
                 migration: migration.name.clone(),
                 file: migration.file.clone(),
@@ -100,15 +101,16 @@ async fn apply_pending(target: &str, migrator: &dyn Migrator, set: &MigrationSet
             action: format!("recording migration `{}`", migration.name),
             source,
         })?;
-        done.push(describe(migrator, migration));
+        done.push(describe(migrator, &pending));
     }
     Ok(done)
 }
 
-fn describe(migrator: &dyn Migrator, m: &Migration) -> Applied {
+fn describe(migrator: &dyn Migrator, p: &Pending) -> Applied {
+    let operations = p.migration.operations.iter().zip(&p.keys_after);
     Applied {
-        migration: m.name.clone(),
-        statements: m.operations.iter().flat_map(|op| migrator.describe(op)).collect(),
+        migration: p.migration.name.clone(),
+        statements: operations.flat_map(|(op, keys)| migrator.describe(op, keys)).collect(),
     }
 }
 

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::format::{parse, Migration, Operation};
 use super::{MigrationSet, PlanError};
+use crate::model::Value;
 
 fn migration(name: &str, deps: &[&str]) -> Migration {
     Migration {
@@ -159,4 +160,81 @@ fn squash_without_the_replaced_files() {
     assert_eq!(names(set.pending(&applied(&[])).unwrap()), ["s", "c"]);
     let err = set.pending(&applied(&["a"])).unwrap_err().to_string();
     assert!(err.contains("restore the replaced migration files"), "{err}");
+}
+
+#[test]
+fn pending_operations_carry_the_keys_declared_once_each_has_run() {
+    let file = |name: &str, deps: &str, ops: &str| {
+        parse(Path::new(name), &format!("name: '{name}'\ndependencies: [{deps}]\noperations:\n{ops}")).unwrap()
+    };
+    let set = MigrationSet::new(vec![
+        file("1", "", "- {operation: CreateNodeType, arguments: {name: Movie, keys: [title]}}\n- {operation: CreateNodeType, arguments: {name: P, keys: [a]}}\n"),
+        file("2", "'1'", "- {operation: RenameNodeType, arguments: {old_type: Movie, new_type: Film}}\n- {operation: NodeKeyExtended, arguments: {node_type: P, added_key_property: b, default: 0}}\n- {operation: NodeKeyPartRenamed, arguments: {node_type: P, old_key_part_name: a, new_key_part_name: c}}\n"),
+    ])
+    .unwrap();
+    // Only the second is pending: its keys start from what the first declared.
+    let pending = set.pending_with_keys(&applied(&["1"])).unwrap();
+    assert_eq!(names(pending.iter().map(|p| p.migration).collect()), ["2"]);
+    let shown = |k: &super::NodeKeys| k.iter().map(|(l, k)| format!("{l}:{}", k.join(","))).collect::<Vec<_>>();
+    let after: Vec<Vec<String>> = pending[0].keys_after.iter().map(shown).collect();
+    assert_eq!(after, [vec!["Film:title", "P:a"], vec!["Film:title", "P:a,b"], vec!["Film:title", "P:c,b"]]);
+}
+
+#[test]
+fn defaults_are_values_from_the_moment_the_file_is_read() {
+    let text = "name: d\noperations:\n\
+        - {operation: AddNodeProperty, arguments: {node_type: P, property_name: a, default: 1.0}}\n\
+        - {operation: AddNodeProperty, arguments: {node_type: P, property_name: b, default: null}}\n\
+        - {operation: AddRelationshipProperty, arguments: {relationship_type: R, property_name: c}}\n\
+        - {operation: NodeKeyExtended, arguments: {node_type: P, added_key_property: k, default: [x, {y: 2}]}}\n";
+    let m = parse(Path::new("d.yaml"), text).unwrap();
+    let defaults: Vec<Option<&Value>> = m
+        .operations
+        .iter()
+        .map(|op| match op {
+            Operation::AddNodeProperty { default, .. } | Operation::AddRelationshipProperty { default, .. } => {
+                default.as_ref()
+            }
+            Operation::NodeKeyExtended { default, .. } => Some(default),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let map = Value::Map([("y".to_string(), Value::Int(2))].into());
+    let list = Value::List(vec![Value::String("x".into()), map]);
+    assert_eq!(defaults, [Some(&Value::Float(1.0)), None, None, Some(&list)]);
+
+    // Written back, they read the same (make writes migrations through the same types).
+    let written = serde_yaml::to_string(&m.operations).unwrap();
+    assert!(written.contains("default: 1.0\n") && written.contains("default: null\n"), "{written}");
+    assert_eq!(serde_yaml::from_str::<Vec<Operation>>(&written).unwrap(), m.operations);
+}
+
+#[test]
+fn a_default_with_no_graph_value_names_file_line_and_migration() {
+    let text = "name: big\noperations:\n- operation: DropNodeType\n  arguments: {name: P}\n\
+        - operation: RelationshipKeyExtended\n  arguments: {relationship_type: R, added_key_property: k, default: 18446744073709551615}\n";
+    let err = parse(Path::new("m/big.yaml"), text).unwrap_err().to_string();
+    assert!(err.starts_with("m/big.yaml:5: migration `big`, operation 2 (`RelationshipKeyExtended`):"), "{err}");
+    assert!(err.contains("18446744073709551615 does not fit in 64 bits"), "{err}");
+}
+
+#[test]
+fn make_writes_nodestreams_yaml() {
+    let details = crate::connector::SchemaDetails {
+        node_properties: [("Person".to_string(), ["email", "name"].map(String::from).into())].into(),
+        node_keys: [("Person".to_string(), vec!["email".to_string()])].into(),
+        node_indexes: [("Person".to_string(), ["name".to_string()].into())].into(),
+        relationship_properties: [("KNOWS".to_string(), ["since".to_string()].into())].into(),
+        ..Default::default()
+    };
+    let existing = MigrationSet::new(vec![migration("0001", &[])]).unwrap();
+    let m = super::make::from_schema(&details, &existing, "0002_schema".into(), Path::new("migrations"));
+    assert_eq!(
+        super::make::to_yaml(&m).unwrap(),
+        "name: 0002_schema\noperations:\n\
+         - operation: CreateNodeType\n  arguments:\n    name: Person\n    keys:\n    - email\n    properties:\n    - name\n\
+         - operation: AddAdditionalNodePropertyIndex\n  arguments:\n    node_type: Person\n    field_name: name\n\
+         - operation: CreateRelationshipType\n  arguments:\n    name: KNOWS\n    keys: []\n    properties:\n    - since\n\
+         dependencies:\n- '0001'\n"
+    );
 }

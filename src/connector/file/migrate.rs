@@ -11,8 +11,7 @@ use async_trait::async_trait;
 use super::dump::{DumpReader, DumpWriter, Record};
 use super::FileConfig;
 use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
-use crate::migrations::format::yaml_to_value;
-use crate::migrations::Operation;
+use crate::migrations::{NodeKeys, Operation};
 use crate::model::{Node, Properties, Relationship, Value};
 
 pub struct FileMigrator {
@@ -92,10 +91,12 @@ fn rename_key(props: &mut Properties, old: &str, new: &str) {
     }
 }
 
-fn set_default(props: &mut Properties, key: &str, default: &Option<serde_yaml::Value>) {
-    let value = default.as_ref().map(yaml_to_value).unwrap_or(Value::Null);
-    if value != Value::Null && !props.contains_key(key) {
-        props.insert(key.to_string(), value);
+fn set_default(props: &mut Properties, key: &str, default: &Option<Value>) {
+    match default {
+        Some(value) if *value != Value::Null && !props.contains_key(key) => {
+            props.insert(key.to_string(), value.clone());
+        }
+        _ => {}
     }
 }
 
@@ -149,7 +150,7 @@ impl Migrator for FileMigrator {
         Ok(self.read_history()?.applied)
     }
 
-    fn describe(&self, op: &Operation) -> Vec<String> {
+    fn describe(&self, op: &Operation, _keys: &NodeKeys) -> Vec<String> {
         use Operation::*;
         let what = match op {
             CreateNodeType { .. }
@@ -165,7 +166,7 @@ impl Migrator for FileMigrator {
         vec![what]
     }
 
-    async fn apply(&self, op: &Operation) -> Result<(), ConnectorError> {
+    async fn apply(&self, op: &Operation, _keys: &NodeKeys) -> Result<(), ConnectorError> {
         use Operation::*;
         match op.clone() {
             DropNodeType { name } => {

@@ -4,6 +4,10 @@
 //! are constraints named `{Type}_node_key` (NODE KEY with `use_enterprise_features`) and
 //! additional indexes are range indexes named `{type}_{field}_additional_index`.
 //!
+//! Key constraints are built from the keys the migration files declare (the runner passes them
+//! with each operation), never read back from the database: a run that failed half-way through
+//! moving a key leaves nothing the next run cannot rebuild.
+//!
 //! Data changes (renames, defaults, drops) run as client-side rounds
 //! (`MATCH … WITH x LIMIT n <change> RETURN count(*)`, each round its own transaction, repeated
 //! until a round changes nothing) rather than `CALL {…} IN TRANSACTIONS`: Neo4j refuses that
@@ -20,10 +24,9 @@ use super::config::Neo4jConfig;
 use super::cypher::quote;
 use super::value::to_bolt;
 use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
-use crate::migrations::format::yaml_to_value;
-use crate::migrations::{self, Operation};
+use crate::migrations::{self, NodeKeys, Operation};
 use steps::{
-    drop_constraint, drop_index, entity_name, key_constraint, key_name, steps, Kept, Rounds, Step, BATCH,
+    drop_constraint, drop_index, entity_name, key_constraint, key_name, steps, Rounds, Step, BATCH,
     CONSTRAINT_PROPERTIES, INDEXED_PROPERTIES,
 };
 
@@ -60,9 +63,38 @@ impl Neo4jMigrator {
         rows.iter().map(|r| column::<Vec<String>>(self.client.target(), r, "properties")).collect()
     }
 
+    /// Whether constraint `name` exists and covers exactly `keys`.
+    async fn key_covers(&self, name: &str, keys: &BTreeSet<String>) -> Result<bool, ConnectorError> {
+        let lists = self.property_lists(query(CONSTRAINT_PROPERTIES).param("name", name)).await?;
+        Ok(lists.into_iter().any(|l| l.into_iter().collect::<BTreeSet<_>>() == *keys))
+    }
+
+    /// Makes key constraint `name` cover exactly `keys`, replacing one that covers other
+    /// properties (a key being extended or renamed, or a run that stopped half-way).
+    async fn put_key(
+        &self,
+        op: &Operation,
+        name: &str,
+        label: &str,
+        keys: &BTreeSet<String>,
+    ) -> Result<(), ConnectorError> {
+        if self.key_covers(name, keys).await? {
+            return Ok(());
+        }
+        self.run(op.name(), query(&drop_constraint(name))).await?;
+        self.run(op.name(), query(&key_constraint(name, label, keys, self.enterprise))).await?;
+        // `IF NOT EXISTS` also passes over an equivalent constraint of another name, silently.
+        if !self.key_covers(name, keys).await? {
+            return Err(ConnectorError::fatal(format!(
+                "target `{}`: key constraint `{name}` on `{label}` was not created; another constraint on the same properties may exist: drop it and run the migrations again",
+                self.client.target()
+            )));
+        }
+        Ok(())
+    }
+
     async fn apply_rounds(&self, op: &Operation, r: &Rounds) -> Result<(), ConnectorError> {
-        let with_params =
-            |text: String| r.params.iter().fold(query(&text), |q, (k, v)| q.param(k, to_bolt(&yaml_to_value(v))));
+        let with_params = |text: String| r.params.iter().fold(query(&text), |q, (k, v)| q.param(k, to_bolt(v)));
         let to_change =
             self.run("counting records to migrate", with_params(format!("{} RETURN count(*) AS c", r.matcher))).await?;
         let rounds = migrations::rounds::Rounds {
@@ -78,39 +110,32 @@ impl Neo4jMigrator {
         rounds.run(round, |limit| r.text(limit)).await.map(drop)
     }
 
-    async fn apply_step(&self, op: &Operation, step: &Step, kept: &mut Kept) -> Result<(), ConnectorError> {
+    /// Runs one step; `indexed` carries what a `ReadIndexes` step read to the steps after it.
+    async fn apply_step(
+        &self,
+        op: &Operation,
+        step: &Step,
+        indexed: &mut BTreeSet<String>,
+    ) -> Result<(), ConnectorError> {
         match step {
             Step::Statement(text) => self.run(op.name(), query(text)).await.map(drop),
             Step::Rounds(r) => self.apply_rounds(op, r).await,
-            Step::TakeKey { name } => {
-                let lists = self.property_lists(query(CONSTRAINT_PROPERTIES).param("name", name.as_str())).await?;
-                kept.keys = lists.into_iter().flatten().collect();
-                self.run(op.name(), query(&drop_constraint(name))).await.map(drop)
-            }
-            Step::PutKey { name, label, remove, add } => {
-                // No constraint was there to move: nothing to recreate.
-                if kept.keys.is_empty() {
-                    return Ok(());
-                }
-                let mut keys = kept.keys.clone();
-                keys.extend(add.iter().cloned());
-                if let Some(r) = remove {
-                    keys.remove(r);
-                }
-                self.run(op.name(), query(&key_constraint(name, label, &keys, self.enterprise))).await.map(drop)
-            }
-            Step::TakeIndexes { entity, of } => {
+            Step::Key { name, label, keys } => self.put_key(op, name, label, keys).await,
+            Step::ReadIndexes { entity, of } => {
                 let q = query(INDEXED_PROPERTIES).param("entity", entity_name(*entity)).param("of", of.as_str());
                 // Single-property indexes only: additional indexes are on one field each.
-                kept.indexes = self.property_lists(q).await?.into_iter().filter(|p| p.len() == 1).flatten().collect();
-                for field in &kept.indexes {
-                    self.run(op.name(), query(&drop_index(of, field))).await?;
+                *indexed = self.property_lists(q).await?.into_iter().filter(|p| p.len() == 1).flatten().collect();
+                Ok(())
+            }
+            Step::CreateIndexes { entity, of } => {
+                for field in indexed.iter() {
+                    self.run(op.name(), query(&steps::create_index(*entity, of, field))).await?;
                 }
                 Ok(())
             }
-            Step::PutIndexes { entity, of } => {
-                for field in &kept.indexes {
-                    self.run(op.name(), query(&steps::create_index(*entity, of, field))).await?;
+            Step::DropIndexes { of } => {
+                for field in indexed.iter() {
+                    self.run(op.name(), query(&drop_index(of, field))).await?;
                 }
                 Ok(())
             }
@@ -167,18 +192,18 @@ impl Migrator for Neo4jMigrator {
         Ok(names.collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect())
     }
 
-    fn describe(&self, op: &Operation) -> Vec<String> {
-        let steps = steps(op, self.enterprise);
+    fn describe(&self, op: &Operation, keys: &NodeKeys) -> Vec<String> {
+        let steps = steps(op, keys, self.enterprise);
         if steps.is_empty() {
             return vec![format!("{} ({}): nothing to do on Neo4j", op.name(), op.subject())];
         }
         steps.iter().map(|s| steps::describe(s, self.enterprise)).collect()
     }
 
-    async fn apply(&self, op: &Operation) -> Result<(), ConnectorError> {
-        let mut kept = Kept::default();
-        for step in steps(op, self.enterprise) {
-            self.apply_step(op, &step, &mut kept).await?;
+    async fn apply(&self, op: &Operation, keys: &NodeKeys) -> Result<(), ConnectorError> {
+        let mut indexed = BTreeSet::new();
+        for step in steps(op, keys, self.enterprise) {
+            self.apply_step(op, &step, &mut indexed).await?;
         }
         Ok(())
     }

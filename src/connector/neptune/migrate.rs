@@ -21,8 +21,8 @@ use super::client::Client;
 use super::encoding;
 use super::query::quote;
 use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
-use crate::migrations::format::yaml_to_value;
-use crate::migrations::Operation;
+use crate::migrations::{NodeKeys, Operation};
+use crate::model::Value;
 
 /// Records changed per query: small enough to finish in seconds on a busy cluster.
 const BATCH: usize = 1000;
@@ -59,8 +59,8 @@ fn rel_match(rel_type: &str) -> String {
 }
 
 /// Sets `property` to `default` where it is missing (a null default changes nothing).
-fn set_default(matcher: String, property: &str, default: Option<&serde_yaml::Value>) -> Plan {
-    let value = default.map(yaml_to_value).and_then(|v| encoding::encode(&v).0);
+fn set_default(matcher: String, property: &str, default: Option<&Value>) -> Plan {
+    let value = default.and_then(|v| encoding::encode(v).0);
     let Some(value) = value else { return Plan::Nothing("no default value: nothing to write") };
     let p = quote(property);
     rounds(
@@ -203,7 +203,7 @@ impl Migrator for NeptuneMigrator {
         Ok(rows.iter().filter_map(|r| r["name"].as_str().map(str::to_string)).collect())
     }
 
-    fn describe(&self, op: &Operation) -> Vec<String> {
+    fn describe(&self, op: &Operation, _keys: &NodeKeys) -> Vec<String> {
         match plan(op) {
             Plan::Nothing(why) => vec![format!("{}: no-op on Neptune ({why})", op.name())],
             Plan::Rounds { statement, params } => {
@@ -217,7 +217,7 @@ impl Migrator for NeptuneMigrator {
         }
     }
 
-    async fn apply(&self, op: &Operation) -> Result<(), ConnectorError> {
+    async fn apply(&self, op: &Operation, _keys: &NodeKeys) -> Result<(), ConnectorError> {
         let Plan::Rounds { statement, params } = plan(op) else { return Ok(()) };
         // Every round must shrink what its MATCH ... WHERE selects; if the server did not apply
         // a round's change, the same records would match forever. So the records to change are

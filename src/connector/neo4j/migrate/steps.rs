@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::super::cypher::quote;
-use crate::migrations::format::yaml_to_value;
-use crate::migrations::Operation;
+use crate::migrations::{NodeKeys, Operation};
+use crate::model::Value;
 
 /// Records changed per round: small enough for one transaction well under the query timeout.
 pub(super) const BATCH: usize = 1000;
@@ -23,7 +23,7 @@ pub(super) struct Rounds {
     pub(super) carry: &'static str,
     pub(super) change: String,
     /// Parameters (from the migration file, never from data).
-    pub(super) params: Vec<(&'static str, serde_yaml::Value)>,
+    pub(super) params: Vec<(&'static str, Value)>,
 }
 
 impl Rounds {
@@ -32,39 +32,34 @@ impl Rounds {
     }
 }
 
-/// One step of an operation. Renames and key changes keep what the old constraint or indexes
-/// covered, which only the live target knows: `Take*` reads and drops, `Put*` recreates.
+/// One step of an operation. Key constraints follow the keys the migration files declare, so a
+/// run that stopped half-way is finished by the next one whatever it left behind. Additional
+/// indexes are not declared in a form that follows renames, so a rename reads them from the
+/// target: the old type keeps its indexes until the new one has them all.
 pub(super) enum Step {
     Statement(String),
     Rounds(Rounds),
-    /// Remembers the properties of constraint `name` (none if it is missing), then drops it.
-    TakeKey {
-        name: String,
-    },
-    /// Creates constraint `name` on `label` over the remembered properties, edited.
-    PutKey {
+    /// Makes constraint `name` on `label` cover exactly `keys`: nothing if it already does,
+    /// otherwise it is dropped and created again, then checked.
+    Key {
         name: String,
         label: String,
-        remove: Option<String>,
-        add: Option<String>,
+        keys: BTreeSet<String>,
     },
-    /// Remembers the properties with an additional index on `of`, then drops those indexes.
-    TakeIndexes {
+    /// Remembers the properties with an additional index on `of`.
+    ReadIndexes {
         entity: Entity,
         of: String,
     },
     /// Creates additional indexes on `of` for the remembered properties.
-    PutIndexes {
+    CreateIndexes {
         entity: Entity,
         of: String,
     },
-}
-
-/// What `Take*` steps remembered for the `Put*` steps of the same operation.
-#[derive(Default)]
-pub(super) struct Kept {
-    pub(super) keys: BTreeSet<String>,
-    pub(super) indexes: BTreeSet<String>,
+    /// Drops the additional indexes on `of` for the remembered properties.
+    DropIndexes {
+        of: String,
+    },
 }
 
 pub(super) fn key_name(label: &str) -> String {
@@ -78,12 +73,13 @@ fn index_name(of: &str, field: &str) -> String {
 /// nodestream's key constraint: properties sorted, so re-creating it gives the same statement.
 pub(super) fn key_constraint(name: &str, label: &str, keys: &BTreeSet<String>, enterprise: bool) -> String {
     let pattern: Vec<String> = keys.iter().map(|k| format!("n.{}", quote(k))).collect();
-    key_constraint_text(name, label, &pattern.join(", "), enterprise)
-}
-
-fn key_constraint_text(name: &str, label: &str, pattern: &str, enterprise: bool) -> String {
     let kind = if enterprise { "NODE KEY" } else { "UNIQUE" };
-    format!("CREATE CONSTRAINT {} IF NOT EXISTS FOR (n:{}) REQUIRE ({pattern}) IS {kind}", quote(name), quote(label))
+    format!(
+        "CREATE CONSTRAINT {} IF NOT EXISTS FOR (n:{}) REQUIRE ({}) IS {kind}",
+        quote(name),
+        quote(label),
+        pattern.join(", ")
+    )
 }
 
 pub(super) fn create_index(entity: Entity, of: &str, field: &str) -> String {
@@ -120,9 +116,16 @@ fn rounds(matcher: String, change: String) -> Step {
     Step::Rounds(Rounds { matcher, carry: "x", change, params: Vec::new() })
 }
 
+/// The key constraint of `label` as `keys` (the keys declared once the operation has run) has
+/// it; none when they declare no keys, so a constraint the migrations never made is left alone.
+fn key(label: &str, keys: &NodeKeys) -> Option<Step> {
+    let keys: BTreeSet<String> = keys.get(label)?.iter().cloned().collect();
+    (!keys.is_empty()).then(|| Step::Key { name: key_name(label), label: label.to_string(), keys })
+}
+
 /// Sets `property` where it is missing; like nodestream's `coalesce`, a null default changes nothing.
-fn set_default(matcher: String, property: &str, default: Option<&serde_yaml::Value>) -> Vec<Step> {
-    let Some(value) = default.filter(|v| yaml_to_value(v) != crate::model::Value::Null) else { return Vec::new() };
+fn set_default(matcher: String, property: &str, default: Option<&Value>) -> Vec<Step> {
+    let Some(value) = default.filter(|v| **v != Value::Null) else { return Vec::new() };
     let p = quote(property);
     vec![Step::Rounds(Rounds {
         matcher: format!("{matcher} WHERE x.{p} IS NULL"),
@@ -147,8 +150,9 @@ fn rename_property(matcher: String, old: &str, new: &str) -> Vec<Step> {
     vec![rounds(format!("{matcher} WHERE x.{o} IS NOT NULL"), format!("SET x.{n} = x.{o}, x.{o} = null"))]
 }
 
-/// The steps of `op`, in order; empty when Neo4j needs nothing.
-pub(super) fn steps(op: &Operation, enterprise: bool) -> Vec<Step> {
+/// The steps of `op`, in order, given the node keys declared once it has run; empty when Neo4j
+/// needs nothing.
+pub(super) fn steps(op: &Operation, keys: &NodeKeys, enterprise: bool) -> Vec<Step> {
     use Operation::*;
     use Step::Statement;
     match op {
@@ -158,28 +162,42 @@ pub(super) fn steps(op: &Operation, enterprise: bool) -> Vec<Step> {
         CreateNodeType { .. } | CreateRelationshipType { .. } => Vec::new(),
         DropNodeType { name } => vec![
             Statement(drop_constraint(&key_name(name))),
-            Step::TakeIndexes { entity: Entity::Node, of: name.clone() },
+            Step::ReadIndexes { entity: Entity::Node, of: name.clone() },
+            Step::DropIndexes { of: name.clone() },
             rounds(node(name), "DETACH DELETE x".into()),
         ],
         DropRelationshipType { name } => vec![
-            Step::TakeIndexes { entity: Entity::Relationship, of: name.clone() },
+            Step::ReadIndexes { entity: Entity::Relationship, of: name.clone() },
+            Step::DropIndexes { of: name.clone() },
             rounds(rel(name), "DELETE x".into()),
         ],
         RenameNodeType { old_type, new_type } if old_type == new_type => Vec::new(),
-        RenameNodeType { old_type, new_type } => vec![
-            Step::TakeKey { name: key_name(old_type) },
-            Step::TakeIndexes { entity: Entity::Node, of: old_type.clone() },
-            // Two passes, adding then removing a label: ArcadeDB turns each label change into a
-            // copy of the node, and both in one query trips its unique indexes on the node's
-            // other labels. Neo4j ends the same; an interrupted run is finished by the next.
-            rounds(format!("{} WHERE NOT x:{}", node(old_type), quote(new_type)), format!("SET x:{}", quote(new_type))),
-            rounds(node(old_type), format!("REMOVE x:{}", quote(old_type))),
-            Step::PutKey { name: key_name(new_type), label: new_type.clone(), remove: None, add: None },
-            Step::PutIndexes { entity: Entity::Node, of: new_type.clone() },
-        ],
+        RenameNodeType { old_type, new_type } => {
+            // The new type's constraint and indexes come first and the old type's go last, so
+            // a run that stops half-way leaves both, never neither, and the next run finishes.
+            let key = key(new_type, keys);
+            let drop_old_key = key.is_some().then(|| Statement(drop_constraint(&key_name(old_type))));
+            let mut s: Vec<Step> = key.into_iter().collect();
+            s.extend([
+                Step::ReadIndexes { entity: Entity::Node, of: old_type.clone() },
+                Step::CreateIndexes { entity: Entity::Node, of: new_type.clone() },
+                // Two passes, adding then removing a label: ArcadeDB turns each label change
+                // into a copy of the node, and both in one query trips its unique indexes on
+                // the node's other labels. Neo4j ends the same.
+                rounds(
+                    format!("{} WHERE NOT x:{}", node(old_type), quote(new_type)),
+                    format!("SET x:{}", quote(new_type)),
+                ),
+                rounds(node(old_type), format!("REMOVE x:{}", quote(old_type))),
+                Step::DropIndexes { of: old_type.clone() },
+            ]);
+            s.extend(drop_old_key);
+            s
+        }
         RenameRelationshipType { old_type, new_type } if old_type == new_type => Vec::new(),
         RenameRelationshipType { old_type, new_type } => vec![
-            Step::TakeIndexes { entity: Entity::Relationship, of: old_type.clone() },
+            Step::ReadIndexes { entity: Entity::Relationship, of: old_type.clone() },
+            Step::CreateIndexes { entity: Entity::Relationship, of: new_type.clone() },
             // A relationship's type cannot change: each is recreated under the new type.
             Step::Rounds(Rounds {
                 matcher: format!("MATCH (a)-[x:{}]->(b)", quote(old_type)),
@@ -187,7 +205,7 @@ pub(super) fn steps(op: &Operation, enterprise: bool) -> Vec<Step> {
                 change: format!("CREATE (a)-[y:{}]->(b) SET y += properties(x) DELETE x", quote(new_type)),
                 params: Vec::new(),
             }),
-            Step::PutIndexes { entity: Entity::Relationship, of: new_type.clone() },
+            Step::DropIndexes { of: old_type.clone() },
         ],
         AddNodeProperty { node_type, property_name, default } => {
             set_default(node(node_type), property_name, default.as_ref())
@@ -216,29 +234,24 @@ pub(super) fn steps(op: &Operation, enterprise: bool) -> Vec<Step> {
         | DropAdditionalRelationshipPropertyIndex { relationship_type: of, field_name } => {
             vec![Statement(drop_index(of, field_name))]
         }
+        // The old constraint stays while the data changes (it is never weaker than the new
+        // one), and is replaced only after.
         NodeKeyExtended { node_type, added_key_property, default } => {
-            let mut s = vec![Step::TakeKey { name: key_name(node_type) }];
-            s.extend(set_default(node(node_type), added_key_property, Some(default)));
-            s.push(Step::PutKey {
-                name: key_name(node_type),
-                label: node_type.clone(),
-                remove: None,
-                add: Some(added_key_property.clone()),
-            });
+            let mut s = set_default(node(node_type), added_key_property, Some(default));
+            s.extend(key(node_type, keys));
             s
         }
         RelationshipKeyExtended { relationship_type, added_key_property, default } => {
             set_default(rel(relationship_type), added_key_property, Some(default))
         }
+        // The old constraint goes first: ArcadeDB's composite unique indexes count a missing
+        // part as a value, so nodes whose part is already renamed clash in it. A run that stops
+        // before the new one exists is finished by the next (the keys come from the files).
         NodeKeyPartRenamed { node_type, old_key_part_name: old, new_key_part_name: new } => {
-            let mut s = vec![Step::TakeKey { name: key_name(node_type) }];
+            let key = key(node_type, keys);
+            let mut s: Vec<Step> = key.iter().map(|_| Statement(drop_constraint(&key_name(node_type)))).collect();
             s.extend(rename_property(node(node_type), old, new));
-            s.push(Step::PutKey {
-                name: key_name(node_type),
-                label: node_type.clone(),
-                remove: Some(old.clone()),
-                add: Some(new.clone()),
-            });
+            s.extend(key);
             s
         }
     }
@@ -251,95 +264,49 @@ pub(super) fn entity_name(entity: Entity) -> &'static str {
     }
 }
 
+/// A default as `--dry-run` shows it, in JSON. Defaults come from YAML, so only YAML's kinds of
+/// value occur; any other is shown by its type.
+fn shown(value: &Value) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or_else(|| Json::from(f.to_string()), Json::Number),
+        Value::String(s) => Json::from(s.as_str()),
+        Value::List(items) => items.iter().map(shown).collect(),
+        Value::Map(map) => map.iter().map(|(k, v)| (k.clone(), shown(v))).collect(),
+        other => Json::from(other.type_name()),
+    }
+}
+
 pub(super) fn describe(step: &Step, enterprise: bool) -> String {
     match step {
         Step::Statement(text) => text.clone(),
         Step::Rounds(r) => {
-            let params: Vec<String> = r.params.iter().map(|(k, v)| format!("${k} = {}", serde_json::json!(v))).collect();
+            let params: Vec<String> = r.params.iter().map(|(k, v)| format!("${k} = {}", shown(v))).collect();
             let with = if params.is_empty() { String::new() } else { format!(" with {}", params.join(", ")) };
             format!("{} (repeated until it changes nothing){with}", r.text(BATCH))
         }
-        Step::TakeKey { name } => format!(
-            "{CONSTRAINT_PROPERTIES} (with $name = {name:?}: remembers the key properties), then {}",
-            drop_constraint(name)
-        ),
-        Step::PutKey { name, label, remove, add } => {
-            let mut edit = String::new();
-            if let Some(r) = remove {
-                edit.push_str(&format!(" without {}", quote(r)));
-            }
-            if let Some(a) = add {
-                edit.push_str(&format!(" with {}", quote(a)));
-            }
-            let text = key_constraint_text(name, label, "n.{remembered keys}", enterprise);
-            format!("{text} (the remembered keys{edit}; skipped if there were none)")
+        Step::Key { name, label, keys } => {
+            let covered: Vec<String> = keys.iter().map(|k| quote(k)).collect();
+            format!(
+                "{CONSTRAINT_PROPERTIES} (with $name = {name:?}); unless it covers exactly ({}): {}, then {}",
+                covered.join(", "),
+                drop_constraint(name),
+                key_constraint(name, label, keys, enterprise)
+            )
         }
-        Step::TakeIndexes { entity, of } => format!(
-            "{INDEXED_PROPERTIES} (with $entity = {:?}, $of = {of:?}: remembers the indexed properties), then DROP INDEX … IF EXISTS for each",
+        Step::ReadIndexes { entity, of } => format!(
+            "{INDEXED_PROPERTIES} (with $entity = {:?}, $of = {of:?}: remembers the indexed properties)",
             entity_name(*entity)
         ),
-        Step::PutIndexes { entity, of } => {
+        Step::CreateIndexes { entity, of } => {
             format!("{} for each remembered {{field}}", create_index(*entity, of, "{field}"))
         }
+        Step::DropIndexes { of } => format!("{} for each remembered {{field}}", drop_index(of, "{field}")),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn described(op: &Operation, enterprise: bool) -> Vec<String> {
-        steps(op, enterprise).iter().map(|s| describe(s, enterprise)).collect()
-    }
-
-    #[test]
-    fn keys_and_indexes_get_nodestreams_names() {
-        let create = Operation::CreateNodeType {
-            name: "Per`son".into(),
-            keys: vec!["b".into(), "a".into()],
-            properties: vec![],
-        };
-        assert_eq!(
-            described(&create, false),
-            ["CREATE CONSTRAINT `Per``son_node_key` IF NOT EXISTS FOR (n:`Per``son`) REQUIRE (n.`a`, n.`b`) IS UNIQUE"]
-        );
-        assert!(described(&create, true)[0].ends_with("IS NODE KEY"));
-        let no_keys = Operation::CreateNodeType { name: "P".into(), keys: vec![], properties: vec!["x".into()] };
-        assert!(steps(&no_keys, false).is_empty());
-        let index =
-            Operation::AddAdditionalRelationshipPropertyIndex { relationship_type: "R".into(), field_name: "w".into() };
-        assert_eq!(
-            described(&index, false),
-            ["CREATE INDEX `R_w_additional_index` IF NOT EXISTS FOR ()-[r:`R`]-() ON (r.`w`)"]
-        );
-        let drop = Operation::DropAdditionalNodePropertyIndex { node_type: "P".into(), field_name: "f".into() };
-        assert_eq!(described(&drop, false), ["DROP INDEX `P_f_additional_index` IF EXISTS"]);
-    }
-
-    #[test]
-    fn data_changes_are_bounded_rounds() {
-        let rename = Operation::RenameNodeType { old_type: "Movie".into(), new_type: "Film".into() };
-        let text = described(&rename, false);
-        assert_eq!(text.len(), 6, "{text:#?}");
-        assert!(text[2]
-            .starts_with("MATCH (x:`Movie`) WHERE NOT x:`Film` WITH x LIMIT 1000 SET x:`Film` RETURN count(*) AS c"));
-        assert!(text[3].starts_with("MATCH (x:`Movie`) WITH x LIMIT 1000 REMOVE x:`Movie` RETURN count(*) AS c"));
-        assert!(text[4].starts_with(
-            "CREATE CONSTRAINT `Film_node_key` IF NOT EXISTS FOR (n:`Film`) REQUIRE (n.{remembered keys})"
-        ));
-        let add =
-            Operation::AddNodeProperty { node_type: "P".into(), property_name: "s".into(), default: Some("x".into()) };
-        assert_eq!(
-            described(&add, false),
-            ["MATCH (x:`P`) WHERE x.`s` IS NULL WITH x LIMIT 1000 SET x.`s` = $value RETURN count(*) AS c (repeated until it changes nothing) with $value = \"x\""]
-        );
-        let no_default = Operation::AddNodeProperty { node_type: "P".into(), property_name: "s".into(), default: None };
-        assert!(steps(&no_default, false).is_empty());
-        let same = Operation::RenameNodeProperty {
-            node_type: "P".into(),
-            old_property_name: "a".into(),
-            new_property_name: "a".into(),
-        };
-        assert!(steps(&same, false).is_empty());
-    }
-}
+mod tests;
