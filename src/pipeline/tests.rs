@@ -204,6 +204,13 @@ fn fingerprint(selection: &Selection) -> checkpoint::Fingerprint {
     checkpoint::Fingerprint::new(side("a"), side("b"), selection)
 }
 
+/// Options of a `--all` copy that saves its checkpoint in `dir`, and that checkpoint's file.
+fn checkpointed(dir: &tempfile::TempDir) -> (checkpoint::CheckpointFile, CopyOptions) {
+    let file =
+        checkpoint::CheckpointFile { path: dir.path().join("cp.json"), fingerprint: fingerprint(&Selection::All) };
+    (file.clone(), CopyOptions { checkpoint: Some(file), ..options() })
+}
+
 fn sorted(v: &Mutex<Vec<String>>) -> Vec<String> {
     let mut v = v.lock().unwrap().clone();
     v.sort();
@@ -296,10 +303,7 @@ fn batches_are_cut_by_bytes() {
 #[tokio::test]
 async fn a_stop_request_drains_in_flight_writes_and_saves_the_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
-    let file =
-        checkpoint::CheckpointFile { path: dir.path().join("cp.json"), fingerprint: fingerprint(&Selection::All) };
-    let mut opts = options();
-    opts.checkpoint = Some(file.clone());
+    let (file, opts) = checkpointed(&dir);
     let (tx, rx) = tokio::sync::watch::channel(false);
     tx.send(true).unwrap();
     let sink = Arc::new(TestSink::default());
@@ -313,10 +317,7 @@ async fn a_stop_request_drains_in_flight_writes_and_saves_the_checkpoint() {
 #[tokio::test]
 async fn resume_skips_what_was_acknowledged_and_removes_the_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
-    let file =
-        checkpoint::CheckpointFile { path: dir.path().join("cp.json"), fingerprint: fingerprint(&Selection::All) };
-    let mut opts = options();
-    opts.checkpoint = Some(file.clone());
+    let (file, mut opts) = checkpointed(&dir);
     opts.resume = Some(checkpoint::Checkpoint {
         version: checkpoint::VERSION,
         fingerprint: file.fingerprint.clone(),
@@ -341,10 +342,7 @@ async fn resume_skips_what_was_acknowledged_and_removes_the_checkpoint() {
 #[tokio::test]
 async fn a_failed_copy_saves_its_watermark() {
     let dir = tempfile::tempdir().unwrap();
-    let file =
-        checkpoint::CheckpointFile { path: dir.path().join("cp.json"), fingerprint: fingerprint(&Selection::All) };
-    let mut opts = options();
-    opts.checkpoint = Some(file.clone());
+    let (file, mut opts) = checkpointed(&dir);
     opts.concurrency = 1;
     let mut source = graph(30, 30);
     source.fail_relationships = true;
@@ -361,10 +359,7 @@ async fn a_failed_copy_saves_its_watermark() {
 #[tokio::test]
 async fn a_resume_reads_on_from_the_checkpoint_whatever_order_the_source_reads_in() {
     let dir = tempfile::tempdir().unwrap();
-    let file =
-        checkpoint::CheckpointFile { path: dir.path().join("cp.json"), fingerprint: fingerprint(&Selection::All) };
-    let mut opts = options();
-    opts.checkpoint = Some(file.clone());
+    let (file, mut opts) = checkpointed(&dir);
     opts.concurrency = 1;
     let first = Arc::new(TestSink { fatal_after_node_batches: Some(3), ..Default::default() });
     copy_into(&graph(100, 20), &first, &opts, &never_stop()).await.unwrap_err();
@@ -413,10 +408,7 @@ async fn a_stop_wakes_a_retry_backoff() {
 #[tokio::test]
 async fn a_stop_while_writes_are_in_flight_lets_them_finish_and_saves_them() {
     let dir = tempfile::tempdir().unwrap();
-    let file =
-        checkpoint::CheckpointFile { path: dir.path().join("cp.json"), fingerprint: fingerprint(&Selection::All) };
-    let mut opts = options();
-    opts.checkpoint = Some(file.clone());
+    let (file, opts) = checkpointed(&dir);
     let sink = Arc::new(TestSink { write_time: Some(Duration::from_millis(300)), ..Default::default() });
     let (tx, rx) = tokio::sync::watch::channel(false);
     let watcher = sink.clone();

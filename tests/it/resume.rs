@@ -49,10 +49,14 @@ fn project(database: &str) -> Project {
 }
 
 fn spawn_copy(p: &Project) -> Child {
+    spawn_copy_between(p, "dump", "graph")
+}
+
+fn spawn_copy_between(p: &Project, source: &str, target: &str) -> Child {
     Command::new(assert_cmd::cargo::cargo_bin("graphferry"))
         .arg("--config")
         .arg(p.config())
-        .args(["copy", "--source", "dump", "--target", "graph", "--all", "--batch-size", "200", "--concurrency", "2"])
+        .args(["copy", "--source", source, "--target", target, "--all", "--batch-size", "200", "--concurrency", "2"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -65,9 +69,13 @@ fn checkpoint(p: &Project) -> std::path::PathBuf {
 
 /// Waits until the copy has saved progress past its first batches, then returns.
 fn wait_for_progress(p: &Project, child: &mut Child) {
+    wait_for_progress_in(&checkpoint(p), child)
+}
+
+fn wait_for_progress_in(checkpoint: &Path, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Ok(text) = std::fs::read_to_string(checkpoint(p)) {
+        if let Ok(text) = std::fs::read_to_string(checkpoint) {
             let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
             if v["nodes"]["acknowledged"].as_u64().unwrap_or(0) > 0 {
                 return;
@@ -136,8 +144,22 @@ fn a_checkpoint_is_refused_for_another_selection_and_create_mode() {
     let database = fresh_database("resume_refuse");
     let p = project(&database);
     std::fs::create_dir_all(p.path(".graphferry")).unwrap();
-    let checkpoint_text = r#"{"version":1,"fingerprint":{"source":"dump","target":"graph","labels":null,"relationship_types":null},"nodes":{"acknowledged":10,"finished":false},"relationships":{"acknowledged":0,"finished":false}}"#;
-    std::fs::write(checkpoint(&p), checkpoint_text).unwrap();
+    let fingerprint = |target_location: &str| {
+        serde_json::json!({
+            "version": 2,
+            "fingerprint": {
+                "source": "dump", "target": "graph",
+                "source_location": format!("file {}", p.path("dump.jsonl").display()),
+                "target_location": target_location,
+                "labels": null, "relationship_types": null,
+            },
+            "nodes": {"acknowledged": 10, "after": null, "finished": false},
+            "relationships": {"acknowledged": 0, "after": null, "finished": false},
+        })
+        .to_string()
+    };
+    let here = format!("{} database {database}", bolt_url());
+    std::fs::write(checkpoint(&p), fingerprint(&here)).unwrap();
     p.cmd()
         .args(["copy", "--source", "dump", "--target", "graph", "--node", "Person", "--resume"])
         .assert()
@@ -153,5 +175,51 @@ fn a_checkpoint_is_refused_for_another_selection_and_create_mode() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--resume always merges"));
+    // The same target name, pointing at another database than the checkpoint's.
+    std::fs::write(checkpoint(&p), fingerprint(&format!("{} database elsewhere", bolt_url()))).unwrap();
+    p.cmd()
+        .args(["copy", "--source", "dump", "--target", "graph", "--all", "--resume"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!("target `graph` was {} database elsewhere, now {here}", bolt_url())));
+    // A checkpoint of the old, count-based format cannot be resumed safely.
+    std::fs::write(checkpoint(&p), r#"{"version":1,"nodes":{"acknowledged":10}}"#).unwrap();
+    p.cmd()
+        .args(["copy", "--source", "dump", "--target", "graph", "--all", "--resume"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("version 1 is not supported"));
     assert_eq!(count(&database, "MATCH (n) RETURN count(n) AS c"), 0, "nothing was written");
+}
+
+/// A copy out of a Bolt source resumes after the key it saved (not after a count of rows in an
+/// order nobody promised) and ends with exactly the source's records.
+#[test]
+fn a_copy_out_of_bolt_killed_mid_way_resumes_after_its_token_and_ends_exact() {
+    let (source_db, target_db) = (fresh_database("resume_bolt_src"), fresh_database("resume_bolt_dst"));
+    let p = Project::new(&format!(
+        "  dump:\n    database: file\n    path: dump.jsonl\n{}{}",
+        target_yaml("src", &bolt_url(), &source_db),
+        target_yaml("graph", &bolt_url(), &target_db)
+    ));
+    write_dump(&p.path("dump.jsonl"));
+    p.cmd().args(["copy", "--source", "dump", "--target", "src", "--all"]).assert().success();
+
+    let checkpoint = p.path(".graphferry/checkpoint-src-graph.json");
+    let mut child = spawn_copy_between(&p, "src", "graph");
+    wait_for_progress_in(&checkpoint, &mut child);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&checkpoint).unwrap()).unwrap();
+    let token = &saved["nodes"]["after"];
+    assert!(token["scan"].is_u64() && token["after"].is_i64(), "a Bolt token is a scan and a key: {saved}");
+
+    p.cmd()
+        .args(["copy", "--source", "src", "--target", "graph", "--all", "--resume", "--json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"resumed\""));
+    assert!(!checkpoint.exists(), "a finished copy removes its checkpoint");
+    assert_complete_without_duplicates(&target_db);
+    p.cmd().args(["verify", "--source", "src", "--target", "graph", "--full"]).assert().success();
 }
