@@ -8,15 +8,13 @@ use serde::Serialize;
 
 use super::{Migration, MigrationSet, Operation};
 use crate::connector::SchemaDetails;
-
-/// Labels nodestream and graphferry use for their own bookkeeping; never part of a user schema.
-const INTERNAL_LABELS: &[&str] = &["__NodestreamMigration__", "__NodestreamMigrationLock__"];
+use crate::model::bookkeeping::{is_bookkeeping, DEFAULT_IDENTITY_LABEL};
 
 /// The migration that creates `details`, depending on the current leaves of `existing`.
 pub fn from_schema(details: &SchemaDetails, existing: &MigrationSet, name: String, dir: &Path) -> Migration {
     let mut operations = Vec::new();
     let labels: BTreeSet<&String> = details.node_properties.keys().chain(details.node_keys.keys()).collect();
-    for label in labels.into_iter().filter(|l| !INTERNAL_LABELS.contains(&l.as_str())) {
+    for label in labels.into_iter().filter(|l| !is_bookkeeping(l) && l.as_str() != DEFAULT_IDENTITY_LABEL) {
         let keys = details.node_keys.get(label).cloned().unwrap_or_default();
         let properties =
             details.node_properties.get(label).into_iter().flatten().filter(|p| !keys.contains(p)).cloned().collect();

@@ -5,6 +5,7 @@
 //! text forms of values that more than one connector writes live here too: [`text`] (ISO 8601
 //! temporals and offsets) and [`json`] (the tagged JSON of docs/FORMAT.md).
 
+pub mod bookkeeping;
 pub mod json;
 pub mod text;
 

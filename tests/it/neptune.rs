@@ -6,5 +6,6 @@ mod bolt;
 mod copy;
 mod expect;
 mod migrate;
+mod seed_flow;
 mod server;
 mod verify;

@@ -1,5 +1,8 @@
 //! Reading a dump as a copy source. The file is read on blocking threads (plain buffered I/O is
 //! the fastest way through a local file) and batches are handed to the async pipeline.
+//!
+//! A dump may hold nodestream's bookkeeping nodes (migration history, lock) if an older tool
+//! wrote it; they are skipped by every read and count (see [`crate::model::bookkeeping`]).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -14,6 +17,7 @@ use crate::connector::{
     Batcher, ConnectorError, CopiedLookup, NodeSender, RelationshipSender, ResumeToken, SchemaDetails, Selection,
     SelectionCounts, Source,
 };
+use crate::model::bookkeeping::{is_bookkeeping, is_bookkeeping_node};
 use crate::model::{GraphSchema, Node, Relationship};
 
 pub struct FileSource {
@@ -62,6 +66,30 @@ fn endpoint_ids(path: &std::path::Path, selection: &Selection) -> Result<HashSet
     Ok(ids)
 }
 
+/// Counts what `selection` covers by reading the dump through, bookkeeping left out.
+fn count_records(path: &Path, selection: &Selection) -> Result<SelectionCounts, ConnectorError> {
+    let endpoints = if selection.needs_endpoints() { endpoint_ids(path, selection)? } else { HashSet::new() };
+    let mut counts = SelectionCounts::default();
+    let mut reader = DumpReader::open(path)?;
+    while let Some(record) = reader.next_record()? {
+        match record {
+            Record::Node(n) if is_bookkeeping_node(&n.labels) => {}
+            Record::Node(n) if selection.includes_label(&n.labels) || endpoints.contains(&n.id) => {
+                counts.nodes += 1;
+                for l in n.labels {
+                    *counts.labels.entry(l).or_default() += 1;
+                }
+            }
+            Record::Relationship(r) if selection.includes_type(&r.rel_type) => {
+                counts.relationships += 1;
+                *counts.relationship_types.entry(r.rel_type).or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+    Ok(counts)
+}
+
 #[async_trait]
 impl Source for FileSource {
     async fn schema(&self) -> Result<GraphSchema, ConnectorError> {
@@ -69,6 +97,17 @@ impl Source for FileSource {
             if let Some(end) =
                 dump::read_end(&path).map_err(|e| ConnectorError::fatal(format!("{}: {e}", path.display())))?
             {
+                // The end record counts bookkeeping nodes too; only a read through can leave
+                // them out (a node may carry several labels).
+                if end.node_labels.keys().any(|l| is_bookkeeping(l)) {
+                    let c = count_records(&path, &Selection::All)?;
+                    return Ok(GraphSchema {
+                        nodes: c.nodes,
+                        relationships: c.relationships,
+                        labels: c.labels,
+                        relationship_types: c.relationship_types,
+                    });
+                }
                 return Ok(GraphSchema {
                     nodes: end.nodes,
                     relationships: end.relationships,
@@ -95,28 +134,7 @@ impl Source for FileSource {
             });
         }
         let selection = selection.clone();
-        self.blocking(move |path| {
-            let endpoints = if selection.needs_endpoints() { endpoint_ids(&path, &selection)? } else { HashSet::new() };
-            let mut counts = SelectionCounts::default();
-            let mut reader = DumpReader::open(&path)?;
-            while let Some(record) = reader.next_record()? {
-                match record {
-                    Record::Node(n) if selection.includes_label(&n.labels) || endpoints.contains(&n.id) => {
-                        counts.nodes += 1;
-                        for l in n.labels {
-                            *counts.labels.entry(l).or_default() += 1;
-                        }
-                    }
-                    Record::Relationship(r) if selection.includes_type(&r.rel_type) => {
-                        counts.relationships += 1;
-                        *counts.relationship_types.entry(r.rel_type).or_default() += 1;
-                    }
-                    _ => {}
-                }
-            }
-            Ok(counts)
-        })
-        .await
+        self.blocking(move |path| count_records(&path, &selection)).await
     }
 
     async fn introspect(&self) -> Result<SchemaDetails, ConnectorError> {
@@ -125,6 +143,7 @@ impl Source for FileSource {
             let mut reader = DumpReader::open(&path)?;
             while let Some(record) = reader.next_record()? {
                 match record {
+                    Record::Node(n) if is_bookkeeping_node(&n.labels) => {}
                     Record::Node(n) => {
                         for label in n.labels {
                             details.node_properties.entry(label).or_default().extend(n.properties.keys().cloned());
@@ -162,7 +181,8 @@ impl Source for FileSource {
                 while let Some(record) = reader.next_record()? {
                     let Record::Node(node) = record else { break };
                     position = reader.position();
-                    if (selection.includes_label(&node.labels) || endpoints.contains(&node.id))
+                    if !is_bookkeeping_node(&node.labels)
+                        && (selection.includes_label(&node.labels) || endpoints.contains(&node.id))
                         && !batcher.push_blocking(node, || ResumeToken::new(position))
                     {
                         return Ok(None); // the copy stopped

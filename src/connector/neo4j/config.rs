@@ -11,7 +11,7 @@ pub const DEFAULT_SOURCE_ID_PROPERTY: &str = "_graphferry_id";
 /// The label every node graphferry writes also gets, with an index on the source-id property, so
 /// relationship endpoints (known only by source id) are found with one index lookup whatever
 /// their labels, unlabelled nodes included.
-pub const DEFAULT_SOURCE_ID_LABEL: &str = "_GraphferryNode";
+pub const DEFAULT_SOURCE_ID_LABEL: &str = crate::model::bookkeeping::DEFAULT_IDENTITY_LABEL;
 
 #[derive(Debug, Clone)]
 pub struct Neo4jConfig {

@@ -2,6 +2,8 @@
 //! that cannot be parameters in Cypher, so they are spliced into the text, always through
 //! [`quote`]; every value travels as a parameter.
 
+use crate::model::bookkeeping::BOOKKEEPING_NODE_LABELS;
+
 /// A label, relationship type or property name as a Cypher identifier: in backticks, with each
 /// backtick doubled, so any name (spaces, backticks, unicode, keywords) is taken literally.
 pub fn quote(name: &str) -> String {
@@ -30,9 +32,20 @@ fn types(types: &[String]) -> String {
 
 pub const LABELS: &str = "CALL db.labels() YIELD label RETURN label";
 pub const RELATIONSHIP_TYPES: &str = "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType";
-pub const COUNT_NODES: &str = "MATCH (n) RETURN count(n) AS c";
 pub const COUNT_RELATIONSHIPS: &str = "MATCH ()-[r]->() RETURN count(r) AS c";
 pub const PING: &str = "RETURN 1 AS c";
+
+/// `NOT n:`__NodestreamMigration__` AND ...`: `n` is not a nodestream bookkeeping node. A label
+/// test rather than a check of `labels(n)`, so the server can answer it from its label store.
+fn not_bookkeeping() -> String {
+    let tests: Vec<String> = BOOKKEEPING_NODE_LABELS.iter().map(|l| format!("NOT n:{}", quote(l))).collect();
+    tests.join(" AND ")
+}
+
+/// Every node but nodestream's bookkeeping.
+pub fn count_nodes() -> String {
+    format!("MATCH (n) WHERE {} RETURN count(n) AS c", not_bookkeeping())
+}
 
 pub fn count_label(label: &str) -> String {
     format!("MATCH (n:{}) RETURN count(n) AS c", quote(label))
@@ -51,7 +64,7 @@ pub fn any_with_label(label: &str) -> String {
 /// a read gets), or, for a selection, one label at a time. A node is read by the first scan
 /// whose label it carries, so label scans exclude labels already scanned (`$earlier`); the last
 /// scan takes nodes with no label but graphferry's own identity label (`$marker`), which is
-/// never copied as data.
+/// never copied as data. No scan reads nodestream's bookkeeping nodes (migration history, lock).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scanned {
     Every,
@@ -72,10 +85,11 @@ impl NodeScan {
     /// on after; -1 from the start). Rows come in key order, with the key in `k`.
     pub fn query(&self) -> String {
         let (pattern, mut conditions) = match &self.of {
-            Scanned::Every => ("(n)".to_string(), vec![]),
-            Scanned::Label(l) => {
-                (format!("(n:{})", quote(l)), vec!["none(l IN labels(n) WHERE l IN $earlier)".to_string()])
-            }
+            Scanned::Every => ("(n)".to_string(), vec![not_bookkeeping()]),
+            Scanned::Label(l) => (
+                format!("(n:{})", quote(l)),
+                vec!["none(l IN labels(n) WHERE l IN $earlier)".to_string(), not_bookkeeping()],
+            ),
             Scanned::Unlabelled => ("(n)".to_string(), vec!["all(l IN labels(n) WHERE l = $marker)".to_string()]),
         };
         if !self.adjacent_to.is_empty() {
@@ -114,13 +128,14 @@ pub fn relationship_scan(rel_type: Option<&str>) -> String {
 }
 
 /// Counts of the nodes a selection covers, in one pass: `$labels` selected, or adjacent to a
-/// relationship of `types`. Returns one row per label (`l`, `c`), and a row with a null `l`
-/// for the total.
+/// relationship of `types`, never a bookkeeping node. Returns the total (`c`), and a query
+/// with one row per label (`l`, `c`).
 pub fn count_selected_nodes(rel_types: &[String]) -> (String, String) {
-    let mut condition = "any(l IN labels(n) WHERE l IN $labels)".to_string();
+    let mut condition = "(any(l IN labels(n) WHERE l IN $labels)".to_string();
     if !rel_types.is_empty() {
         condition.push_str(&format!(" OR EXISTS {{ (n)-[{}]-() }}", types(rel_types)));
     }
+    condition.push_str(&format!(") AND {}", not_bookkeeping()));
     (
         format!("MATCH (n) WHERE {condition} RETURN count(n) AS c"),
         format!("MATCH (n) WHERE {condition} UNWIND labels(n) AS l WITH l WHERE l <> $marker RETURN l, count(*) AS c"),
@@ -239,7 +254,8 @@ mod tests {
         let scan = NodeScan { of: Scanned::Label("A b".into()), adjacent_to: vec!["R`1".into(), "S".into()] };
         assert_eq!(
             scan.query(),
-            "MATCH (n:`A b`) WHERE none(l IN labels(n) WHERE l IN $earlier) AND EXISTS { (n)-[:`R``1`|`S`]-() } \
+            "MATCH (n:`A b`) WHERE none(l IN labels(n) WHERE l IN $earlier) \
+             AND NOT n:`__NodestreamMigration__` AND NOT n:`__NodestreamMigrationLock__` AND EXISTS { (n)-[:`R``1`|`S`]-() } \
              WITH n, id(n) AS k WHERE k > $after WITH n, k ORDER BY k \
              RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props, k"
         );
@@ -248,9 +264,19 @@ mod tests {
         let every = NodeScan { of: Scanned::Every, adjacent_to: vec![] };
         assert_eq!(
             every.query(),
-            "MATCH (n) WITH n, id(n) AS k WHERE k > $after WITH n, k ORDER BY k \
+            "MATCH (n) WHERE NOT n:`__NodestreamMigration__` AND NOT n:`__NodestreamMigrationLock__` \
+             WITH n, id(n) AS k WHERE k > $after WITH n, k ORDER BY k \
              RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props, k"
         );
+        assert_eq!(
+            count_nodes(),
+            "MATCH (n) WHERE NOT n:`__NodestreamMigration__` AND NOT n:`__NodestreamMigrationLock__` RETURN count(n) AS c"
+        );
+        let (total, per_label) = count_selected_nodes(&["R".into()]);
+        assert!(total.starts_with(
+            "MATCH (n) WHERE (any(l IN labels(n) WHERE l IN $labels) OR EXISTS { (n)-[:`R`]-() }) AND NOT n:`__Nodestream"
+        ));
+        assert!(per_label.contains("AND NOT n:`__NodestreamMigrationLock__` UNWIND labels(n)"));
     }
 
     #[test]

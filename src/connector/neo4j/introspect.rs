@@ -14,10 +14,10 @@ use neo4rs::query;
 use super::client::{column, Client};
 use super::cypher::{self, quote};
 use crate::connector::{ConnectorError, SchemaDetails};
+use crate::model::bookkeeping::is_internal_label;
 
 /// Records sampled per label or type for property names.
 const SAMPLE: usize = 1000;
-const INTERNAL_LABELS: &[&str] = &["__NodestreamMigration__", "__NodestreamMigrationLock__"];
 
 const CONSTRAINTS: &str = "SHOW CONSTRAINTS YIELD name, type, entityType, labelsOrTypes, properties \
      RETURN name, type, entityType, labelsOrTypes, properties";
@@ -71,7 +71,7 @@ pub(super) async fn introspect(
     marker: &str,
     id_property: &str,
 ) -> Result<SchemaDetails, ConnectorError> {
-    let internal = |l: &str| l == marker || INTERNAL_LABELS.contains(&l);
+    let internal = |l: &str| is_internal_label(l, marker);
     let mut details = SchemaDetails::default();
     for label in names(client, cypher::LABELS, "label").await? {
         if !internal(&label) {
@@ -151,7 +151,7 @@ mod tests {
             row("gf", "UNIQUENESS", "_GraphferryNode", &["_graphferry_id"]),
             row("lock", "UNIQUENESS", "__NodestreamMigrationLock__", &["lock"]),
         ];
-        let keys = node_keys(rows, &|l: &str| l == "_GraphferryNode" || INTERNAL_LABELS.contains(&l));
+        let keys = node_keys(rows, &|l: &str| is_internal_label(l, "_GraphferryNode"));
         assert_eq!(
             keys,
             BTreeMap::from([

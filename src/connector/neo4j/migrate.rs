@@ -32,8 +32,7 @@ use steps::{
 
 mod steps;
 
-const LOCK_LABEL: &str = "__NodestreamMigrationLock__";
-const HISTORY_LABEL: &str = "__NodestreamMigration__";
+use crate::model::bookkeeping::{MIGRATION_HISTORY as HISTORY_LABEL, MIGRATION_LOCK as LOCK_LABEL};
 
 pub struct Neo4jMigrator {
     client: Client,

@@ -8,6 +8,8 @@
 //! A node with several labels is read once: each label's scan skips nodes carrying a label
 //! already scanned. Nodes whose only label is graphferry's identity label (nodes a previous copy
 //! wrote without labels) count as unlabelled; the identity label is never reported as data.
+//! nodestream's bookkeeping nodes (migration history and lock) are neither read nor counted
+//! (see [`crate::model::bookkeeping`]).
 
 use async_trait::async_trait;
 use neo4rs::{query, BoltType};
@@ -18,6 +20,7 @@ use super::value::{properties_from_bolt, ValueError};
 use crate::connector::{
     Batcher, ConnectorError, NodeSender, RelationshipSender, ResumeToken, Selection, SelectionCounts, Source,
 };
+use crate::model::bookkeeping::is_internal_label;
 use crate::model::{GraphSchema, Node, Properties, Relationship};
 
 pub struct Neo4jSource {
@@ -41,7 +44,7 @@ impl Neo4jSource {
             .iter()
             .map(|r| column::<String>(self.client.target(), r, column_name))
             .collect::<Result<Vec<_>, _>>()?;
-        names.retain(|n| *n != self.marker);
+        names.retain(|n| !is_internal_label(n, &self.marker));
         names.sort();
         names.dedup();
         Ok(names)
@@ -86,7 +89,7 @@ impl Neo4jSource {
         let target = self.client.target();
         let id: String = column(target, row, "id")?;
         let mut labels: Vec<String> = column(target, row, "labels")?;
-        labels.retain(|l| *l != self.marker);
+        labels.retain(|l| !is_internal_label(l, &self.marker));
         let mut properties = properties(target, row).map_err(|e| {
             ConnectorError::fatal(format!(
                 "Neo4j target `{target}`: node with source id `{id}` (labels {labels:?}): {e}"
@@ -126,7 +129,7 @@ fn string_list(items: &[String]) -> BoltType {
 impl Source for Neo4jSource {
     async fn schema(&self) -> Result<GraphSchema, ConnectorError> {
         let mut schema = GraphSchema {
-            nodes: self.count(query(cypher::COUNT_NODES)).await?,
+            nodes: self.count(query(&cypher::count_nodes())).await?,
             relationships: self.count(query(cypher::COUNT_RELATIONSHIPS)).await?,
             ..Default::default()
         };

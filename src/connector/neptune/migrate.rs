@@ -22,11 +22,13 @@ use super::encoding;
 use super::query::quote;
 use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
 use crate::migrations::{NodeKeys, Operation};
+use crate::model::bookkeeping::{MIGRATION_HISTORY, MIGRATION_LOCK};
 use crate::model::Value;
 
 /// Records changed per query: small enough to finish in seconds on a busy cluster.
 const BATCH: usize = 1000;
-const LOCK_ID: &str = "__NodestreamMigrationLock__";
+/// The lock node's label, and its fixed `~id` (so two runs contend for one node).
+const LOCK_ID: &str = MIGRATION_LOCK;
 
 pub struct NeptuneMigrator {
     client: Client,
@@ -198,8 +200,8 @@ impl Migrator for NeptuneMigrator {
     }
 
     async fn applied(&self) -> Result<BTreeSet<String>, ConnectorError> {
-        let rows =
-            self.client.query_retrying("MATCH (m:__NodestreamMigration__) RETURN m.name AS name", Map::new()).await?;
+        let text = format!("MATCH (m:{}) RETURN m.name AS name", quote(MIGRATION_HISTORY));
+        let rows = self.client.query_retrying(&text, Map::new()).await?;
         Ok(rows.iter().filter_map(|r| r["name"].as_str().map(str::to_string)).collect())
     }
 
@@ -241,8 +243,8 @@ impl Migrator for NeptuneMigrator {
     }
 
     async fn record(&self, migration: &str) -> Result<(), ConnectorError> {
-        let text = "MERGE (m:__NodestreamMigration__ {name: $name})";
-        self.client.query_retrying(text, params(&[("name", json!(migration))])).await.map(drop)
+        let text = format!("MERGE (m:{} {{name: $name}})", quote(MIGRATION_HISTORY));
+        self.client.query_retrying(&text, params(&[("name", json!(migration))])).await.map(drop)
     }
 }
 

@@ -6,6 +6,7 @@
 //! whose endpoint is missing would otherwise vanish without an error.
 
 use crate::connector::WriteMode;
+use crate::model::bookkeeping::BOOKKEEPING_NODE_LABELS;
 
 /// `name` as a backquoted openCypher identifier.
 pub fn quote(name: &str) -> String {
@@ -65,9 +66,17 @@ pub fn any_relationship(rel_type: &str) -> String {
     format!("MATCH ()-[r:{}]->() RETURN id(r) AS id LIMIT 1", quote(rel_type))
 }
 
-/// One page of nodes after `$after`, in `~id` order (keyset pagination: no deep SKIP).
+/// `NOT n:`__NodestreamMigration__` AND ...`: `n` is not nodestream's bookkeeping, which
+/// describes the database and is never read or counted as data.
+fn not_bookkeeping() -> String {
+    let tests: Vec<String> = BOOKKEEPING_NODE_LABELS.iter().map(|l| format!("NOT n:{}", quote(l))).collect();
+    tests.join(" AND ")
+}
+
+/// One page of nodes after `$after`, in `~id` order (keyset pagination: no deep SKIP). The
+/// bookkeeping is left out by the server, so a page of `limit` rows still means more may follow.
 pub fn node_page(limit: usize) -> String {
-    format!("MATCH (n) WHERE id(n) > $after RETURN n ORDER BY id(n) LIMIT {limit}")
+    format!("MATCH (n) WHERE id(n) > $after AND {} RETURN n ORDER BY id(n) LIMIT {limit}", not_bookkeeping())
 }
 
 /// One page of relationships after `$after`, in `~id` order.
@@ -92,7 +101,10 @@ pub fn endpoint_page(rel_type: &str, limit: usize) -> String {
     )
 }
 
-pub const LABEL_COUNTS: &str = "MATCH (n) RETURN labels(n) AS labels, count(*) AS c";
+/// Nodes per label set, bookkeeping left out.
+pub fn label_counts() -> String {
+    format!("MATCH (n) WHERE {} RETURN labels(n) AS labels, count(*) AS c", not_bookkeeping())
+}
 pub const TYPE_COUNTS: &str = "MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS c";
 
 #[cfg(test)]
@@ -110,6 +122,13 @@ mod tests {
             write_nodes(&labels, WriteMode::Create).starts_with("UNWIND $rows AS row CREATE (n:`Actor`:`Per``son` {")
         );
         assert!(write_nodes(&[], WriteMode::Merge).contains("MERGE (n {`~id`: row.id})"));
+    }
+
+    #[test]
+    fn node_reads_and_counts_leave_bookkeeping_out() {
+        let not = "NOT n:`__NodestreamMigration__` AND NOT n:`__NodestreamMigrationLock__`";
+        assert_eq!(node_page(10), format!("MATCH (n) WHERE id(n) > $after AND {not} RETURN n ORDER BY id(n) LIMIT 10"));
+        assert_eq!(label_counts(), format!("MATCH (n) WHERE {not} RETURN labels(n) AS labels, count(*) AS c"));
     }
 
     #[test]

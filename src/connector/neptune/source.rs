@@ -6,7 +6,11 @@
 //! list (a Neptune set) is sorted, which restores every list the sink stored as a set.
 //!
 //! A page read fails on a transient error and the pipeline reads again from the last page's
-//! token (the `~id` to continue after); a timed-out page is asked for in halves. Counting and
+//! token (the `~id` to continue after); a timed-out page is asked for in halves.
+//!
+//! nodestream's bookkeeping nodes (migration history and lock) are left out of every page and
+//! count by the server, and graphferry's identity label is dropped from what is read (see
+//! [`crate::model::bookkeeping`]). Counting and
 //! `verify`'s lookups run outside the pipeline, so those requests are retried by the client
 //! (`query_retrying`).
 
@@ -21,6 +25,7 @@ use super::query;
 use crate::connector::{
     ConnectorError, ErrorClass, NodeSender, Page, RelationshipSender, ResumeToken, Selection, SelectionCounts, Source,
 };
+use crate::model::bookkeeping::{is_internal_label, DEFAULT_IDENTITY_LABEL};
 use crate::model::{GraphSchema, Node, Properties, Relationship, Value};
 
 pub struct NeptuneSource {
@@ -149,8 +154,9 @@ impl NeptuneSource {
     pub(super) fn decode_node(&self, row: &Json) -> Result<Node, ConnectorError> {
         let n = &row["n"];
         let id = n["~id"].as_str().ok_or_else(|| self.bad_row())?.to_string();
-        let labels = n["~labels"].as_array().map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_string)).collect());
-        Ok(Node { id, labels: labels.unwrap_or_default(), properties: properties(&n["~properties"]) })
+        let labels = n["~labels"].as_array().into_iter().flatten().filter_map(Json::as_str);
+        let labels = labels.filter(|l| !is_internal_label(l, DEFAULT_IDENTITY_LABEL)).map(str::to_string).collect();
+        Ok(Node { id, labels, properties: properties(&n["~properties"]) })
     }
 
     pub(super) fn decode_relationship(&self, row: &Json) -> Result<Relationship, ConnectorError> {
@@ -236,10 +242,11 @@ fn count_of(row: &Json) -> u64 {
 impl Source for NeptuneSource {
     async fn schema(&self) -> Result<GraphSchema, ConnectorError> {
         let mut schema = GraphSchema::default();
-        for row in self.query(query::LABEL_COUNTS, Map::new()).await? {
+        for row in self.query(&query::label_counts(), Map::new()).await? {
             let c = count_of(&row);
             schema.nodes += c;
-            for label in row["labels"].as_array().into_iter().flatten().filter_map(Json::as_str) {
+            let labels = row["labels"].as_array().into_iter().flatten().filter_map(Json::as_str);
+            for label in labels.filter(|l| !is_internal_label(l, DEFAULT_IDENTITY_LABEL)) {
                 *schema.labels.entry(label.to_string()).or_default() += c;
             }
         }
