@@ -33,7 +33,7 @@ pub struct RunArgs {
     /// Target to migrate (repeatable)
     #[arg(long, value_name = "NAME", required_unless_present = "all_targets")]
     pub target: Vec<String>,
-    /// Migrate every target in the config
+    /// Migrate every database target in the config (a file target only when named with --target)
     #[arg(long, conflicts_with = "target")]
     pub all_targets: bool,
     #[command(flatten)]
@@ -67,6 +67,21 @@ pub struct MakeArgs {
     pub name: Option<String>,
 }
 
+/// Whether `--all-targets` migrates target `name`. A target whose config is broken is included,
+/// so the run fails on it as it would when named.
+fn all_targets_include(name: &str, target: &Result<connector::Target, crate::config::ConfigError>) -> bool {
+    let Ok(target) = target else { return true };
+    let included = connector::registry::database(target.database).migrated_by_all_targets;
+    if !included {
+        tracing::info!(
+            target_name = name,
+            database = target.database,
+            "not migrated by --all-targets; name it with --target"
+        );
+    }
+    included
+}
+
 pub async fn exec(global: &GlobalArgs, cmd: MigrationsCommand, ui: &Ui) -> anyhow::Result<()> {
     let config = global.load_config()?;
     let dir = |folder: &FolderArg| migrations::folder(&config.path, folder.migrations.as_deref());
@@ -75,7 +90,7 @@ pub async fn exec(global: &GlobalArgs, cmd: MigrationsCommand, ui: &Ui) -> anyho
             let dir = dir(&args.folder);
             let set = migrations::load(&dir)?;
             let targets: Vec<String> = if args.all_targets {
-                config.targets().map(|(name, _)| name.to_string()).collect()
+                config.targets().filter(|(name, t)| all_targets_include(name, t)).map(|(n, _)| n.to_string()).collect()
             } else {
                 args.target.clone()
             };

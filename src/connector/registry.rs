@@ -81,6 +81,9 @@ pub trait ConnectorConfig: Connector + Sized + 'static {
     const DATABASE: &'static str;
     /// Batch size and concurrency when the user sets neither (measured: bench/RESULTS.md).
     const WRITE_DEFAULTS: WriteDefaults = WriteDefaults::GENERAL;
+    /// Whether `migrations run --all-targets` migrates this target; if not, only `--target`
+    /// naming it does (a config lists most dumps only to read from them).
+    const MIGRATED_BY_ALL_TARGETS: bool = true;
 
     /// Reads the target's keys (all but `database:`); `base_dir` is the config file's folder.
     fn from_keys(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError>;
@@ -103,12 +106,19 @@ pub struct Database {
     /// The `database:` value.
     pub name: &'static str,
     pub write_defaults: WriteDefaults,
+    /// See [`ConnectorConfig::MIGRATED_BY_ALL_TARGETS`].
+    pub migrated_by_all_targets: bool,
     parse: fn(&mut KeyReader<'_>, &Path) -> Result<Settings, ConfigError>,
 }
 
 impl Database {
     pub const fn of<C: ConnectorConfig>() -> Database {
-        Database { name: C::DATABASE, write_defaults: C::WRITE_DEFAULTS, parse: parse_as::<C> }
+        Database {
+            name: C::DATABASE,
+            write_defaults: C::WRITE_DEFAULTS,
+            migrated_by_all_targets: C::MIGRATED_BY_ALL_TARGETS,
+            parse: parse_as::<C>,
+        }
     }
 }
 

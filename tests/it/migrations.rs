@@ -207,3 +207,27 @@ fn broken_migration_files_are_named() {
         .code(1)
         .stderr(predicate::str::contains("bad.yaml:3: unknown operation `Teleport`"));
 }
+
+/// `--all-targets` leaves dumps alone: a config lists most dumps to read from, and migrating
+/// one rewrites it and leaves a `*.migrations.json` beside it. A dump named with `--target` is
+/// migrated.
+#[test]
+fn all_targets_migrates_a_dump_only_when_named() {
+    let p = Project::new("  src:\n    database: file\n    path: src.jsonl\n");
+    std::fs::create_dir(p.path("migrations")).unwrap();
+    std::fs::copy(example_dump(), p.path("src.jsonl")).unwrap();
+    let before = std::fs::read(p.path("src.jsonl")).unwrap();
+    write_migration(
+        &p,
+        "0001",
+        &[],
+        "- {operation: RenameNodeProperty, arguments: {node_type: Movie, old_property_name: title, new_property_name: name}}\n",
+    );
+    p.cmd().args(["migrations", "run", "--all-targets"]).assert().success();
+    assert!(std::fs::read(p.path("src.jsonl")).unwrap() == before, "--all-targets rewrote the dump");
+    assert!(!p.path("src.jsonl.migrations.json").exists(), "--all-targets left a history beside the dump");
+
+    p.cmd().args(["migrations", "run", "--target", "src"]).assert().success();
+    assert!(std::fs::read(p.path("src.jsonl")).unwrap() != before, "a named dump is migrated");
+    assert!(p.path("src.jsonl.migrations.json").exists());
+}

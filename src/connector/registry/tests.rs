@@ -208,3 +208,10 @@ async fn a_capability_a_connector_lacks_gets_one_clear_error() {
     assert!(err(connect_lookup(&target, &BTreeMap::new()).await.map(drop)).contains("cannot be read back by verify"));
     assert_eq!(check(&target).await.unwrap(), "fine");
 }
+
+#[test]
+fn all_targets_migrates_databases_but_not_dumps() {
+    assert!(database("neo4j").migrated_by_all_targets);
+    assert!(database("neptune").migrated_by_all_targets);
+    assert!(!database("file").migrated_by_all_targets, "a dump is migrated only when named");
+}
