@@ -288,3 +288,31 @@ fn broken_config_files_are_clear_errors() {
         .stdout(predicate::str::contains("key `use_enterprise_features`: expected true or false"))
         .stdout(predicate::str::contains("hunter22").not());
 }
+
+/// A dump written by an older tool may hold nodestream's migration history and lock: they are
+/// bookkeeping of the database it came from, so neither copied nor counted.
+#[test]
+fn migration_bookkeeping_in_a_dump_is_not_copied_or_counted() {
+    let p = Project::new(
+        "  src:\n    database: file\n    path: src.jsonl\n  out:\n    database: file\n    path: out.jsonl\n",
+    );
+    let lines = [
+        r#"{"kind":"header","format":"graphferry-dump","version":1}"#,
+        r#"{"kind":"node","id":"a","labels":["Movie"],"properties":{"title":"A"}}"#,
+        r#"{"kind":"node","id":"h","labels":["__NodestreamMigration__"],"properties":{"name":"0001"}}"#,
+        r#"{"kind":"node","id":"l","labels":["__NodestreamMigrationLock__"],"properties":{"lock":"lock"}}"#,
+        r#"{"kind":"end","nodes":3,"relationships":0,"node_labels":{"Movie":1,"__NodestreamMigration__":1,"__NodestreamMigrationLock__":1},"relationship_types":{}}"#,
+    ];
+    std::fs::write(p.path("src.jsonl"), lines.join("\n") + "\n").unwrap();
+    let copy = ["copy", "--source", "src", "--target", "out", "--all"];
+    p.cmd()
+        .args(copy)
+        .arg("--dry-run")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("would copy 1 nodes").and(predicate::str::contains("__Nodestream").not()));
+    p.cmd().args(copy).assert().success();
+    let (nodes, _) = read_dump(&p.path("out.jsonl"));
+    assert_eq!(nodes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), ["a"]);
+    p.cmd().args(["verify", "--source", "src", "--target", "out", "--full"]).assert().success();
+}

@@ -30,7 +30,7 @@ fn the_readme_seed_flow_ends_green() {
     let src_db = "gf_np_seed_flow_source";
     create_database(src_db);
     let p = Project::new(&format!(
-        "  dump:\n    database: file\n    path: movies.jsonl\n{}{}",
+        "  dump:\n    database: file\n    path: movies.jsonl\n  back:\n    database: file\n    path: back.jsonl\n{}{}",
         bolt_target(SOURCE, src_db),
         server.target(TARGET, false),
     ));
@@ -59,5 +59,10 @@ fn the_readme_seed_flow_ends_green() {
     assert_eq!(migrations[0]["c"], 1, "only the target's own history, none copied from the source");
     run(&p, &["verify", "--source", SOURCE, "--target", TARGET]).success();
     run(&p, &["copy", "--source", SOURCE, "--target", TARGET, "--all", "--verify"]).success();
+    // Read back out of Neptune, its own history stays behind too.
+    run(&p, &["copy", "--source", TARGET, "--target", "back", "--all"]).success();
+    let back = read(&p.path("back.jsonl"));
+    assert_eq!((back.nodes.len(), back.relationships.len()), (nodes, relationships));
+    assert!(back.nodes.values().all(|n| n.labels.iter().all(|l| !l.starts_with("__Nodestream"))));
     drop_database(src_db);
 }
