@@ -397,8 +397,9 @@ pub trait Migrator: Send + Sync {
     async fn lock(&self) -> Result<(), ConnectorError>;
     async fn unlock(&self) -> Result<(), ConnectorError>;
     async fn applied(&self) -> Result<BTreeSet<String>, ConnectorError>;
-    /// What `apply` would run for `op`, for `--dry-run` and logs: statements, or a note saying
-    /// why nothing is needed on this target.
+    /// What `apply` would run for `op`, for `--dry-run` and logs: statements, or
+    /// `nothing to do on <database> (<why>)`. The lines do not name `op`: the caller prefixes
+    /// each with the operation and its type, the same on every connector.
     fn describe(&self, op: &Operation, keys: &NodeKeys) -> Vec<String>;
     async fn apply(&self, op: &Operation, keys: &NodeKeys) -> Result<(), ConnectorError>;
     async fn record(&self, migration: &str) -> Result<(), ConnectorError>;

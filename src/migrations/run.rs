@@ -110,7 +110,13 @@ fn describe(migrator: &dyn Migrator, p: &Pending) -> Applied {
     let operations = p.migration.operations.iter().zip(&p.keys_after);
     Applied {
         migration: p.migration.name.clone(),
-        statements: operations.flat_map(|(op, keys)| migrator.describe(op, keys)).collect(),
+        // Named here, once, so every connector's lines read alike: `CreateNodeType Actor: ...`.
+        statements: operations
+            .flat_map(|(op, keys)| {
+                let about = format!("{} {}", op.name(), op.subject());
+                migrator.describe(op, keys).into_iter().map(move |line| format!("{about}: {line}"))
+            })
+            .collect(),
     }
 }
 

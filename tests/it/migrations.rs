@@ -92,7 +92,9 @@ fn a_rename_migration_changes_copied_data() {
         .args(["migrations", "run", "--dry-run", "--target", "out"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("would apply 1"));
+        .stdout(predicate::str::contains("would apply 1"))
+        .stdout(predicate::str::contains("RenameNodeType Movie -> Film: rewrites "))
+        .stdout(predicate::str::contains("RenameNodeProperty Film.title -> Film.name: rewrites "));
     assert_eq!(labels_in(&p.path("out.jsonl"))["Movie"], 60, "a dry run changes nothing");
     p.cmd().args(["migrations", "run", "--target", "out"]).assert().success();
     let labels = labels_in(&p.path("out.jsonl"));

@@ -159,9 +159,9 @@ impl Migrator for FileMigrator {
             | DropAdditionalNodePropertyIndex { .. }
             | AddAdditionalRelationshipPropertyIndex { .. }
             | DropAdditionalRelationshipPropertyIndex { .. } => {
-                format!("{} {}: no-op (a file target has no constraints or indexes)", op.name(), op.subject())
+                "nothing to do on a file (no constraints or indexes)".to_string()
             }
-            _ => format!("{} {}: rewrite {}", op.name(), op.subject(), self.dump.display()),
+            _ => format!("rewrites {}", self.dump.display()),
         };
         vec![what]
     }

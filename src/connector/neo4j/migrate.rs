@@ -194,7 +194,7 @@ impl Migrator for Neo4jMigrator {
     fn describe(&self, op: &Operation, keys: &NodeKeys) -> Vec<String> {
         let steps = steps(op, keys, self.enterprise);
         if steps.is_empty() {
-            return vec![format!("{} ({}): nothing to do on Neo4j", op.name(), op.subject())];
+            return vec!["nothing to do on Neo4j (no constraint, index or data to change)".to_string()];
         }
         steps.iter().map(|s| steps::describe(s, self.enterprise)).collect()
     }

@@ -97,13 +97,12 @@ fn rename_property(matcher: String, old: &str, new: &str) -> Plan {
 fn plan(op: &Operation) -> Plan {
     use Operation::*;
     match op {
-        CreateNodeType { .. } | CreateRelationshipType { .. } => {
-            Plan::Nothing("Neptune has no uniqueness constraints; node keys become the `~id` of copied nodes")
-        }
+        CreateNodeType { .. } => Plan::Nothing("no constraints; node keys become the `~id` of copied nodes"),
+        CreateRelationshipType { .. } => Plan::Nothing("no constraints"),
         AddAdditionalNodePropertyIndex { .. }
         | DropAdditionalNodePropertyIndex { .. }
         | AddAdditionalRelationshipPropertyIndex { .. }
-        | DropAdditionalRelationshipPropertyIndex { .. } => Plan::Nothing("Neptune indexes every property itself"),
+        | DropAdditionalRelationshipPropertyIndex { .. } => Plan::Nothing("it indexes every property itself"),
         DropNodeType { name } => {
             let m = node_match(name);
             rounds(move |n| format!("{m} WITH x LIMIT {n} DETACH DELETE x RETURN count(*) AS c"), Map::new())
@@ -207,14 +206,14 @@ impl Migrator for NeptuneMigrator {
 
     fn describe(&self, op: &Operation, _keys: &NodeKeys) -> Vec<String> {
         match plan(op) {
-            Plan::Nothing(why) => vec![format!("{}: no-op on Neptune ({why})", op.name())],
+            Plan::Nothing(why) => vec![format!("nothing to do on Neptune ({why})")],
             Plan::Rounds { statement, params } => {
                 let shown = if params.is_empty() {
                     String::new()
                 } else {
                     format!(" with parameters {}", Json::Object(params))
                 };
-                vec![format!("{} (repeated until no record changes){shown}", statement(BATCH))]
+                vec![format!("{} (repeated until it changes nothing){shown}", statement(BATCH))]
             }
         }
     }

@@ -131,7 +131,7 @@ fn renames_change_copied_data_and_move_keys_and_indexes_and_dry_run_changes_noth
         .args(["migrations", "run", "--target", "g", "--dry-run"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("CREATE CONSTRAINT `Person_node_key` IF NOT EXISTS FOR (n:`Person`) REQUIRE (n.`email`) IS UNIQUE"))
+        .stdout(predicate::str::contains("CreateNodeType Person: CREATE CONSTRAINT `Person_node_key` IF NOT EXISTS FOR (n:`Person`) REQUIRE (n.`email`) IS UNIQUE"))
         .stdout(predicate::str::contains("MATCH (x:`Person`) WHERE x.`name` IS NOT NULL WITH x LIMIT 1000 SET x.`full name` = x.`name`, x.`name` = null"));
     assert_eq!(count(&db, "MATCH (m:Movie) RETURN count(m) AS c"), 3, "the dry run changed data");
     assert!(schema(&db, "CONSTRAINTS").iter().all(|(n, _)| n != "Person_node_key"), "the dry run made a constraint");
