@@ -66,7 +66,7 @@ fn run_show_run_again_is_a_no_op() {
     assert_eq!(status(&p), [("0001".into(), "pending".into()), ("0002".into(), "pending".into())]);
     p.cmd().args(["migrations", "run", "--target", "out"]).assert().success().stdout(
         predicate::str::contains("applied 2 migration(s)")
-            .and(predicate::str::contains("CreateNodeType Person: no-op")),
+            .and(predicate::str::contains("CreateNodeType Person: nothing to do on a file (no constraints")),
     );
     assert_eq!(status(&p), [("0001".into(), "applied".into()), ("0002".into(), "applied".into())]);
     p.cmd()
