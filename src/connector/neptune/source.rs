@@ -6,13 +6,13 @@
 //! list (a Neptune set) is sorted, which restores every list the sink stored as a set.
 //!
 //! A page read fails on a transient error and the pipeline reads again from the last page's
-//! token (the `~id` to continue after); a timed-out page is asked for in halves.
+//! token (the `~id` to continue after); a timed-out page is asked for in halves. Counting and
+//! `verify`'s lookups run outside the pipeline, so those requests are retried by the client
+//! (`query_retrying`).
 //!
 //! nodestream's bookkeeping nodes (migration history and lock) are left out of every page and
 //! count by the server, and graphferry's identity label is dropped from what is read (see
-//! [`crate::model::bookkeeping`]). Counting and
-//! `verify`'s lookups run outside the pipeline, so those requests are retried by the client
-//! (`query_retrying`).
+//! [`crate::model::bookkeeping`]).
 
 use std::collections::{BTreeMap, HashSet};
 
