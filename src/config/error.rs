@@ -41,6 +41,15 @@ pub struct TargetError {
     pub suggestion: Option<String>,
 }
 
+impl ConfigError {
+    /// Whether the command line asked for something the config does not have (a file that is
+    /// not there, a target it does not define): the user's mistake in the command, so a usage
+    /// error (exit 2) like a bad flag, where a broken config file is a failure (exit 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, ConfigError::Read { .. } | ConfigError::UnknownTarget { .. })
+    }
+}
+
 fn suggest(suggestion: &Option<String>) -> String {
     suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
 }

@@ -161,7 +161,7 @@ fn json_output_is_json_on_every_line_with_a_summary() {
 #[test]
 fn json_errors_are_json_too() {
     let p = project();
-    let out = p.cmd().args(["copy", "--source", "nope", "--target", "out", "--all", "--json"]).assert().code(1);
+    let out = p.cmd().args(["copy", "--source", "nope", "--target", "out", "--all", "--json"]).assert().code(2);
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     for line in stderr.lines() {
         let v: Json = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
@@ -183,16 +183,16 @@ fn missing_selection_is_a_usage_error() {
 }
 
 #[test]
-fn unknown_target_and_missing_config_are_clear_errors() {
+fn unknown_target_and_missing_config_are_clear_usage_errors() {
     let p = project();
-    p.cmd().args(["copy", "--source", "exampel", "--target", "out", "--all"]).assert().code(1).stderr(
+    p.cmd().args(["copy", "--source", "exampel", "--target", "out", "--all"]).assert().code(2).stderr(
         predicate::str::contains("unknown target `exampel`").and(predicate::str::contains("did you mean `example`?")),
     );
     crate::support::graphferry()
         .current_dir(p.dir.path())
         .args(["--config", "missing.yaml", "copy", "--source", "a", "--target", "b", "--all"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("cannot read config file `missing.yaml`"));
 }
 
