@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
-use crate::connector::{Selection, SelectionCounts};
+use crate::connector::SelectionCounts;
 use crate::pipeline::{CopyReport, Phase, Progress};
 
 /// The bar on screen, if any, so log lines can be printed above it instead of through it.
@@ -56,7 +56,7 @@ impl Ui {
         }
     }
 
-    pub fn dry_run(&self, source: &str, target: &str, selection: &Selection, counts: &SelectionCounts) {
+    pub fn dry_run(&self, source: &str, target: &str, counts: &SelectionCounts) {
         if self.json {
             self.out(
                 &json!({
@@ -75,11 +75,10 @@ impl Ui {
         );
         text.push_str(&count_table("Nodes by label", &counts.labels));
         text.push_str(&count_table("Relationships by type", &counts.relationship_types));
-        text.push_str(&missing_selection(selection, counts));
         self.out(text.trim_end());
     }
 
-    pub fn copy_summary(&self, source: &str, target: &str, selection: &Selection, report: &CopyReport) {
+    pub fn copy_summary(&self, source: &str, target: &str, report: &CopyReport) {
         if self.json {
             let mut v = serde_json::to_value(report).unwrap_or_default();
             v["event"] = json!("summary");
@@ -126,12 +125,6 @@ impl Ui {
                 thousands(report.expected.relationships)
             ));
         }
-        let counts = SelectionCounts {
-            labels: report.labels.clone(),
-            relationship_types: report.relationship_types.clone(),
-            ..Default::default()
-        };
-        text.push_str(&missing_selection(selection, &counts));
         self.out(text.trim_end());
     }
 
@@ -310,19 +303,6 @@ fn count_table(title: &str, counts: &std::collections::BTreeMap<String, u64>) ->
     let mut s = format!("\n  {title:width$}  {:>12}\n", "count");
     for (k, n) in counts {
         s.push_str(&format!("  {k:width$}  {:>12}\n", thousands(*n)));
-    }
-    s
-}
-
-/// A warning line for each selected label or type the source does not have.
-fn missing_selection(selection: &Selection, counts: &SelectionCounts) -> String {
-    let Selection::Only { labels, relationship_types } = selection else { return String::new() };
-    let mut s = String::new();
-    for l in labels.iter().filter(|l| !counts.labels.contains_key(*l)) {
-        s.push_str(&format!("\nWarning: no node in the source has label `{l}`; nothing copied for it\n"));
-    }
-    for t in relationship_types.iter().filter(|t| !counts.relationship_types.contains_key(*t)) {
-        s.push_str(&format!("\nWarning: no relationship in the source has type `{t}`; nothing copied for it\n"));
     }
     s
 }

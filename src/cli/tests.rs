@@ -74,6 +74,12 @@ fn copy_defaults_and_flags() {
 }
 
 #[test]
+fn allow_missing_flag() {
+    assert!(!copy_args(&["copy", "--source", "a", "--target", "b", "--node", "X"]).allow_missing);
+    assert!(copy_args(&["copy", "--source", "a", "--target", "b", "--node", "X", "--allow-missing"]).allow_missing);
+}
+
+#[test]
 fn all_conflicts_with_node_and_relationship() {
     assert!(parse(&["copy", "--source", "a", "--target", "b", "--all", "--node", "X"]).is_err());
     assert!(parse(&["copy", "--source", "a", "--target", "b", "--all", "--relationship", "X"]).is_err());

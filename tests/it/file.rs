@@ -110,12 +110,36 @@ fn node_only_selection_copies_no_relationships() {
 }
 
 #[test]
-fn unknown_label_is_warned_and_copies_nothing() {
+fn a_label_the_source_lacks_is_refused_with_a_suggestion_and_nothing_written() {
     let p = project();
-    copy(&p, &["--node", "Nope"])
+    std::fs::write(p.path("out.jsonl"), "keep me").unwrap();
+    for extra in [&["--node", "Persn"][..], &["--node", "Persn", "--dry-run"], &["--node", "Persn", "--json"]] {
+        copy(&p, extra).code(2).stderr(predicate::str::contains(
+            "source `example` has no label `Persn` (did you mean `Person`?); nothing was written",
+        ));
+    }
+    copy(&p, &["--node", "Movie", "--relationship", "NOPE"])
+        .code(2)
+        .stderr(predicate::str::contains("no relationship type `NOPE` (it has: "));
+    assert_eq!(std::fs::read_to_string(p.path("out.jsonl")).unwrap(), "keep me");
+    assert!(!p.path("out.jsonl.tmp").exists());
+}
+
+#[test]
+fn allow_missing_copies_the_rest_with_a_warning() {
+    let p = project();
+    copy(&p, &["--node", "Nope", "--node", "Review", "--allow-missing"])
         .success()
-        .stdout(predicate::str::contains("Copied 0 nodes"))
-        .stdout(predicate::str::contains("no node in the source has label `Nope`"));
+        .stdout(predicate::str::contains("Copied 120 nodes"))
+        .stderr(predicate::str::contains("source `example` has no label `Nope`"));
+    let out =
+        copy(&p, &["--node", "Nope", "--node", "Review", "--allow-missing", "--json"]).success().get_output().clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<Json> =
+        stderr.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    let warning = lines.iter().find(|v| v["fields"]["event"] == "absent").expect("the warning is a JSON line");
+    assert_eq!(warning["level"], "WARN");
+    assert_eq!(warning["fields"]["name"], "Nope");
 }
 
 #[test]
