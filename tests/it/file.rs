@@ -312,3 +312,34 @@ fn broken_config_files_are_clear_errors() {
         .stdout(predicate::str::contains("key `use_enterprise_features`: expected true or false"))
         .stdout(predicate::str::contains("hunter22").not());
 }
+
+#[test]
+fn duplicate_ids_are_refused_naming_both_lines_and_nothing_is_written() {
+    let p = Project::new(
+        "  dup:\n    database: file\n    path: dup.jsonl\n  out:\n    database: file\n    path: out.jsonl\n",
+    );
+    let text = std::fs::read_to_string(example_dump()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // A copy of line `from` inserted as line `at` (lines numbered from 1, the header first).
+    let with_copy = |from: usize, at: usize| -> String {
+        let mut out: Vec<&str> = lines.clone();
+        out.insert(at - 1, lines[from - 1]);
+        out.iter().map(|l| format!("{l}\n")).collect()
+    };
+    for (from, at, expected) in [
+        (2, 11, "dup.jsonl:11: node id `person-0` is already on line 2"),
+        (338, 341, "dup.jsonl:341: relationship id `r1` is already on line 338"),
+    ] {
+        std::fs::write(p.path("dup.jsonl"), with_copy(from, at)).unwrap();
+        for extra in [&["--all"][..], &["--node", "Person"]] {
+            p.cmd()
+                .args(["copy", "--source", "dup", "--target", "out"])
+                .args(extra)
+                .assert()
+                .code(1)
+                .stderr(predicate::str::contains(expected).and(predicate::str::contains("ids in a dump are unique")));
+            assert!(!p.path("out.jsonl").exists(), "nothing written for a dump with a duplicate");
+            assert!(!p.path("out.jsonl.tmp").exists());
+        }
+    }
+}
