@@ -20,23 +20,24 @@ use crate::ui::Ui;
     --relationship T also copies the nodes at both ends of every T relationship, so nothing dangles.")]
 pub struct CopyArgs {
     /// Target to read from (a name under `targets:` in the config)
-    #[arg(long, value_name = "NAME")]
+    // `--from`/`-f` and `--to`/`-t` are nodestream 0.15's spellings of the same flags.
+    #[arg(long, short = 'f', visible_alias = "from", value_name = "NAME")]
     pub source: String,
 
     /// Target to write to
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, short = 't', visible_alias = "to", value_name = "NAME")]
     pub target: String,
 
     /// Copy every node and relationship
-    #[arg(long, conflicts_with_all = ["node", "relationship"])]
+    #[arg(long, short = 'a', conflicts_with_all = ["node", "relationship"])]
     pub all: bool,
 
     /// Copy the nodes carrying this label (repeatable)
-    #[arg(long, value_name = "LABEL", action = ArgAction::Append)]
+    #[arg(long, short = 'n', value_name = "LABEL", action = ArgAction::Append)]
     pub node: Vec<String>,
 
     /// Copy the relationships of this type and the nodes at their ends (repeatable)
-    #[arg(long, value_name = "TYPE", action = ArgAction::Append)]
+    #[arg(long, short = 'r', value_name = "TYPE", action = ArgAction::Append)]
     pub relationship: Vec<String>,
 
     /// Records per batch

@@ -37,7 +37,8 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// The nodestream.yaml whose `targets:` section names the databases
-    #[arg(long, global = true, value_name = "PATH", default_value = DEFAULT_CONFIG)]
+    // `-p`/`--project` is nodestream's spelling.
+    #[arg(long, short = 'p', visible_alias = "project", global = true, value_name = "PATH", default_value = DEFAULT_CONFIG)]
     pub config: PathBuf,
 
     /// Write one JSON object per line (logs on stderr, results on stdout), for CI
