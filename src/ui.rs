@@ -214,6 +214,51 @@ impl Ui {
         self.out(text.trim_end());
     }
 
+    /// `migrations show` on every target: a row per migration, a column per target (a target
+    /// that could not be read has its error under the table).
+    pub fn migrations_overview(
+        &self,
+        dir: &Path,
+        migrations: &[String],
+        columns: &[(String, Result<Vec<crate::migrations::run::Status>, String>)],
+    ) {
+        if self.json {
+            for (target, state) in columns {
+                let v = match state {
+                    Ok(rows) => json!({"event": "migrations_status", "target": target, "migrations": rows}),
+                    Err(e) => json!({"event": "migrations_status", "target": target, "error": e}),
+                };
+                self.out(&v.to_string());
+            }
+            return;
+        }
+        let first = migrations.iter().map(|m| m.chars().count()).max().unwrap_or(0).max(9);
+        let widths: Vec<usize> = columns.iter().map(|(t, _)| t.chars().count().max(7)).collect();
+        let mut text = format!("Migrations in {}:\n  {:first$}", dir.display(), "migration");
+        for ((target, _), w) in columns.iter().zip(&widths) {
+            text.push_str(&format!("  {target:w$}"));
+        }
+        for m in migrations {
+            text.push_str(&format!("\n  {m:first$}"));
+            for ((_, state), w) in columns.iter().zip(&widths) {
+                let cell = match state {
+                    Ok(rows) => rows.iter().find(|r| r.migration == *m).map_or("?", |r| r.state),
+                    Err(_) => "error",
+                };
+                text.push_str(&format!("  {cell:w$}"));
+            }
+        }
+        if migrations.is_empty() {
+            text.push_str("\n  (no migration files)");
+        }
+        for (target, state) in columns {
+            if let Err(e) = state {
+                text.push_str(&format!("\n\n`{target}`: {e}"));
+            }
+        }
+        self.out(text.trim_end());
+    }
+
     pub fn migration_written(&self, m: &crate::migrations::Migration) {
         if self.json {
             self.out(&json!({"event": "migration_written", "name": m.name, "file": m.file, "operations": m.operations.len(), "dependencies": m.dependencies}).to_string());

@@ -131,6 +131,12 @@ fn migrations_tree() {
     assert!(parse(&["migrations", "run", "--all-targets"]).is_ok());
     assert!(parse(&["migrations", "run"]).is_err(), "a target is required");
     assert!(parse(&["migrations", "show", "--target", "a"]).is_ok());
+    let Command::Migrations(super::migrations::MigrationsCommand::Show(show)) =
+        parse(&["migrations", "show"]).unwrap().command
+    else {
+        panic!()
+    };
+    assert_eq!(show.target, None, "without --target: every target");
     assert!(parse(&["migrations", "make", "--from", "a"]).is_ok());
 }
 
