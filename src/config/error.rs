@@ -19,6 +19,10 @@ pub enum ConfigError {
     #[error("{}{}: invalid YAML: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Yaml { path: PathBuf, line: Option<usize>, message: String },
 
+    /// A `!include` or `!config` that cannot be resolved.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Tag { path: PathBuf, line: Option<usize>, message: String },
+
     #[error("{}: no `targets:` section (graphferry copies between the targets of a nodestream.yaml; see nodestream.yaml.example)", path.display())]
     NoTargets { path: PathBuf },
 

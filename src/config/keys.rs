@@ -43,9 +43,13 @@ impl<'a> KeyReader<'a> {
                 Err(self.invalid(key, format!("environment variable `{var}` (from `!env {var}`) is not set"), None))
             }
             Err(EnvError::BadTag) => Err(self.invalid(key, "`!env` must be followed by a variable name".into(), None)),
-            Err(EnvError::UnknownTag(tag)) => {
-                Err(self.invalid(key, format!("unsupported YAML tag `{tag}` (graphferry supports `!env VAR`)"), None))
-            }
+            Err(EnvError::UnknownTag(tag)) => Err(self.invalid(
+                key,
+                format!(
+                    "unsupported YAML tag `{tag}` (graphferry supports `!env VAR`, `!config KEY` and `!include FILE`)"
+                ),
+                None,
+            )),
         }
     }
 

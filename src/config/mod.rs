@@ -7,11 +7,12 @@
 //! lists it with its error.
 //!
 //! This module knows no database: whoever loads a config hands it a [`Databases`] (the connector
-//! registry), which turns a target's keys into its settings. `config` keeps the YAML, `!env`,
-//! [`KeyReader`], [`Secret`] and the errors.
+//! registry), which turns a target's keys into its settings. `config` keeps the YAML, its tags
+//! (`!env`, `!config`, `!include`), [`KeyReader`], [`Secret`] and the errors.
 
 mod error;
 mod keys;
+mod tags;
 mod yaml;
 
 use std::collections::BTreeMap;
@@ -97,7 +98,7 @@ impl<S: Clone + fmt::Debug> Config<S> {
 
     /// Parses config text as if read from `path` (relative target paths resolve against its folder).
     pub fn parse(path: &Path, text: &str, databases: &impl Databases<Settings = S>) -> Result<Self, ConfigError> {
-        let doc = yaml::parse_document(path, text)?;
+        let doc = tags::resolve(path, text, yaml::parse_document(path, text)?)?;
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut targets = BTreeMap::new();
         for (name, raw) in yaml::targets(path, text, &doc)? {
