@@ -23,8 +23,8 @@ pub enum ConfigError {
     #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Tag { path: PathBuf, line: Option<usize>, message: String },
 
-    #[error("{}: no `targets:` section (graphferry copies between the targets of a nodestream.yaml; see nodestream.yaml.example)", path.display())]
-    NoTargets { path: PathBuf },
+    #[error("{}: no `targets:` section{} (graphferry copies between the targets of a nodestream.yaml; see nodestream.yaml.example)", path.display(), near_miss.as_ref().map(|k| format!("; `{k}:` is there: did you mean `targets:`?")).unwrap_or_default())]
+    NoTargets { path: PathBuf, near_miss: Option<String> },
 
     #[error("{}: unknown target `{name}`{}; the file defines: {}", path.display(), suggest(suggestion), if available.is_empty() { "(none)".to_string() } else { available.join(", ") })]
     UnknownTarget { path: PathBuf, name: String, suggestion: Option<String>, available: Vec<String> },

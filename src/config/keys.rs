@@ -76,12 +76,20 @@ impl<'a> KeyReader<'a> {
 
     /// A required key is absent. If an unknown key looks like a typo of it, point at that one.
     pub fn missing(&self, key: &str) -> ConfigError {
+        self.missing_because(key, "")
+    }
+
+    /// [`missing`](Self::missing), saying why the key is needed (` (mode: database needs ...)`),
+    /// for a key required only with some settings: it too names a typo of it (`hots:` → `host`).
+    pub fn missing_because(&self, key: &str, why: &str) -> ConfigError {
         let typo = self.remaining.keys().filter_map(Value::as_str).find(|k| closest(k, [key]).is_some());
         match typo {
-            Some(typo) => {
-                self.invalid(typo, format!("unknown key, and required key `{key}` is missing"), Some(key.to_string()))
-            }
-            None => self.invalid(key, "missing required key".into(), None),
+            Some(typo) => self.invalid(
+                typo,
+                format!("unknown key, and required key `{key}` is missing{why}"),
+                Some(key.to_string()),
+            ),
+            None => self.invalid(key, format!("missing required key{why}"), None),
         }
     }
 

@@ -208,3 +208,39 @@ async fn a_capability_a_connector_lacks_gets_one_clear_error() {
     assert!(err(connect_lookup(&target, &BTreeMap::new()).await.map(drop)).contains("cannot be read back by verify"));
     assert_eq!(check(&target).await.unwrap(), "fine");
 }
+
+#[test]
+fn a_misspelt_required_key_is_named_on_every_connector() {
+    for (text, typo, key) in [
+        ("targets:\n  x:\n    database: file\n    pth: a.jsonl\n", "pth", "path"),
+        (&NEO4J.replace("password:", "passwrd:"), "passwrd", "password"),
+        (&NEO4J.replace("uri:", "ur:"), "ur", "uri"),
+        ("targets:\n  x:\n    database: neptune\n    hots: https://h:8182\n", "hots", "host"),
+        (
+            "targets:\n  x:\n    database: neptune\n    mode: analytics\n    graph_ib: g-1\n    region: r\n",
+            "graph_ib",
+            "graph_id",
+        ),
+        (
+            "targets:\n  x:\n    database: neptune\n    mode: analytics\n    graph_id: g-1\n    regoin: r\n",
+            "regoin",
+            "region",
+        ),
+    ] {
+        let name = text.lines().nth(1).unwrap().trim().trim_end_matches(':');
+        let err = target_error(text, name);
+        assert!(
+            err.contains(&format!("key `{typo}`: unknown key, and required key `{key}` is missing"))
+                && err.contains(&format!("did you mean `{key}`?")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_top_level_target_section_suggests_targets() {
+    let err = parse("target:\n  a:\n    database: file\n    path: x\n").unwrap_err().to_string();
+    assert!(err.contains("no `targets:` section; `target:` is there: did you mean `targets:`?"), "{err}");
+    let err = parse("pipelines: []\n").unwrap_err().to_string();
+    assert!(err.contains("no `targets:` section (graphferry"), "{err}");
+}
