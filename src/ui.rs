@@ -168,6 +168,8 @@ impl Ui {
                 Ok(s) => ("ok   ", s.as_str()),
                 Err(e) => ("ERROR", e.as_str()),
             };
+            // A target with several problems has one a line, indented under its row.
+            let detail = detail.replace('\n', &format!("\n  {:width$}  {:8}       ", "", ""));
             text.push_str(&format!("  {:width$}  {:8} {mark} {detail}\n", r.name, r.database.unwrap_or("?")));
         }
         if rows.is_empty() {

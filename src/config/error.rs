@@ -31,6 +31,10 @@ pub enum ConfigError {
 
     #[error("{0}")]
     Target(Box<TargetError>),
+
+    /// Several problems of one target, reported together (one a line).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Many(Vec<ConfigError>),
 }
 
 /// A problem with one target's settings (boxed inside [`ConfigError`] to keep results small).
@@ -46,6 +50,22 @@ pub struct TargetError {
 }
 
 impl ConfigError {
+    /// `errors` as one error: the only one, or all of them together.
+    pub fn all(mut errors: Vec<ConfigError>) -> ConfigError {
+        if errors.len() == 1 {
+            return errors.remove(0);
+        }
+        ConfigError::Many(errors)
+    }
+
+    /// The target key this error is about, if it is about one.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            ConfigError::Target(t) => t.key.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Whether the command line asked for something the config does not have (a file that is
     /// not there, a target it does not define): the user's mistake in the command, so a usage
     /// error (exit 2) like a bad flag, where a broken config file is a failure (exit 1).

@@ -98,3 +98,11 @@ fn include_tag_reads_another_file_beside_the_config() {
     let err = Config::load(&config, &Dummy).unwrap_err().to_string();
     assert!(err.contains("includes nest deeper than"), "{err}");
 }
+
+#[test]
+fn without_a_key_list_a_failed_target_names_only_its_error() {
+    // `Dummy` lists no keys: `password`, unread when `name` failed, must not be called unknown.
+    let err = parse("targets:\n  a:\n    database: dummy\n    password: p\n").unwrap().target("a").unwrap_err();
+    assert_eq!(err.to_string().lines().count(), 1, "{err}");
+    assert!(err.to_string().contains("key `name`: missing required key"), "{err}");
+}

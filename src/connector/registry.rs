@@ -81,6 +81,10 @@ pub trait ConnectorConfig: Connector + Sized + 'static {
     const DATABASE: &'static str;
     /// Batch size and concurrency when the user sets neither (measured: bench/RESULTS.md).
     const WRITE_DEFAULTS: WriteDefaults = WriteDefaults::GENERAL;
+    /// Every key `from_keys` reads (but `database:`), so that when a target has a bad value its
+    /// other problems are reported too: a key not in this list is unknown even though reading
+    /// stopped before it. Checked against what `from_keys` reads on every valid parse (debug).
+    const KEYS: &'static [&'static str];
 
     /// Reads the target's keys (all but `database:`); `base_dir` is the config file's folder.
     fn from_keys(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError>;
@@ -103,12 +107,13 @@ pub struct Database {
     /// The `database:` value.
     pub name: &'static str,
     pub write_defaults: WriteDefaults,
+    keys: &'static [&'static str],
     parse: fn(&mut KeyReader<'_>, &Path) -> Result<Settings, ConfigError>,
 }
 
 impl Database {
     pub const fn of<C: ConnectorConfig>() -> Database {
-        Database { name: C::DATABASE, write_defaults: C::WRITE_DEFAULTS, parse: parse_as::<C> }
+        Database { name: C::DATABASE, write_defaults: C::WRITE_DEFAULTS, keys: C::KEYS, parse: parse_as::<C> }
     }
 }
 
@@ -129,6 +134,10 @@ impl config::Databases for Registry {
 
     fn names(&self) -> Vec<&'static str> {
         DATABASES.iter().map(|d| d.name).collect()
+    }
+
+    fn keys(&self, database: &str) -> &'static [&'static str] {
+        DATABASES.iter().find(|d| d.name == database).map_or(&[], |d| d.keys)
     }
 
     fn parse(
@@ -161,6 +170,10 @@ impl<C: ConnectorConfig + Clone> config::Databases for Only<C> {
 
     fn names(&self) -> Vec<&'static str> {
         vec![C::DATABASE]
+    }
+
+    fn keys(&self, _database: &str) -> &'static [&'static str] {
+        C::KEYS
     }
 
     fn parse(&self, database: &str, keys: &mut KeyReader<'_>, base_dir: &Path) -> Option<Result<C, ConfigError>> {

@@ -26,6 +26,7 @@ pub struct FileConfig {
 
 impl ConnectorConfig for FileConfig {
     const DATABASE: &'static str = "file";
+    const KEYS: &'static [&'static str] = &["path"];
 
     fn from_keys(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError> {
         let path = PathBuf::from(keys.required_str("path")?);
