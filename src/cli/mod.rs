@@ -25,7 +25,9 @@ use crate::ui::Ui;
     graphferry targets --check\n  \
     graphferry migrations run --target my-neptune-database\n  \
     graphferry copy --source my-neo4j-database --target my-neptune-database --all --verify\n\n\
-    Exit codes: 0 success, 1 failure (nothing is reported as copied that was not), 2 usage error\n    (a bad flag, an unknown target, a missing config file), 130 stopped by Ctrl-C or SIGTERM\n    (progress saved; continue with --resume).")]
+    Exit codes: 0 success, 1 failure (nothing is reported as copied that was not), 2 usage error\n\
+    (a bad flag, an unknown target, a missing config file), 130 stopped by Ctrl-C or SIGTERM\n\
+    (progress saved; continue with --resume).")]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
