@@ -1,5 +1,5 @@
 //! Entry point: parse the command line, set up logging, run the subcommand, print the error
-//! once, and choose the exit code (0 success, 1 failure, 2 usage error).
+//! once, and choose the exit code (0 success, 1 failure, 2 usage error, 130 interrupted).
 
 use std::process::ExitCode;
 
@@ -7,6 +7,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use graphferry::cli::{Cli, UsageError};
+use graphferry::config::ConfigError;
 use graphferry::pipeline::CopyError;
 use graphferry::ui::{LogWriter, Ui};
 
@@ -35,7 +36,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             ui.error(&err);
-            if err.downcast_ref::<UsageError>().is_some() {
+            if is_usage_error(&err) {
                 ExitCode::from(2)
             } else if matches!(err.downcast_ref::<CopyError>(), Some(CopyError::Interrupted { .. })) {
                 ExitCode::from(130)
@@ -44,6 +45,15 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// A usage error anywhere in the chain: one found after parsing, or a config file or target
+/// the command line named that the config does not have.
+fn is_usage_error(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause.downcast_ref::<UsageError>().is_some()
+            || cause.downcast_ref::<ConfigError>().is_some_and(ConfigError::is_usage)
+    })
 }
 
 /// Clap's own errors (and `--help`/`--version`), as JSON when `--json` was asked for.

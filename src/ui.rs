@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
-use crate::connector::{Selection, SelectionCounts};
+use crate::connector::SelectionCounts;
 use crate::pipeline::{CopyReport, Phase, Progress};
 
 /// The bar on screen, if any, so log lines can be printed above it instead of through it.
@@ -56,7 +56,7 @@ impl Ui {
         }
     }
 
-    pub fn dry_run(&self, source: &str, target: &str, selection: &Selection, counts: &SelectionCounts) {
+    pub fn dry_run(&self, source: &str, target: &str, counts: &SelectionCounts) {
         if self.json {
             self.out(
                 &json!({
@@ -75,11 +75,10 @@ impl Ui {
         );
         text.push_str(&count_table("Nodes by label", &counts.labels));
         text.push_str(&count_table("Relationships by type", &counts.relationship_types));
-        text.push_str(&missing_selection(selection, counts));
         self.out(text.trim_end());
     }
 
-    pub fn copy_summary(&self, source: &str, target: &str, selection: &Selection, report: &CopyReport) {
+    pub fn copy_summary(&self, source: &str, target: &str, report: &CopyReport) {
         if self.json {
             let mut v = serde_json::to_value(report).unwrap_or_default();
             v["event"] = json!("summary");
@@ -126,12 +125,6 @@ impl Ui {
                 thousands(report.expected.relationships)
             ));
         }
-        let counts = SelectionCounts {
-            labels: report.labels.clone(),
-            relationship_types: report.relationship_types.clone(),
-            ..Default::default()
-        };
-        text.push_str(&missing_selection(selection, &counts));
         self.out(text.trim_end());
     }
 
@@ -175,6 +168,8 @@ impl Ui {
                 Ok(s) => ("ok   ", s.as_str()),
                 Err(e) => ("ERROR", e.as_str()),
             };
+            // A target with several problems has one a line, indented under its row.
+            let detail = detail.replace('\n', &format!("\n  {:width$}  {:8}       ", "", ""));
             text.push_str(&format!("  {:width$}  {:8} {mark} {detail}\n", r.name, r.database.unwrap_or("?")));
         }
         if rows.is_empty() {
@@ -217,6 +212,51 @@ impl Ui {
         }
         if rows.is_empty() {
             text.push_str("  (no migration files)\n");
+        }
+        self.out(text.trim_end());
+    }
+
+    /// `migrations show` on every target: a row per migration, a column per target (a target
+    /// that could not be read has its error under the table).
+    pub fn migrations_overview(
+        &self,
+        dir: &Path,
+        migrations: &[String],
+        columns: &[(String, Result<Vec<crate::migrations::run::Status>, String>)],
+    ) {
+        if self.json {
+            for (target, state) in columns {
+                let v = match state {
+                    Ok(rows) => json!({"event": "migrations_status", "target": target, "migrations": rows}),
+                    Err(e) => json!({"event": "migrations_status", "target": target, "error": e}),
+                };
+                self.out(&v.to_string());
+            }
+            return;
+        }
+        let first = migrations.iter().map(|m| m.chars().count()).max().unwrap_or(0).max(9);
+        let widths: Vec<usize> = columns.iter().map(|(t, _)| t.chars().count().max(7)).collect();
+        let mut text = format!("Migrations in {}:\n  {:first$}", dir.display(), "migration");
+        for ((target, _), w) in columns.iter().zip(&widths) {
+            text.push_str(&format!("  {target:w$}"));
+        }
+        for m in migrations {
+            text.push_str(&format!("\n  {m:first$}"));
+            for ((_, state), w) in columns.iter().zip(&widths) {
+                let cell = match state {
+                    Ok(rows) => rows.iter().find(|r| r.migration == *m).map_or("?", |r| r.state),
+                    Err(_) => "error",
+                };
+                text.push_str(&format!("  {cell:w$}"));
+            }
+        }
+        if migrations.is_empty() {
+            text.push_str("\n  (no migration files)");
+        }
+        for (target, state) in columns {
+            if let Err(e) = state {
+                text.push_str(&format!("\n\n`{target}`: {e}"));
+            }
         }
         self.out(text.trim_end());
     }
@@ -310,19 +350,6 @@ fn count_table(title: &str, counts: &std::collections::BTreeMap<String, u64>) ->
     let mut s = format!("\n  {title:width$}  {:>12}\n", "count");
     for (k, n) in counts {
         s.push_str(&format!("  {k:width$}  {:>12}\n", thousands(*n)));
-    }
-    s
-}
-
-/// A warning line for each selected label or type the source does not have.
-fn missing_selection(selection: &Selection, counts: &SelectionCounts) -> String {
-    let Selection::Only { labels, relationship_types } = selection else { return String::new() };
-    let mut s = String::new();
-    for l in labels.iter().filter(|l| !counts.labels.contains_key(*l)) {
-        s.push_str(&format!("\nWarning: no node in the source has label `{l}`; nothing copied for it\n"));
-    }
-    for t in relationship_types.iter().filter(|t| !counts.relationship_types.contains_key(*t)) {
-        s.push_str(&format!("\nWarning: no relationship in the source has type `{t}`; nothing copied for it\n"));
     }
     s
 }

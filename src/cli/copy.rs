@@ -20,23 +20,24 @@ use crate::ui::Ui;
     --relationship T also copies the nodes at both ends of every T relationship, so nothing dangles.")]
 pub struct CopyArgs {
     /// Target to read from (a name under `targets:` in the config)
-    #[arg(long, value_name = "NAME")]
+    // `--from`/`-f` and `--to`/`-t` are nodestream 0.15's spellings of the same flags.
+    #[arg(long, short = 'f', visible_alias = "from", value_name = "NAME")]
     pub source: String,
 
     /// Target to write to
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, short = 't', visible_alias = "to", value_name = "NAME")]
     pub target: String,
 
     /// Copy every node and relationship
-    #[arg(long, conflicts_with_all = ["node", "relationship"])]
+    #[arg(long, short = 'a', conflicts_with_all = ["node", "relationship"])]
     pub all: bool,
 
     /// Copy the nodes carrying this label (repeatable)
-    #[arg(long, value_name = "LABEL", action = ArgAction::Append)]
+    #[arg(long, short = 'n', value_name = "LABEL", action = ArgAction::Append)]
     pub node: Vec<String>,
 
     /// Copy the relationships of this type and the nodes at their ends (repeatable)
-    #[arg(long, value_name = "TYPE", action = ArgAction::Append)]
+    #[arg(long, short = 'r', value_name = "TYPE", action = ArgAction::Append)]
     pub relationship: Vec<String>,
 
     /// Records per batch
@@ -67,6 +68,11 @@ pub struct CopyArgs {
     /// converting it to its documented encoding and counting it in the summary
     #[arg(long)]
     pub strict_types: bool,
+
+    /// Copy what the source has when a --node label or --relationship type is not in it
+    /// (a warning each), instead of refusing the copy
+    #[arg(long)]
+    pub allow_missing: bool,
 
     /// Print what would be copied, with counts, and write nothing
     #[arg(long)]
@@ -110,10 +116,11 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
     let source_cfg = config.target(&args.source)?;
     let target_cfg = config.target(&args.target)?;
     let source = connector::connect_source(source_cfg).await?;
+    refuse_absent(&args, source.as_ref(), &selection).await?;
 
     if args.dry_run {
         let counts = pipeline::plan(source.as_ref(), &selection).await?;
-        ui.dry_run(&args.source, &args.target, &selection, &counts);
+        ui.dry_run(&args.source, &args.target, &counts);
         return Ok(());
     }
 
@@ -143,7 +150,7 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
     drop(progress);
     match result {
         Ok(report) => {
-            ui.copy_summary(&args.source, &args.target, &options.selection, &report);
+            ui.copy_summary(&args.source, &args.target, &report);
             if args.verify {
                 let depth = crate::verify::Depth::Sample(1000);
                 super::verify::run(
@@ -164,6 +171,29 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
             Err(failure.error.into())
         }
     }
+}
+
+/// A `--node`/`--relationship` the source lacks would copy nothing for it, so the copy is
+/// refused before anything is written, naming the closest valid names; with `--allow-missing`
+/// each is a warning (a JSON line with `--json`) and the rest is copied.
+async fn refuse_absent(args: &CopyArgs, source: &dyn connector::Source, selection: &Selection) -> anyhow::Result<()> {
+    let absent = pipeline::absent(source, selection).await?;
+    if absent.is_empty() {
+        return Ok(());
+    }
+    if args.allow_missing {
+        for a in &absent {
+            tracing::warn!(event = "absent", source = %args.source, kind = a.kind, name = %a.name, "source `{}` has {a}; nothing copied for it", args.source);
+        }
+        return Ok(());
+    }
+    let each: Vec<String> = absent.iter().map(ToString::to_string).collect();
+    Err(UsageError(format!(
+        "source `{}` has {}; nothing was written (pass --allow-missing to copy the rest anyway)",
+        args.source,
+        each.join(" and ")
+    ))
+    .into())
 }
 
 /// The checkpoint file of this copy and, with `--resume`, the progress to continue from.

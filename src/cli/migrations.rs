@@ -1,20 +1,20 @@
 //! `graphferry migrations {run,show,make}`: nodestream-format schema migrations.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::GlobalArgs;
-use crate::connector;
-use crate::migrations::{self, make, run};
+use crate::connector::{self, registry::Config};
+use crate::migrations::{self, make, run, MigrationSet};
 use crate::ui::Ui;
 
 #[derive(Debug, Subcommand)]
 pub enum MigrationsCommand {
     /// Apply pending migrations to one or more targets
     Run(RunArgs),
-    /// Show which migrations are applied and pending on a target
+    /// Show which migrations are applied and pending on a target, or on every target side by side
     Show(ShowArgs),
     /// Write a migration that creates the schema of a live source
     Make(MakeArgs),
@@ -48,9 +48,9 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Target to inspect
+    /// Target to inspect (default: every target of the config, side by side, as nodestream shows them)
     #[arg(long, value_name = "NAME")]
-    pub target: String,
+    pub target: Option<String>,
     #[command(flatten)]
     pub folder: FolderArg,
 }
@@ -82,6 +82,31 @@ fn all_targets_include(name: &str, target: &Result<connector::Target, crate::con
     included
 }
 
+/// The state of every migration of `set` on target `name`.
+async fn show(config: &Config, set: &MigrationSet, name: &str) -> anyhow::Result<Vec<run::Status>> {
+    let migrator = connector::connect_migrator(config.target(name)?).await?;
+    let applied = migrator.applied().await.with_context(|| format!("target `{name}`"))?;
+    Ok(run::status(set, &applied)?)
+}
+
+/// `migrations show` without `--target`: every target side by side. A target that cannot be
+/// read (a broken config, a server down, a database that takes no migrations) gets its error in
+/// its column, the others are still shown, and the run fails at the end.
+async fn show_all(config: &Config, set: &MigrationSet, dir: &Path, ui: &Ui) -> anyhow::Result<()> {
+    let mut columns = Vec::new();
+    for (name, _) in config.targets() {
+        let state = show(config, set, name).await.map_err(|e| format!("{e:#}"));
+        columns.push((name.to_string(), state));
+    }
+    let migrations: Vec<String> = set.all().map(|m| m.name.clone()).collect();
+    ui.migrations_overview(dir, &migrations, &columns);
+    let failed = columns.iter().filter(|(_, c)| c.is_err()).count();
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} target(s) could not be read (see above)", columns.len());
+    }
+    Ok(())
+}
+
 pub async fn exec(global: &GlobalArgs, cmd: MigrationsCommand, ui: &Ui) -> anyhow::Result<()> {
     let config = global.load_config()?;
     let dir = |folder: &FolderArg| migrations::folder(&config.path, folder.migrations.as_deref());
@@ -106,10 +131,9 @@ pub async fn exec(global: &GlobalArgs, cmd: MigrationsCommand, ui: &Ui) -> anyho
         MigrationsCommand::Show(args) => {
             let dir = dir(&args.folder);
             let set = migrations::load(&dir)?;
-            let target = config.target(&args.target)?;
-            let migrator = connector::connect_migrator(target).await?;
-            let applied = migrator.applied().await.with_context(|| format!("target `{}`", args.target))?;
-            ui.migrations_status(&args.target, &dir, &run::status(&set, &applied)?);
+            let Some(name) = &args.target else { return show_all(&config, &set, &dir, ui).await };
+            let rows = show(&config, &set, name).await?;
+            ui.migrations_status(name, &dir, &rows);
             Ok(())
         }
         MigrationsCommand::Make(args) => {

@@ -25,7 +25,9 @@ use crate::ui::Ui;
     graphferry targets --check\n  \
     graphferry migrations run --target my-neptune-database\n  \
     graphferry copy --source my-neo4j-database --target my-neptune-database --all --verify\n\n\
-    Exit codes: 0 success, 1 failure (nothing is reported as copied that was not), 2 usage error.")]
+    Exit codes: 0 success, 1 failure (nothing is reported as copied that was not), 2 usage error\n\
+    (a bad flag, an unknown target, a missing config file), 130 stopped by Ctrl-C or SIGTERM\n\
+    (progress saved; continue with --resume).")]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -37,7 +39,8 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// The nodestream.yaml whose `targets:` section names the databases
-    #[arg(long, global = true, value_name = "PATH", default_value = DEFAULT_CONFIG)]
+    // `-p`/`--project` is nodestream's spelling.
+    #[arg(long, short = 'p', visible_alias = "project", global = true, value_name = "PATH", default_value = DEFAULT_CONFIG)]
     pub config: PathBuf,
 
     /// Write one JSON object per line (logs on stderr, results on stdout), for CI

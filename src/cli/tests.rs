@@ -35,6 +35,32 @@ fn global_flags_anywhere() {
 }
 
 #[test]
+fn config_takes_nodestreams_project_spellings() {
+    for flag in ["--config", "--project", "-p"] {
+        let cli = parse(&["targets", flag, "x.yaml"]).unwrap();
+        assert_eq!(cli.global.config, std::path::Path::new("x.yaml"), "{flag}");
+    }
+    let cli = parse(&["-p", "y.yaml", "copy", "-f", "a", "-t", "b", "-a", "-q"]).unwrap();
+    assert_eq!(cli.global.config, std::path::Path::new("y.yaml"));
+    assert!(cli.global.quiet);
+}
+
+#[test]
+fn copy_takes_nodestreams_spellings() {
+    let c = copy_args(&["copy", "--from", "a", "--to", "b", "--all"]);
+    assert_eq!((c.source.as_str(), c.target.as_str(), c.all), ("a", "b", true));
+    let c = copy_args(&["copy", "-f", "a", "-t", "b", "-a"]);
+    assert_eq!((c.source.as_str(), c.target.as_str(), c.all), ("a", "b", true));
+    let c = copy_args(&["copy", "-f", "a", "-t", "b", "-n", "Person", "-n", "Movie", "-r", "KNOWS", "-v"]);
+    assert_eq!(
+        c.selection().unwrap(),
+        Selection::Only { labels: vec!["Person".into(), "Movie".into()], relationship_types: vec!["KNOWS".into()] }
+    );
+    assert!(parse(&["copy", "--source", "a", "--from", "b", "-t", "c", "-a"]).is_err(), "one source only");
+    assert!(parse(&["copy", "-f", "a", "-t", "b", "-a", "-n", "X"]).is_err(), "-a excludes -n");
+}
+
+#[test]
 fn copy_defaults_and_flags() {
     let c = copy_args(&["copy", "--source", "a", "--target", "b", "--all"]);
     assert_eq!((c.batch_size, c.concurrency, c.mode, c.max_attempts), (None, None, WriteMode::Merge, 8));
@@ -74,6 +100,12 @@ fn copy_defaults_and_flags() {
 }
 
 #[test]
+fn allow_missing_flag() {
+    assert!(!copy_args(&["copy", "--source", "a", "--target", "b", "--node", "X"]).allow_missing);
+    assert!(copy_args(&["copy", "--source", "a", "--target", "b", "--node", "X", "--allow-missing"]).allow_missing);
+}
+
+#[test]
 fn all_conflicts_with_node_and_relationship() {
     assert!(parse(&["copy", "--source", "a", "--target", "b", "--all", "--node", "X"]).is_err());
     assert!(parse(&["copy", "--source", "a", "--target", "b", "--all", "--relationship", "X"]).is_err());
@@ -99,6 +131,12 @@ fn migrations_tree() {
     assert!(parse(&["migrations", "run", "--all-targets"]).is_ok());
     assert!(parse(&["migrations", "run"]).is_err(), "a target is required");
     assert!(parse(&["migrations", "show", "--target", "a"]).is_ok());
+    let Command::Migrations(super::migrations::MigrationsCommand::Show(show)) =
+        parse(&["migrations", "show"]).unwrap().command
+    else {
+        panic!()
+    };
+    assert_eq!(show.target, None, "without --target: every target");
     assert!(parse(&["migrations", "make", "--from", "a"]).is_ok());
 }
 

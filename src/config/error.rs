@@ -19,14 +19,22 @@ pub enum ConfigError {
     #[error("{}{}: invalid YAML: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Yaml { path: PathBuf, line: Option<usize>, message: String },
 
-    #[error("{}: no `targets:` section (graphferry copies between the targets of a nodestream.yaml; see nodestream.yaml.example)", path.display())]
-    NoTargets { path: PathBuf },
+    /// A `!include` or `!config` that cannot be resolved.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Tag { path: PathBuf, line: Option<usize>, message: String },
+
+    #[error("{}: no `targets:` section{} (graphferry copies between the targets of a nodestream.yaml; see nodestream.yaml.example)", path.display(), near_miss.as_ref().map(|k| format!("; `{k}:` is there: did you mean `targets:`?")).unwrap_or_default())]
+    NoTargets { path: PathBuf, near_miss: Option<String> },
 
     #[error("{}: unknown target `{name}`{}; the file defines: {}", path.display(), suggest(suggestion), if available.is_empty() { "(none)".to_string() } else { available.join(", ") })]
     UnknownTarget { path: PathBuf, name: String, suggestion: Option<String>, available: Vec<String> },
 
     #[error("{0}")]
     Target(Box<TargetError>),
+
+    /// Several problems of one target, reported together (one a line).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Many(Vec<ConfigError>),
 }
 
 /// A problem with one target's settings (boxed inside [`ConfigError`] to keep results small).
@@ -39,6 +47,31 @@ pub struct TargetError {
     pub key: Option<String>,
     pub message: String,
     pub suggestion: Option<String>,
+}
+
+impl ConfigError {
+    /// `errors` as one error: the only one, or all of them together.
+    pub fn all(mut errors: Vec<ConfigError>) -> ConfigError {
+        if errors.len() == 1 {
+            return errors.remove(0);
+        }
+        ConfigError::Many(errors)
+    }
+
+    /// The target key this error is about, if it is about one.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            ConfigError::Target(t) => t.key.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the command line asked for something the config does not have (a file that is
+    /// not there, a target it does not define): the user's mistake in the command, so a usage
+    /// error (exit 2) like a bad flag, where a broken config file is a failure (exit 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, ConfigError::Read { .. } | ConfigError::UnknownTarget { .. })
+    }
 }
 
 fn suggest(suggestion: &Option<String>) -> String {

@@ -43,9 +43,13 @@ impl<'a> KeyReader<'a> {
                 Err(self.invalid(key, format!("environment variable `{var}` (from `!env {var}`) is not set"), None))
             }
             Err(EnvError::BadTag) => Err(self.invalid(key, "`!env` must be followed by a variable name".into(), None)),
-            Err(EnvError::UnknownTag(tag)) => {
-                Err(self.invalid(key, format!("unsupported YAML tag `{tag}` (graphferry supports `!env VAR`)"), None))
-            }
+            Err(EnvError::UnknownTag(tag)) => Err(self.invalid(
+                key,
+                format!(
+                    "unsupported YAML tag `{tag}` (graphferry supports `!env VAR`, `!config KEY` and `!include FILE`)"
+                ),
+                None,
+            )),
         }
     }
 
@@ -72,12 +76,20 @@ impl<'a> KeyReader<'a> {
 
     /// A required key is absent. If an unknown key looks like a typo of it, point at that one.
     pub fn missing(&self, key: &str) -> ConfigError {
+        self.missing_because(key, "")
+    }
+
+    /// [`missing`](Self::missing), saying why the key is needed (` (mode: database needs ...)`),
+    /// for a key required only with some settings: it too names a typo of it (`hots:` → `host`).
+    pub fn missing_because(&self, key: &str, why: &str) -> ConfigError {
         let typo = self.remaining.keys().filter_map(Value::as_str).find(|k| closest(k, [key]).is_some());
         match typo {
-            Some(typo) => {
-                self.invalid(typo, format!("unknown key, and required key `{key}` is missing"), Some(key.to_string()))
-            }
-            None => self.invalid(key, "missing required key".into(), None),
+            Some(typo) => self.invalid(
+                typo,
+                format!("unknown key, and required key `{key}` is missing{why}"),
+                Some(key.to_string()),
+            ),
+            None => self.invalid(key, format!("missing required key{why}"), None),
         }
     }
 
@@ -134,13 +146,39 @@ impl<'a> KeyReader<'a> {
         }))
     }
 
-    /// Rejects keys no connector asked for.
+    /// Rejects keys no connector asked for, all of them at once.
     pub fn finish(self) -> Result<(), ConfigError> {
-        let Some((key, _)) = self.remaining.iter().next() else { return Ok(()) };
-        let key = key.as_str().unwrap_or_default();
-        let suggestion = closest(key, self.known.iter().copied());
-        let known = self.known.iter().filter(|k| **k != "database").copied().collect::<Vec<_>>().join(", ");
-        Err(self.invalid(key, format!("unknown key; valid keys here: {known}"), suggestion))
+        let errors = self.unknown(None);
+        if errors.is_empty() {
+            return Ok(());
+        }
+        Err(ConfigError::all(errors))
+    }
+
+    /// The keys read so far (`database` first).
+    pub(crate) fn read(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.known.iter().copied().filter(|k| *k != "database")
+    }
+
+    /// An error for each key left unread that is not valid here: valid keys are the ones read
+    /// so far and `also` (every key of the connector, when reading stopped early).
+    pub(crate) fn unknown(&self, also: Option<&[&'static str]>) -> Vec<ConfigError> {
+        let mut valid: Vec<&str> = self.read().collect();
+        for k in also.unwrap_or_default() {
+            if !valid.contains(k) {
+                valid.push(k);
+            }
+        }
+        let listed = valid.join(", ");
+        self.remaining
+            .keys()
+            .filter_map(Value::as_str)
+            .filter(|k| !valid.contains(k))
+            .map(|k| {
+                let suggestion = closest(k, valid.iter().copied());
+                self.invalid(k, format!("unknown key; valid keys here: {listed}"), suggestion)
+            })
+            .collect()
     }
 }
 

@@ -7,11 +7,12 @@
 //! lists it with its error.
 //!
 //! This module knows no database: whoever loads a config hands it a [`Databases`] (the connector
-//! registry), which turns a target's keys into its settings. `config` keeps the YAML, `!env`,
-//! [`KeyReader`], [`Secret`] and the errors.
+//! registry), which turns a target's keys into its settings. `config` keeps the YAML, its tags
+//! (`!env`, `!config`, `!include`), [`KeyReader`], [`Secret`] and the errors.
 
 mod error;
 mod keys;
+mod tags;
 mod yaml;
 
 use std::collections::BTreeMap;
@@ -31,6 +32,12 @@ pub trait Databases {
 
     /// Every `database:` value there is, for the error on an unknown one.
     fn names(&self) -> Vec<&'static str>;
+
+    /// Every key a target of `database` may have (but `database:`), to report its unknown keys
+    /// even when reading stopped early at a bad value; empty when not known.
+    fn keys(&self, _database: &str) -> &'static [&'static str] {
+        &[]
+    }
 
     /// Reads the keys of a target of `database` (every key but `database:` itself); `None` when
     /// no database has that name. `base_dir` is the config file's folder, for relative paths.
@@ -97,7 +104,7 @@ impl<S: Clone + fmt::Debug> Config<S> {
 
     /// Parses config text as if read from `path` (relative target paths resolve against its folder).
     pub fn parse(path: &Path, text: &str, databases: &impl Databases<Settings = S>) -> Result<Self, ConfigError> {
-        let doc = yaml::parse_document(path, text)?;
+        let doc = tags::resolve(path, text, yaml::parse_document(path, text)?)?;
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut targets = BTreeMap::new();
         for (name, raw) in yaml::targets(path, text, &doc)? {
@@ -145,8 +152,28 @@ fn build_target<D: Databases>(
             keys::closest(&database, names.iter().copied()),
         ));
     };
-    let settings = settings?;
-    keys.finish()?;
+    let settings = match settings {
+        Ok(settings) => {
+            debug_assert!(
+                databases.keys(&database).is_empty() || keys.read().all(|k| databases.keys(&database).contains(&k)),
+                "a connector's KEYS lists every key it reads"
+            );
+            keys.finish()?;
+            settings
+        }
+        // Reading stopped at this error: name the unknown keys too, so one run shows every
+        // problem (an unset `!env` does not hide a misspelt key).
+        Err(first) => {
+            let named = first.key().map(str::to_string);
+            let mut errors = vec![first];
+            let all_keys = databases.keys(&database);
+            // Without the connector's full list, an unread key may be a valid one: say nothing.
+            if !all_keys.is_empty() {
+                errors.extend(keys.unknown(Some(all_keys)).into_iter().filter(|e| e.key() != named.as_deref()));
+            }
+            return Err(ConfigError::all(errors));
+        }
+    };
     let database = names.into_iter().find(|n| *n == database).expect("a parsed database is a known one");
     Ok(TargetConfig { name: name.to_string(), database, settings })
 }

@@ -25,7 +25,12 @@ fn strip_location(message: &str) -> String {
 
 /// The `targets:` mapping as (name, raw keys) pairs, in file order.
 pub(super) fn targets(path: &Path, text: &str, doc: &Value) -> Result<Vec<(String, Mapping)>, ConfigError> {
-    let no_targets = || ConfigError::NoTargets { path: path.to_path_buf() };
+    // A near miss (`target:`) is named, so the user is not told the section is missing.
+    let near_miss = || {
+        let keys = doc.as_mapping().into_iter().flat_map(|m| m.keys()).filter_map(Value::as_str);
+        keys.filter(|k| super::keys::closest(k, ["targets"]).is_some()).map(str::to_string).next()
+    };
+    let no_targets = || ConfigError::NoTargets { path: path.to_path_buf(), near_miss: near_miss() };
     let targets = doc.as_mapping().and_then(|m| m.get("targets")).ok_or_else(no_targets)?;
     let Some(targets) = targets.as_mapping() else {
         return Err(ConfigError::Yaml {

@@ -84,6 +84,10 @@ pub trait ConnectorConfig: Connector + Sized + 'static {
     /// Whether `migrations run --all-targets` migrates this target; if not, only `--target`
     /// naming it does (a config lists most dumps only to read from them).
     const MIGRATED_BY_ALL_TARGETS: bool = true;
+    /// Every key `from_keys` reads (but `database:`), so that when a target has a bad value its
+    /// other problems are reported too: a key not in this list is unknown even though reading
+    /// stopped before it. Checked against what `from_keys` reads on every valid parse (debug).
+    const KEYS: &'static [&'static str];
 
     /// Reads the target's keys (all but `database:`); `base_dir` is the config file's folder.
     fn from_keys(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError>;
@@ -108,6 +112,7 @@ pub struct Database {
     pub write_defaults: WriteDefaults,
     /// See [`ConnectorConfig::MIGRATED_BY_ALL_TARGETS`].
     pub migrated_by_all_targets: bool,
+    keys: &'static [&'static str],
     parse: fn(&mut KeyReader<'_>, &Path) -> Result<Settings, ConfigError>,
 }
 
@@ -117,6 +122,7 @@ impl Database {
             name: C::DATABASE,
             write_defaults: C::WRITE_DEFAULTS,
             migrated_by_all_targets: C::MIGRATED_BY_ALL_TARGETS,
+            keys: C::KEYS,
             parse: parse_as::<C>,
         }
     }
@@ -139,6 +145,10 @@ impl config::Databases for Registry {
 
     fn names(&self) -> Vec<&'static str> {
         DATABASES.iter().map(|d| d.name).collect()
+    }
+
+    fn keys(&self, database: &str) -> &'static [&'static str] {
+        DATABASES.iter().find(|d| d.name == database).map_or(&[], |d| d.keys)
     }
 
     fn parse(
@@ -171,6 +181,10 @@ impl<C: ConnectorConfig + Clone> config::Databases for Only<C> {
 
     fn names(&self) -> Vec<&'static str> {
         vec![C::DATABASE]
+    }
+
+    fn keys(&self, _database: &str) -> &'static [&'static str] {
+        C::KEYS
     }
 
     fn parse(&self, database: &str, keys: &mut KeyReader<'_>, base_dir: &Path) -> Option<Result<C, ConfigError>> {

@@ -11,6 +11,7 @@
 //! last page received. Memory is bounded by `concurrency × 2` pages in the channel plus one page
 //! waiting for a slot plus `concurrency` batches in flight, whatever the graph size.
 
+mod absent;
 pub mod checkpoint;
 mod records;
 mod report;
@@ -31,6 +32,7 @@ use crate::connector::{
     ConnectorError, CopyPlan, ErrorClass, Page, ResumeToken, Selection, SelectionCounts, Sink, Source, WriteMode,
     WriteReport,
 };
+pub use absent::Absent;
 use checkpoint::{Checkpoint, CheckpointFile, PhaseProgress, Watermark};
 pub(crate) use records::PhaseRecord;
 pub use report::{CopyReport, NoProgress, Phase, Progress};
@@ -108,6 +110,16 @@ pub struct CopyFailure {
 /// Counts what `selection` covers in `source` (for `--dry-run` and progress totals).
 pub async fn plan(source: &dyn Source, selection: &Selection) -> Result<SelectionCounts, CopyError> {
     source.count(selection).await.map_err(CopyError::Count)
+}
+
+/// The selected labels and relationship types `source` has no record of (none for `--all`,
+/// without asking the source).
+pub async fn absent(source: &dyn Source, selection: &Selection) -> Result<Vec<Absent>, CopyError> {
+    if matches!(selection, Selection::All) {
+        return Ok(Vec::new());
+    }
+    let schema = source.schema().await.map_err(CopyError::Count)?;
+    Ok(absent::absent(selection, &schema))
 }
 
 /// Copies the selected records from `source` to `sink`.

@@ -110,12 +110,36 @@ fn node_only_selection_copies_no_relationships() {
 }
 
 #[test]
-fn unknown_label_is_warned_and_copies_nothing() {
+fn a_label_the_source_lacks_is_refused_with_a_suggestion_and_nothing_written() {
     let p = project();
-    copy(&p, &["--node", "Nope"])
+    std::fs::write(p.path("out.jsonl"), "keep me").unwrap();
+    for extra in [&["--node", "Persn"][..], &["--node", "Persn", "--dry-run"], &["--node", "Persn", "--json"]] {
+        copy(&p, extra).code(2).stderr(predicate::str::contains(
+            "source `example` has no label `Persn` (did you mean `Person`?); nothing was written",
+        ));
+    }
+    copy(&p, &["--node", "Movie", "--relationship", "NOPE"])
+        .code(2)
+        .stderr(predicate::str::contains("no relationship type `NOPE` (it has: "));
+    assert_eq!(std::fs::read_to_string(p.path("out.jsonl")).unwrap(), "keep me");
+    assert!(!p.path("out.jsonl.tmp").exists());
+}
+
+#[test]
+fn allow_missing_copies_the_rest_with_a_warning() {
+    let p = project();
+    copy(&p, &["--node", "Nope", "--node", "Review", "--allow-missing"])
         .success()
-        .stdout(predicate::str::contains("Copied 0 nodes"))
-        .stdout(predicate::str::contains("no node in the source has label `Nope`"));
+        .stdout(predicate::str::contains("Copied 120 nodes"))
+        .stderr(predicate::str::contains("source `example` has no label `Nope`"));
+    let out =
+        copy(&p, &["--node", "Nope", "--node", "Review", "--allow-missing", "--json"]).success().get_output().clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<Json> =
+        stderr.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    let warning = lines.iter().find(|v| v["fields"]["event"] == "absent").expect("the warning is a JSON line");
+    assert_eq!(warning["level"], "WARN");
+    assert_eq!(warning["fields"]["name"], "Nope");
 }
 
 #[test]
@@ -161,7 +185,7 @@ fn json_output_is_json_on_every_line_with_a_summary() {
 #[test]
 fn json_errors_are_json_too() {
     let p = project();
-    let out = p.cmd().args(["copy", "--source", "nope", "--target", "out", "--all", "--json"]).assert().code(1);
+    let out = p.cmd().args(["copy", "--source", "nope", "--target", "out", "--all", "--json"]).assert().code(2);
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     for line in stderr.lines() {
         let v: Json = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
@@ -183,16 +207,16 @@ fn missing_selection_is_a_usage_error() {
 }
 
 #[test]
-fn unknown_target_and_missing_config_are_clear_errors() {
+fn unknown_target_and_missing_config_are_clear_usage_errors() {
     let p = project();
-    p.cmd().args(["copy", "--source", "exampel", "--target", "out", "--all"]).assert().code(1).stderr(
+    p.cmd().args(["copy", "--source", "exampel", "--target", "out", "--all"]).assert().code(2).stderr(
         predicate::str::contains("unknown target `exampel`").and(predicate::str::contains("did you mean `example`?")),
     );
     crate::support::graphferry()
         .current_dir(p.dir.path())
         .args(["--config", "missing.yaml", "copy", "--source", "a", "--target", "b", "--all"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("cannot read config file `missing.yaml`"));
 }
 
@@ -315,4 +339,35 @@ fn migration_bookkeeping_in_a_dump_is_not_copied_or_counted() {
     let (nodes, _) = read_dump(&p.path("out.jsonl"));
     assert_eq!(nodes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), ["a"]);
     p.cmd().args(["verify", "--source", "src", "--target", "out", "--full"]).assert().success();
+}
+
+#[test]
+fn duplicate_ids_are_refused_naming_both_lines_and_nothing_is_written() {
+    let p = Project::new(
+        "  dup:\n    database: file\n    path: dup.jsonl\n  out:\n    database: file\n    path: out.jsonl\n",
+    );
+    let text = std::fs::read_to_string(example_dump()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // A copy of line `from` inserted as line `at` (lines numbered from 1, the header first).
+    let with_copy = |from: usize, at: usize| -> String {
+        let mut out: Vec<&str> = lines.clone();
+        out.insert(at - 1, lines[from - 1]);
+        out.iter().map(|l| format!("{l}\n")).collect()
+    };
+    for (from, at, expected) in [
+        (2, 11, "dup.jsonl:11: node id `person-0` is already on line 2"),
+        (338, 341, "dup.jsonl:341: relationship id `r1` is already on line 338"),
+    ] {
+        std::fs::write(p.path("dup.jsonl"), with_copy(from, at)).unwrap();
+        for extra in [&["--all"][..], &["--node", "Person"]] {
+            p.cmd()
+                .args(["copy", "--source", "dup", "--target", "out"])
+                .args(extra)
+                .assert()
+                .code(1)
+                .stderr(predicate::str::contains(expected).and(predicate::str::contains("ids in a dump are unique")));
+            assert!(!p.path("out.jsonl").exists(), "nothing written for a dump with a duplicate");
+            assert!(!p.path("out.jsonl.tmp").exists());
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! it); they fail, never skip, when a server is missing.
 
 pub mod bolt;
+mod cli;
 mod file;
 mod migrations;
 mod neptune;

@@ -233,3 +233,34 @@ fn all_targets_migrates_a_dump_only_when_named() {
     assert!(std::fs::read(p.path("src.jsonl")).unwrap() != before, "a named dump is migrated");
     assert!(p.path("src.jsonl.migrations.json").exists());
 }
+
+#[test]
+fn show_without_a_target_shows_every_target_side_by_side() {
+    let p = project();
+    write_migration(&p, "0001", &[], "- {operation: CreateNodeType, arguments: {name: Person, keys: [email]}}\n");
+    p.cmd().args(["copy", "--source", "example", "--target", "out", "--all"]).assert().success();
+    p.cmd().args(["migrations", "run", "--target", "out"]).assert().success();
+    p.cmd().args(["migrations", "show"]).assert().success().stdout(
+        predicate::str::contains("migration  example  out")
+            .and(predicate::str::contains("0001       pending  applied")),
+    );
+    let out = p.cmd().args(["migrations", "show", "--json"]).assert().success().get_output().stdout.clone();
+    let states: Vec<(String, String)> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Json>(l).unwrap())
+        .map(|v| (v["target"].as_str().unwrap().to_string(), v["migrations"][0]["state"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(states, [("example".to_string(), "pending".to_string()), ("out".to_string(), "applied".to_string())]);
+
+    // A target that cannot be read has its error in its column; the others are still shown.
+    let config = std::fs::read_to_string(p.config()).unwrap();
+    std::fs::write(p.config(), format!("{config}  typo:\n    database: file\n    pth: x.jsonl\n")).unwrap();
+    p.cmd()
+        .args(["migrations", "show"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("0001       pending  applied  error"))
+        .stdout(predicate::str::contains("`typo`:").and(predicate::str::contains("did you mean `path`?")))
+        .stderr(predicate::str::contains("1 of 3 target(s) could not be read"));
+}

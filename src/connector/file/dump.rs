@@ -1,8 +1,9 @@
 //! The dump's line records, and a reader that checks the file's shape as it goes: a header
 //! first, every node before any relationship, an end record last whose counts match what was
-//! read. A truncated or corrupted dump is an error naming the line, never a short copy.
+//! read, no id twice. A truncated or corrupted dump is an error naming the line, never a short
+//! copy.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -141,6 +142,12 @@ pub struct DumpReader {
     nodes: u64,
     relationships: u64,
     end: Option<EndLine>,
+    /// The line of each node and relationship id read so far: ids are unique (docs/FORMAT.md),
+    /// and a second record with one would merge into the first in one target and break a key
+    /// constraint in another. Ids only, never records, to keep memory small. A reader that
+    /// [`seek`](Self::seek)s checks only what it reads after the position.
+    node_lines: HashMap<String, u64>,
+    relationship_lines: HashMap<String, u64>,
 }
 
 impl DumpReader {
@@ -160,6 +167,8 @@ impl DumpReader {
             nodes: 0,
             relationships: 0,
             end: None,
+            node_lines: HashMap::new(),
+            relationship_lines: HashMap::new(),
         };
         reader.read_header()?;
         Ok(reader)
@@ -171,6 +180,23 @@ impl DumpReader {
 
     fn missing(&self, kind: &str, field: &str) -> DumpError {
         self.error(format!("a {kind} record needs `{field}`"))
+    }
+
+    /// Refuses an id already read on an earlier line, naming both lines.
+    fn unique(&mut self, kind: Kind, id: &str) -> Result<(), DumpError> {
+        let (noun, seen) = match kind {
+            Kind::Relationship => ("relationship", &mut self.relationship_lines),
+            _ => ("node", &mut self.node_lines),
+        };
+        match seen.get(id) {
+            Some(&first) => Err(self.error(format!(
+                "{noun} id `{id}` is already on line {first}: ids in a dump are unique (docs/FORMAT.md)"
+            ))),
+            None => {
+                seen.insert(id.to_owned(), self.line);
+                Ok(())
+            }
+        }
     }
 
     fn next_line(&mut self) -> Result<Option<AnyLine>, DumpError> {
@@ -222,12 +248,16 @@ impl DumpReader {
                     );
                 }
                 self.nodes += 1;
-                Ok(Some(Record::Node(self.to_node(line)?)))
+                let node = self.to_node(line)?;
+                self.unique(Kind::Node, &node.id)?;
+                Ok(Some(Record::Node(node)))
             }
             Kind::Relationship => {
                 self.seen_relationship = true;
                 self.relationships += 1;
-                Ok(Some(Record::Relationship(self.to_relationship(line)?)))
+                let relationship = self.to_relationship(line)?;
+                self.unique(Kind::Relationship, &relationship.id)?;
+                Ok(Some(Record::Relationship(relationship)))
             }
             Kind::End => {
                 let end = EndLine {

@@ -29,6 +29,7 @@ impl ConnectorConfig for FileConfig {
     /// Migrating a dump rewrites it and leaves a history file beside it, which a dump the
     /// config lists to copy from must not get unasked.
     const MIGRATED_BY_ALL_TARGETS: bool = false;
+    const KEYS: &'static [&'static str] = &["path"];
 
     fn from_keys(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError> {
         let path = PathBuf::from(keys.required_str("path")?);

@@ -44,9 +44,7 @@ impl Neo4jConfig {
             return Err(keys.invalid("uri", "must start with bolt://, bolt+s://, neo4j:// or neo4j+s://".into(), None));
         }
         let username = keys.required_str("username")?;
-        let password = keys
-            .optional_secret("password")?
-            .ok_or_else(|| keys.invalid("password", "missing required key".into(), None))?;
+        let password = keys.required_secret("password")?;
         let database_name = keys.optional_str("database_name")?.unwrap_or_else(|| "neo4j".to_string());
         let use_enterprise_features = keys.optional_bool("use_enterprise_features")?.unwrap_or(false);
         let source_id_property = non_empty(keys, "source_id_property", DEFAULT_SOURCE_ID_PROPERTY)?;

@@ -25,16 +25,41 @@ pub fn classify(target: &str, action: &str, error: neo4rs::Error) -> ConnectorEr
         ErrorClass::Fatal if error.to_string().contains("ConcurrentModification") => ErrorClass::Retryable,
         other => other,
     };
-    let error_text = match &error {
-        neo4rs::Error::Neo4j(e) => e.message().to_string(),
-        other => other.to_string(),
+    // A server's reply may quote the statement it failed on (graphferry's internal query text,
+    // long and useless to a user): its message is kept without it, and the driver error, whose
+    // text repeats the reply whole, is not kept as a cause.
+    let (error_text, source) = match error {
+        neo4rs::Error::Neo4j(e) => (without_statement(e.message()), None),
+        neo4rs::Error::UnexpectedMessage(text) => (without_statement(&text), None),
+        other => (other.to_string(), Some(Box::new(other) as Box<dyn std::error::Error + Send + Sync>)),
     };
-    ConnectorError {
-        class,
-        code,
-        message: format!("Neo4j target `{target}`: {action}: {error_text}"),
-        source: Some(Box::new(error)),
+    ConnectorError { class, code, message: format!("Neo4j target `{target}`: {action}: {error_text}"), source }
+}
+
+/// Where a server's message starts quoting a statement: the phrases that introduce one, and the
+/// Cypher clauses every graphferry statement starts with.
+const STATEMENT_STARTS: &[&str] =
+    &["query:", "statement:", "UNWIND ", "MERGE ", "MATCH ", "OPTIONAL MATCH", "CREATE ", "CALL ", "RETURN ", "WITH "];
+
+/// Longest server message kept, in characters: the cause fits in a line or two.
+const MESSAGE_LIMIT: usize = 300;
+
+/// A server's message up to where it quotes a statement (and on its first line only).
+fn without_statement(message: &str) -> String {
+    let first_line = message.lines().next().unwrap_or_default();
+    let cut = STATEMENT_STARTS
+        .iter()
+        .filter_map(|s| first_line.find(s).map(|at| if s.ends_with(':') { at + s.len() } else { at }))
+        .min();
+    let kept = match cut {
+        Some(at) => first_line[..at].trim_end_matches([' ', ':', '\'', '"', '`', '(']),
+        None => first_line,
+    };
+    let mut text: String = kept.chars().take(MESSAGE_LIMIT).collect();
+    if cut.is_some() || first_line.len() < message.trim_end().len() || text.len() < kept.len() {
+        text.push_str(" [statement omitted]");
     }
+    text
 }
 
 /// A request that got no answer in time. Retryable: the server may be busy or restarting; the
@@ -104,6 +129,29 @@ mod tests {
         let e = classify("g", "reading", neo4rs::Error::UnexpectedMessage(text.into()));
         assert_eq!(e.class, ErrorClass::Retryable);
         assert_eq!(e.code.as_deref(), Some("Neo.TransientError.Transaction.DeadlockDetected"));
+    }
+
+    #[test]
+    fn a_quoted_statement_is_never_echoed() {
+        let statement = "UNWIND $rows AS row MERGE (n:`_GraphferryNode` {`_graphferry_id`: row.id}) SET n += row.props";
+        for message in [
+            format!("Found duplicated key on index 'Person[id]' in query: {statement}"),
+            format!("Error on executing Cypher statement:\n{statement}"),
+            format!("Duplicated key {statement}"),
+        ] {
+            let text = format!(
+                "unexpected response for PULL: Failure {{ code: \"Neo.ClientError.Schema.ConstraintValidationFailed\", message: \"{message}\" }}"
+            );
+            let e = classify("g", "writing nodes", neo4rs::Error::UnexpectedMessage(text));
+            assert_eq!(e.code.as_deref(), Some("Neo.ClientError.Schema.ConstraintValidationFailed"));
+            assert!(e.source.is_none(), "the driver's error repeats the statement");
+            let shown = e.to_string();
+            for part in ["UNWIND", "$rows", "MERGE", "_graphferry_id", "row.props"] {
+                assert!(!shown.contains(part), "`{part}` echoed in: {shown}");
+            }
+            assert!(shown.contains("Neo4j target `g`: writing nodes:") && shown.ends_with("[statement omitted]"), "{shown}");
+        }
+        assert_eq!(without_statement("Node(0) already exists with label `Person`"), "Node(0) already exists with label `Person`");
     }
 
     #[test]

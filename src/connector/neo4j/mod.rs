@@ -49,6 +49,22 @@ impl ConnectorConfig for Neo4jConfig {
     /// modifications): 100k nodes + 100k relationships into ArcadeDB took 50 s with 4 batches
     /// of 1000 in flight (101 retries), 32 s with 2 of 5000, 23.5 s with 1 of 5000.
     const WRITE_DEFAULTS: WriteDefaults = WriteDefaults { batch_size: 5000, concurrency: 1 };
+    const KEYS: &'static [&'static str] = &[
+        "uri",
+        "username",
+        "password",
+        "database_name",
+        "use_enterprise_features",
+        "source_id_property",
+        "source_id_label",
+        "fetch_size",
+        "connect_timeout_seconds",
+        "query_timeout_seconds",
+        "chunk_size",
+        "execute_chunks_in_parallel",
+        "retries_per_chunk",
+        "max_connection_pool_size",
+    ];
 
     fn from_keys(keys: &mut KeyReader<'_>, _base_dir: &Path) -> Result<Self, ConfigError> {
         Neo4jConfig::read(keys)

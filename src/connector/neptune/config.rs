@@ -58,21 +58,16 @@ impl NeptuneConfig {
         keys.accept_unused(&["async_partitions", "ingest_query_builder"]);
         match mode {
             NeptuneMode::Database if host.is_none() => {
-                return Err(keys.invalid("host", "missing required key (mode: database needs the cluster endpoint, e.g. https://my-cluster.cluster-xyz.us-east-1.neptune.amazonaws.com:8182)".into(), None));
+                return Err(keys.missing_because("host", " (mode: database needs the cluster endpoint, e.g. https://my-cluster.cluster-xyz.us-east-1.neptune.amazonaws.com:8182)"));
             }
             NeptuneMode::Analytics if graph_id.is_none() => {
-                return Err(keys.invalid(
+                return Err(keys.missing_because(
                     "graph_id",
-                    "missing required key (mode: analytics needs the graph identifier, e.g. g-abc123)".into(),
-                    None,
+                    " (mode: analytics needs the graph identifier, e.g. g-abc123)",
                 ));
             }
             NeptuneMode::Analytics if region.is_none() && host.is_none() => {
-                return Err(keys.invalid(
-                    "region",
-                    "missing required key (mode: analytics needs the AWS region)".into(),
-                    None,
-                ));
+                return Err(keys.missing_because("region", " (mode: analytics needs the AWS region)"));
             }
             _ => {}
         }

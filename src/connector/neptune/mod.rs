@@ -35,6 +35,18 @@ use crate::config::{ConfigError, KeyReader};
 
 impl ConnectorConfig for NeptuneConfig {
     const DATABASE: &'static str = "neptune";
+    const KEYS: &'static [&'static str] = &[
+        "mode",
+        "host",
+        "graph_id",
+        "region",
+        "iam_auth",
+        "tls_ca_file",
+        "tls_insecure",
+        "source_id_property",
+        "async_partitions",
+        "ingest_query_builder",
+    ];
 
     fn from_keys(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError> {
         NeptuneConfig::read(keys, base_dir)

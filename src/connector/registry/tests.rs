@@ -215,3 +215,76 @@ fn all_targets_migrates_databases_but_not_dumps() {
     assert!(database("neptune").migrated_by_all_targets);
     assert!(!database("file").migrated_by_all_targets, "a dump is migrated only when named");
 }
+
+#[test]
+fn a_misspelt_required_key_is_named_on_every_connector() {
+    for (text, typo, key) in [
+        ("targets:\n  x:\n    database: file\n    pth: a.jsonl\n", "pth", "path"),
+        (&NEO4J.replace("password:", "passwrd:"), "passwrd", "password"),
+        (&NEO4J.replace("uri:", "ur:"), "ur", "uri"),
+        ("targets:\n  x:\n    database: neptune\n    hots: https://h:8182\n", "hots", "host"),
+        (
+            "targets:\n  x:\n    database: neptune\n    mode: analytics\n    graph_ib: g-1\n    region: r\n",
+            "graph_ib",
+            "graph_id",
+        ),
+        (
+            "targets:\n  x:\n    database: neptune\n    mode: analytics\n    graph_id: g-1\n    regoin: r\n",
+            "regoin",
+            "region",
+        ),
+    ] {
+        let name = text.lines().nth(1).unwrap().trim().trim_end_matches(':');
+        let err = target_error(text, name);
+        assert!(
+            err.contains(&format!("key `{typo}`: unknown key, and required key `{key}` is missing"))
+                && err.contains(&format!("did you mean `{key}`?")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_top_level_target_section_suggests_targets() {
+    let err = parse("target:\n  a:\n    database: file\n    path: x\n").unwrap_err().to_string();
+    assert!(err.contains("no `targets:` section; `target:` is there: did you mean `targets:`?"), "{err}");
+    let err = parse("pipelines: []\n").unwrap_err().to_string();
+    assert!(err.contains("no `targets:` section (graphferry"), "{err}");
+}
+
+#[test]
+fn every_problem_of_a_target_is_reported_together() {
+    // An unset `!env` stops reading at `password`; the misspelt key after it is still named.
+    let text = NEO4J.replace("s3cret-pw", "!env GRAPHFERRY_TEST_PW_UNSET_TOO") + "    databse_name: g\n";
+    let err = target_error(&text, "graph");
+    assert!(err.contains("key `password`: environment variable `GRAPHFERRY_TEST_PW_UNSET_TOO`"), "{err}");
+    assert!(err.contains("nodestream.yaml:7: target `graph`, key `databse_name`: unknown key"), "{err}");
+    assert!(err.contains("did you mean `database_name`?"), "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+    // Keys valid for the connector but not read before the error are not called unknown.
+    let text = NEO4J.replace("bolt://", "http://") + "    fetch_size: 10\n    fetch_sise: 10\n";
+    let err = target_error(&text, "graph");
+    assert!(err.contains("key `uri`: must start with bolt://") && err.contains("key `fetch_sise`"), "{err}");
+    assert!(!err.contains("key `fetch_size`") && !err.contains("key `username`"), "{err}");
+    // Every unknown key of an otherwise valid target, not only the first.
+    let err = target_error(&(NEO4J.to_string() + "    databse_name: g\n    usr_enterprise_features: true\n"), "graph");
+    assert!(err.contains("`databse_name`") && err.contains("`usr_enterprise_features`"), "{err}");
+}
+
+#[test]
+fn every_connector_lists_every_key_it_reads() {
+    // A target with every listed key parses (nothing listed is refused); the debug check in
+    // `build_target` fails any parse that reads a key not listed.
+    let neo4j = "uri: bolt://h:7687\nusername: u\npassword: p\ndatabase_name: g\nuse_enterprise_features: true\nsource_id_property: s\nsource_id_label: L\nfetch_size: 5\nconnect_timeout_seconds: 1\nquery_timeout_seconds: 1\nchunk_size: 1\nexecute_chunks_in_parallel: true\nretries_per_chunk: 1\nmax_connection_pool_size: 1\n";
+    let neptune = "mode: database\nhost: https://h:8182\ngraph_id: g\nregion: r\niam_auth: false\ntls_ca_file: ca.pem\ntls_insecure: true\nsource_id_property: s\nasync_partitions: 1\ningest_query_builder: x\n";
+    for (database, body, keys) in [
+        ("file", "path: x.jsonl\n", FileConfig::KEYS),
+        ("neo4j", neo4j, Neo4jConfig::KEYS),
+        ("neptune", neptune, NeptuneConfig::KEYS),
+    ] {
+        let body: String = body.lines().map(|l| format!("    {l}\n")).collect();
+        let text = format!("targets:\n  t:\n    database: {database}\n{body}");
+        assert_eq!(body.lines().count(), keys.len(), "{database}: the test sets every key");
+        parse(&text).unwrap().target("t").unwrap_or_else(|e| panic!("{database}: {e}"));
+    }
+}
