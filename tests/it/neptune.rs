@@ -7,4 +7,5 @@ mod copy;
 mod expect;
 mod migrate;
 mod server;
+mod source;
 mod verify;
