@@ -27,3 +27,67 @@ fn records_created_without_an_id_are_copied() {
     let rel = out.relationships.values().next().unwrap();
     assert!(out.nodes.contains_key(&rel.start) && out.nodes.contains_key(&rel.end), "endpoints are copied ids");
 }
+
+/// `A` and `B` nodes (one carries both), endpoints of `T` and `U` beyond them, and a `V`
+/// relationship and a `Z` node that are not selected.
+const GRAPH: &str = "CREATE (a:A {`~id`: 'a1'}), (:A:B {`~id`: 'ab1'}), (:B {`~id`: 'b1'}), \
+     (c:C {`~id`: 'c1'}), (:C {`~id`: 'c2'}), (d:D {`~id`: 'd1'}), (e:E {`~id`: 'e1'}), (:Z {`~id`: 'z1'}), \
+     (c)-[:T {`~id`: 't1'}]->(a), (d)-[:U {`~id`: 'u1'}]->(c), (e)-[:T {`~id`: 't2'}]->(e), \
+     (c)-[:V {`~id`: 'v1'}]->(d)";
+
+/// A selection is read on the server label by label: a node with two selected labels once,
+/// each endpoint of a selected type once (also when it is both start and end, or endpoint of
+/// two types), across pages of one record, and the dry run counts what the copy writes.
+#[test]
+fn a_selection_reads_each_selected_node_once() {
+    let server = TestServer::start("source_selection", &[]);
+    server.query(GRAPH);
+    let p = project(&server);
+    let selection = ["--node", "B", "--node", "A", "--relationship", "T", "--relationship", "U"];
+    copy_out(&p, &[&selection[..], &["--dry-run", "--json"]].concat()).success().stdout(
+        predicates::function::function(|out: &str| {
+            let v: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+            v["nodes"] == 6 && v["relationships"] == 3 && v["labels"]["A"] == 2 && v["labels"]["C"] == 1
+        }),
+    );
+    copy_out(&p, &[&selection[..], &["--batch-size", "1"]].concat())
+        .success()
+        .stdout(predicates::str::contains("Copied 6 nodes and 3 relationships"));
+    let out = read(&p.path("out.jsonl"));
+    let ids: Vec<&str> = out.nodes.keys().map(String::as_str).collect();
+    assert_eq!(ids, ["a1", "ab1", "b1", "c1", "d1", "e1"]);
+    let rels: Vec<&str> = out.relationships.keys().map(String::as_str).collect();
+    assert_eq!(rels, ["t1", "t2", "u1"]);
+
+    copy_out(&p, &["--relationship", "V"])
+        .success()
+        .stdout(predicates::str::contains("Copied 2 nodes and 1 relationship"));
+}
+
+/// Selecting a label costs requests for that label only: one count, one page.
+#[test]
+fn a_label_selection_reads_only_that_label() {
+    let server = TestServer::start("source_label_requests", &[]);
+    server.query(GRAPH);
+    let p = project(&server);
+    server.reset();
+    copy_out(&p, &["--node", "Z"]).success().stdout(predicates::str::contains("Copied 1 node"));
+    assert_eq!(server.counters()["requests"], 2, "one count and one page: {}", server.counters());
+}
+
+/// Analytics pages relationships by start node (its relationship ids are recycled); a type
+/// selection pages only through the start nodes of that type.
+#[test]
+fn analytics_reads_a_relationship_type_by_its_start_nodes() {
+    let server = TestServer::start("source_analytics_types", &["--mode", "analytics"]);
+    // Analytics refuses relationship ids in CREATE.
+    let graph =
+        ["t1", "u1", "t2", "v1"].iter().fold(GRAPH.to_string(), |g, id| g.replace(&format!(" {{`~id`: '{id}'}}"), ""));
+    server.analytics_query(&graph);
+    let p = Project::new(&format!("{}  out:\n    database: file\n    path: out.jsonl\n", server.target("np", true)));
+    copy_out(&p, &["--relationship", "T", "--batch-size", "1"])
+        .success()
+        .stdout(predicates::str::contains("Copied 3 nodes and 2 relationships"));
+    let out = read(&p.path("out.jsonl"));
+    assert!(out.relationships.values().all(|r| r.rel_type == "T"));
+}
