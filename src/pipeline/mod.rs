@@ -491,7 +491,8 @@ fn write_with_retry<T: PhaseRecord>(
                 throttle.conflicted(ticket);
             }
             if error.class == ErrorClass::SplitBatch && batch.len() > 1 {
-                tracing::warn!(phase = T::PHASE.noun(), records = batch.len(), error = %error, "batch too large for the sink, splitting it in two");
+                // Handled and counted in the report's split batches; the details are for `-v`.
+                tracing::debug!(phase = T::PHASE.noun(), records = batch.len(), error = %error, "batch too large for the sink, splitting it in two");
                 let mut first = batch;
                 let second = first.split_off(first.len() / 2);
                 let again = |b| write_with_retry(sink.clone(), b, policy, throttle.clone(), progress.clone(), stop.clone());

@@ -79,7 +79,7 @@ fn analytics_mode_with_iam_round_trips_and_reruns_create_nothing() {
     flags.extend(TestServer::iam());
     let server = TestServer::start("analytics_iam", &flags);
     let p = project(&server, true);
-    copy(&p, "src", "np", Some(SK), &["--batch-size", "100"])
+    copy(&p, "src", "np", Some(SK), &["--batch-size", "40"])
         .success()
         .stderr(predicate::str::contains("signing requests with SigV4"));
     assert_counts(&server);
@@ -219,4 +219,22 @@ fn an_untrusted_certificate_is_a_clear_tls_error() {
         )
         .stderr(predicate::str::contains("panicked").not());
     assert_eq!(server.count(NODES), 0, "nothing written over an untrusted connection");
+}
+
+/// Handled retries are a count in the summary at default verbosity, not a warning per retry
+/// carrying the server's answer; `-v` shows the details.
+#[test]
+fn retries_are_counted_quietly_and_detailed_at_verbose() {
+    let server = TestServer::start("quiet_retries", &[]);
+    let p = project(&server, false);
+    server.set_faults(json!({"seed": 7, "rules": [{"kind": "too-many-requests", "rate": 0.05}]}));
+    copy(&p, "src", "np", None, &["--batch-size", "40"])
+        .success()
+        .stdout(predicate::str::contains("retried writes"))
+        .stderr(predicate::str::contains("TooManyRequests").not().and(predicate::str::contains("WARN").not()));
+    copy(&p, "src", "np", None, &["--batch-size", "40", "-v"])
+        .success()
+        .stderr(predicate::str::contains("retrying").and(predicate::str::contains("TooManyRequests")));
+    server.reset();
+    assert_counts(&server);
 }
