@@ -286,7 +286,17 @@ impl Ui {
 
     /// Prints the error that ends the run, with its causes.
     pub fn error(&self, err: &anyhow::Error) {
-        let causes: Vec<String> = err.chain().skip(1).map(|c| c.to_string()).collect();
+        // A cause whose text a line above already shows (drivers repeat their source in their
+        // own message) is said once.
+        let mut said = err.to_string();
+        let mut causes: Vec<String> = Vec::new();
+        for cause in err.chain().skip(1).map(|c| c.to_string()) {
+            if !said.contains(&cause) {
+                said.push('\n');
+                said.push_str(&cause);
+                causes.push(cause);
+            }
+        }
         let mut stderr = std::io::stderr().lock();
         if self.json {
             let _ = writeln!(
