@@ -1,8 +1,13 @@
 //! Reading out of Neptune from the CLI: records Neptune gave ids itself, and selections by label
 //! and relationship type.
 
+use graphferry::connector::registry::load_config;
+use graphferry::connector::{connect_source, ConnectorError, Page, ResumeToken, Selection};
+use graphferry::model::{Node, Relationship};
+use tokio::sync::mpsc;
+
 use super::expect::read;
-use super::server::TestServer;
+use super::server::{block_on, TestServer};
 use crate::support::Project;
 
 fn project(server: &TestServer) -> Project {
@@ -90,4 +95,55 @@ fn analytics_reads_a_relationship_type_by_its_start_nodes() {
         .stdout(predicates::str::contains("Copied 3 nodes and 2 relationships"));
     let out = read(&p.path("out.jsonl"));
     assert!(out.relationships.values().all(|r| r.rel_type == "T"));
+}
+
+/// The ids of each page a read sends, with the page's token.
+async fn pages<T>(
+    read: impl std::future::Future<Output = Result<(), ConnectorError>>,
+    mut rx: mpsc::Receiver<Page<T>>,
+    id: fn(&T) -> String,
+) -> Vec<(Vec<String>, ResumeToken)> {
+    read.await.expect("read");
+    let mut out = Vec::new();
+    while let Some(page) = rx.recv().await {
+        out.push((page.records.iter().map(id).collect(), page.next));
+    }
+    out
+}
+
+/// Reading on from any page's token yields exactly what followed that page, across the scans of
+/// a selection (labels, then endpoints; type after type).
+#[test]
+fn a_read_resumed_from_any_token_continues_exactly_after_it() {
+    let server = TestServer::start("source_resume_tokens", &[]);
+    server.query(GRAPH);
+    let p = project(&server);
+    let config = load_config(&p.config()).expect("config");
+    let selection =
+        Selection::Only { labels: vec!["B".into(), "A".into()], relationship_types: vec!["U".into(), "T".into()] };
+    block_on(async {
+        let source = connect_source(config.target("np").expect("np")).await.expect("source");
+        let nodes = |after: Option<ResumeToken>| {
+            let (tx, rx) = mpsc::channel(100);
+            pages(source.read_nodes(&selection, 1, after, tx), rx, |n: &Node| n.id.clone())
+        };
+        let all = nodes(None).await;
+        let ids: Vec<String> = all.iter().flat_map(|(ids, _)| ids.clone()).collect();
+        assert_eq!(ids, ["a1", "ab1", "b1", "c1", "d1", "e1"], "labels A, B, then the endpoints");
+        for (i, (_, token)) in all.iter().enumerate() {
+            let rest: Vec<String> = nodes(Some(token.clone())).await.into_iter().flat_map(|(ids, _)| ids).collect();
+            assert_eq!(rest, ids[i + 1..], "resumed after page {i} ({token:?})");
+        }
+        let rels = |after: Option<ResumeToken>| {
+            let (tx, rx) = mpsc::channel(100);
+            pages(source.read_relationships(&selection, 1, after, tx), rx, |r: &Relationship| r.id.clone())
+        };
+        let all = rels(None).await;
+        let ids: Vec<String> = all.iter().flat_map(|(ids, _)| ids.clone()).collect();
+        assert_eq!(ids, ["t1", "t2", "u1"]);
+        for (i, (_, token)) in all.iter().enumerate() {
+            let rest: Vec<String> = rels(Some(token.clone())).await.into_iter().flat_map(|(ids, _)| ids).collect();
+            assert_eq!(rest, ids[i + 1..], "resumed after page {i} ({token:?})");
+        }
+    });
 }
