@@ -388,6 +388,8 @@ impl Progress for CopyProgress {
                 .progress_chars("=> "),
             );
             bar.set_prefix(phase.noun());
+            // The count covers the whole copy, so the next phase's bar keeps it.
+            bar.set_message(retries_note(self.retries.load(Ordering::Relaxed)).trim_start().to_string());
             *ACTIVE_BAR.lock().expect("progress lock") = Some(bar.clone());
             *self.current.lock().expect("progress lock") = Some(bar);
         } else if self.log {
