@@ -106,11 +106,15 @@ impl Ui {
         }
         text.push_str(&count_table("Nodes by label", &report.labels));
         text.push_str(&count_table("Relationships by type", &report.relationship_types));
-        if report.retries > 0 || report.splits > 0 {
+        if report.retries > 0 || report.splits > 0 || report.read_retries > 0 {
             text.push_str(&format!(
-                "\n{} batches, {} retried writes, {} split batches\n",
+                "\n{} batches, {} retried writes, {} split batches",
                 report.batches, report.retries, report.splits
             ));
+            if report.read_retries > 0 {
+                text.push_str(&format!(", {} retried reads", report.read_retries));
+            }
+            text.push('\n');
         }
         if report.conversions.is_empty() {
             text.push_str("\nLossy conversions: none\n");
