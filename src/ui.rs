@@ -52,6 +52,7 @@ impl Ui {
             current: Mutex::new(None),
             written: AtomicU64::new(0),
             expected: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
             last_log: Mutex::new(Instant::now()),
         }
     }
@@ -104,11 +105,15 @@ impl Ui {
         }
         text.push_str(&count_table("Nodes by label", &report.labels));
         text.push_str(&count_table("Relationships by type", &report.relationship_types));
-        if report.retries > 0 || report.splits > 0 {
+        if report.retries > 0 || report.splits > 0 || report.read_retries > 0 {
             text.push_str(&format!(
-                "\n{} batches, {} retried writes, {} split batches\n",
+                "\n{} batches, {} retried writes, {} split batches",
                 report.batches, report.retries, report.splits
             ));
+            if report.read_retries > 0 {
+                text.push_str(&format!(", {} retried reads", report.read_retries));
+            }
+            text.push('\n');
         }
         if report.conversions.is_empty() {
             text.push_str("\nLossy conversions: none\n");
@@ -325,7 +330,17 @@ impl Ui {
 
     /// Prints the error that ends the run, with its causes.
     pub fn error(&self, err: &anyhow::Error) {
-        let causes: Vec<String> = err.chain().skip(1).map(|c| c.to_string()).collect();
+        // A cause whose text a line above already shows (drivers repeat their source in their
+        // own message) is said once.
+        let mut said = err.to_string();
+        let mut causes: Vec<String> = Vec::new();
+        for cause in err.chain().skip(1).map(|c| c.to_string()) {
+            if !said.contains(&cause) {
+                said.push('\n');
+                said.push_str(&cause);
+                causes.push(cause);
+            }
+        }
         let mut stderr = std::io::stderr().lock();
         if self.json {
             let _ = writeln!(
@@ -354,6 +369,15 @@ fn count_table(title: &str, counts: &std::collections::BTreeMap<String, u64>) ->
     s
 }
 
+/// ` (3 retries)` after a progress count; nothing before the first retry.
+fn retries_note(retries: u64) -> String {
+    match retries {
+        0 => String::new(),
+        1 => " (1 retry)".to_string(),
+        n => format!(" ({} retries)", thousands(n)),
+    }
+}
+
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -374,6 +398,8 @@ pub struct CopyProgress {
     current: Mutex<Option<ProgressBar>>,
     written: AtomicU64,
     expected: AtomicU64,
+    /// Handled retries of this copy so far: a count for the user, the details are debug logs.
+    retries: AtomicU64,
     last_log: Mutex<Instant>,
 }
 
@@ -386,11 +412,15 @@ impl Progress for CopyProgress {
         if self.bar {
             let bar = ProgressBar::with_draw_target(Some(expected), ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template("{prefix:>13} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta})")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{prefix:>13} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta}) {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
             );
             bar.set_prefix(phase.noun());
+            // The count covers the whole copy, so the next phase's bar keeps it.
+            bar.set_message(retries_note(self.retries.load(Ordering::Relaxed)).trim_start().to_string());
             *ACTIVE_BAR.lock().expect("progress lock") = Some(bar.clone());
             *self.current.lock().expect("progress lock") = Some(bar);
         } else if self.log {
@@ -409,29 +439,39 @@ impl Progress for CopyProgress {
             if last.elapsed() >= LOG_EVERY {
                 *last = Instant::now();
                 let expected = self.expected.load(Ordering::Relaxed);
+                let retries = self.retries.load(Ordering::Relaxed);
                 tracing::info!(
                     event = "progress",
                     phase = phase.noun(),
                     written = total,
                     expected,
-                    "{} {}/{}",
+                    retries,
+                    "{} {}/{}{}",
                     phase.noun(),
                     total,
-                    expected
+                    expected,
+                    retries_note(retries)
                 );
             }
         }
     }
 
+    /// A retry is the pipeline doing its job, not a problem: it shows as a count on the progress
+    /// line (and the summary counts retried writes), and the server's answer only at `-v`. A
+    /// warning per retry would push the bar around and fill the screen with server internals.
     fn retrying(&self, phase: Phase, attempt: u32, wait: Duration, error: &str) {
-        tracing::warn!(
+        let retries = self.retries.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::debug!(
             event = "retry",
             phase = phase.noun(),
             attempt,
             wait_ms = wait.as_millis() as u64,
             error,
-            "write failed, retrying"
+            "transient failure, retrying"
         );
+        if let Some(bar) = self.current.lock().expect("progress lock").as_ref() {
+            bar.set_message(retries_note(retries).trim_start().to_string());
+        }
     }
 
     fn phase_finished(&self, phase: Phase) {
@@ -479,7 +519,7 @@ impl Write for LogWriter {
 
 #[cfg(test)]
 mod tests {
-    use super::thousands;
+    use super::{retries_note, thousands};
 
     #[test]
     fn thousands_groups_digits() {
@@ -487,5 +527,12 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn retries_are_a_count() {
+        assert_eq!(retries_note(0), "");
+        assert_eq!(retries_note(1), " (1 retry)");
+        assert_eq!(retries_note(1200), " (1,200 retries)");
     }
 }

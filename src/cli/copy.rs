@@ -127,7 +127,14 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
     // Node identity in the target comes from the keys the project's migrations declare.
     let node_keys =
         migrations::load(&migrations::folder(&config.path, args.folder.migrations.as_deref()))?.node_keys()?;
-    let sink: std::sync::Arc<dyn connector::Sink> = connector::connect_sink(target_cfg).await?.into();
+    // A target that cannot be reached fails the copy like one that fails later, on every connector.
+    let sink: std::sync::Arc<dyn connector::Sink> = match connector::connect_sink(target_cfg).await {
+        Ok(sink) => sink.into(),
+        Err(e) => {
+            ui.copy_failed(&args.source, &args.target, &pipeline::CopyReport::default());
+            return Err(e.into());
+        }
+    };
     let sides = [(source_cfg, &args.source), (target_cfg, &args.target)]
         .map(|(cfg, name)| Side { name, location: cfg.settings.location() });
     let (checkpoint, resume) = checkpoint_for(&args, &config.path, &selection, sides, sink.resumable())?;

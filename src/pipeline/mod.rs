@@ -373,7 +373,7 @@ async fn run_phase<T: PhaseRecord>(
 
     let (read_result, write_result) = tokio::join!(read, write);
     write_result?;
-    read_result.map_err(|source| CopyError::Source { phase, source })?;
+    report.read_retries += read_result.map_err(|source| CopyError::Source { phase, source })?;
     saver.phase(phase).finished = true;
     saver.save(true)?;
     progress.phase_finished(phase);
@@ -382,15 +382,17 @@ async fn run_phase<T: PhaseRecord>(
 
 /// Reads the phase's records into `tx`, starting after `after`. A transient read error reads
 /// again from the token of the last page passed on, after a backoff; the attempts count
-/// failures in a row, so a long read may meet several passing errors.
+/// failures in a row, so a long read may meet several passing errors. Returns how many times
+/// it read again, for the summary.
 async fn read_with_retry<T: PhaseRecord>(
     env: &PhaseEnv<'_>,
     mut after: Option<ResumeToken>,
     tx: mpsc::Sender<Page<T>>,
-) -> Result<(), ConnectorError> {
+) -> Result<u64, ConnectorError> {
     let PhaseEnv { source, options, .. } = *env;
     let mut stop = env.stop.clone();
     let mut failures = 0;
+    let mut retries = 0;
     loop {
         let (page_tx, page_rx) = mpsc::channel::<Page<T>>(1);
         let read = T::read(source, &options.selection, options.batch_size.max(1), after.clone(), page_tx);
@@ -410,8 +412,8 @@ async fn read_with_retry<T: PhaseRecord>(
         };
         let (result, listening) = tokio::join!(read, forward);
         let error = match result {
-            Ok(()) => return Ok(()),
-            Err(_) if !listening => return Ok(()),
+            Ok(()) => return Ok(retries),
+            Err(_) if !listening => return Ok(retries),
             Err(e) => e,
         };
         failures = if passed_on { 1 } else { failures + 1 };
@@ -420,8 +422,9 @@ async fn read_with_retry<T: PhaseRecord>(
         }
         let wait = options.retry.delay(failures);
         env.progress.retrying(T::PHASE, failures, wait, &format!("reading: {error}"));
+        retries += 1;
         if sleep_unless_stopped(wait, &mut stop).await {
-            return Ok(()); // the write side sees the stop too and ends the copy
+            return Ok(retries); // the write side sees the stop too and ends the copy
         }
     }
 }
@@ -503,7 +506,8 @@ fn write_with_retry<T: PhaseRecord>(
                 throttle.conflicted(ticket);
             }
             if error.class == ErrorClass::SplitBatch && batch.len() > 1 {
-                tracing::warn!(phase = T::PHASE.noun(), records = batch.len(), error = %error, "batch too large for the sink, splitting it in two");
+                // Handled and counted in the report's split batches; the details are for `-v`.
+                tracing::debug!(phase = T::PHASE.noun(), records = batch.len(), error = %error, "batch too large for the sink, splitting it in two");
                 let mut first = batch;
                 let second = first.split_off(first.len() / 2);
                 let again = |b| write_with_retry(sink.clone(), b, policy, throttle.clone(), progress.clone(), stop.clone());

@@ -58,6 +58,8 @@ pub struct CopyReport {
     pub resumed: u64,
     pub batches: u64,
     pub retries: u64,
+    /// Reads that met a transient error and read again from their last token.
+    pub read_retries: u64,
     pub splits: u64,
     #[serde(rename = "elapsed_seconds", serialize_with = "seconds")]
     pub elapsed: Duration,

@@ -15,6 +15,8 @@ struct MemorySource {
     nodes: Vec<Node>,
     rels: Vec<Relationship>,
     fail_relationships: bool,
+    /// Relationship reads that fail with a transient error before one succeeds.
+    flaky_relationship_reads: AtomicUsize,
 }
 
 impl MemorySource {
@@ -65,7 +67,7 @@ fn graph(n: usize, r: usize) -> MemorySource {
             properties: Default::default(),
         })
         .collect();
-    MemorySource { nodes, rels, fail_relationships: false }
+    MemorySource { nodes, rels, fail_relationships: false, flaky_relationship_reads: AtomicUsize::new(0) }
 }
 
 #[async_trait]
@@ -98,6 +100,16 @@ impl Source for MemorySource {
     ) -> Result<(), ConnectorError> {
         if self.fail_relationships {
             return Err(ConnectorError::fatal("connection lost"));
+        }
+        let flaky =
+            self.flaky_relationship_reads.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        if flaky.is_ok() {
+            return Err(ConnectorError {
+                class: ErrorClass::Retryable,
+                code: None,
+                message: "reset".into(),
+                source: None,
+            });
         }
         send_in_key_order(&self.rels, |r| &r.id, batch_size, after, tx).await
     }
@@ -244,6 +256,16 @@ async fn transient_errors_are_retried() {
     assert_eq!(sorted(&sink.nodes), expected_ids("n", 30));
     assert_eq!(sorted(&sink.rels), expected_ids("r", 30));
     assert_eq!(report.retries, 3);
+}
+
+#[tokio::test]
+async fn transient_read_errors_are_read_again_and_counted() {
+    let source = graph(10, 10);
+    source.flaky_relationship_reads.store(2, Ordering::SeqCst);
+    let sink = Arc::new(TestSink::default());
+    let report = copy_into(&source, &sink, &options(), &never_stop()).await.unwrap();
+    assert_eq!(sorted(&sink.rels), expected_ids("r", 10));
+    assert_eq!((report.read_retries, report.retries), (2, 0));
 }
 
 #[tokio::test]

@@ -8,4 +8,5 @@ mod expect;
 mod migrate;
 mod seed_flow;
 mod server;
+mod source;
 mod verify;

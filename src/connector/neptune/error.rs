@@ -57,18 +57,25 @@ pub fn from_answer(target: &str, status: u16, error_type: Option<&str>, body: &s
 
 /// A request that got no complete answer. Whether it was applied is unknown, so it is retried
 /// (writes are idempotent in merge mode; create mode switches a retried batch to MERGE).
+///
+/// The message says the cause once, from the innermost error (`Connection refused`), and a
+/// name that did not resolve as such: reqwest's chain repeats the request four levels deep.
 pub fn from_transport(target: &str, url: &str, e: reqwest::Error) -> ConnectorError {
-    let what = if e.is_timeout() {
-        "timed out"
+    let chain = std::iter::successors(Some(&e as &dyn std::error::Error), |c| c.source());
+    let texts: Vec<String> = chain.map(|c| c.to_string()).collect();
+    let root = texts.last().cloned().unwrap_or_default();
+    let what = if texts.iter().any(|t| t.starts_with("dns error")) {
+        format!("could not connect: name not resolved ({root})")
+    } else if e.is_timeout() {
+        "timed out".to_string()
     } else if e.is_connect() {
-        "could not connect"
+        format!("could not connect: {root}")
     } else {
-        "failed before a complete answer"
+        format!("failed before a complete answer: {root}")
     };
     // reqwest's Display names the URL; the body (property values) is never part of it.
     let class = if e.is_builder() { ErrorClass::Fatal } else { ErrorClass::Retryable };
     ConnectorError { class, code: None, message: format!("target `{target}`: request to {url} {what}"), source: None }
-        .with_source(e)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod identity;
 mod lookup;
 mod migrate;
 mod query;
+mod scan;
 mod sink;
 mod source;
 

@@ -73,32 +73,86 @@ fn not_bookkeeping() -> String {
     tests.join(" AND ")
 }
 
-/// One page of nodes after `$after`, in `~id` order (keyset pagination: no deep SKIP). The
-/// bookkeeping is left out by the server, so a page of `limit` rows still means more may follow.
-pub fn node_page(limit: usize) -> String {
-    format!("MATCH (n) WHERE id(n) > $after AND {} RETURN n ORDER BY id(n) LIMIT {limit}", not_bookkeeping())
+/// ` WHERE <after> AND NOT n:L ... AND <not bookkeeping>`: a node carrying one of `excluded`
+/// belongs to another scan; bookkeeping belongs to none. Filtered on the server, so a page of
+/// `limit` rows still means more may follow.
+fn conditions(after: Option<&str>, excluded: &[String]) -> String {
+    let all: Vec<String> = after
+        .map(str::to_string)
+        .into_iter()
+        .chain(excluded.iter().map(|l| format!("NOT n:{}", quote(l))))
+        .chain([not_bookkeeping()])
+        .collect();
+    format!(" WHERE {}", all.join(" AND "))
 }
 
-/// One page of relationships after `$after`, in `~id` order.
-pub fn relationship_page(limit: usize) -> String {
-    format!("MATCH ()-[r]->() WHERE id(r) > $after RETURN r ORDER BY id(r) LIMIT {limit}")
+const AFTER_N: Option<&str> = Some("id(n) > $after");
+
+/// `:A|B`, the relationship types of a pattern.
+fn types(rel_types: &[String]) -> String {
+    let quoted: Vec<String> = rel_types.iter().map(|t| quote(t)).collect();
+    format!(":{}", quoted.join("|"))
+}
+
+/// One page of nodes after `$after` in `~id` order (keyset pagination: no deep SKIP): every
+/// node, or (`label`) those labelled `label` and none of `earlier`. The filter runs on the
+/// server, before the sort, so a page holds only selected nodes.
+pub fn node_page(label: Option<&str>, earlier: &[String], limit: usize) -> String {
+    let pattern = label.map(|l| format!(":{}", quote(l))).unwrap_or_default();
+    format!("MATCH (n{pattern}){} RETURN n ORDER BY id(n) LIMIT {limit}", conditions(AFTER_N, earlier))
+}
+
+/// One page, in `~id` order, of the nodes at either end of a relationship of `rel_types` that
+/// carry none of `selected` (those are read by the label scans).
+pub fn endpoint_page(rel_types: &[String], selected: &[String], limit: usize) -> String {
+    format!(
+        "MATCH (n)-[{}]-(){} WITH DISTINCT n RETURN n ORDER BY id(n) LIMIT {limit}",
+        types(rel_types),
+        conditions(AFTER_N, selected)
+    )
+}
+
+/// [`node_page`]'s nodes counted per label set (columns `labels`, `c`).
+pub fn node_counts(label: Option<&str>, earlier: &[String]) -> String {
+    let pattern = label.map(|l| format!(":{}", quote(l))).unwrap_or_default();
+    format!("MATCH (n{pattern}){} RETURN labels(n) AS labels, count(*) AS c", conditions(None, earlier))
+}
+
+/// [`endpoint_page`]'s nodes counted per label set (columns `labels`, `c`).
+pub fn endpoint_counts(rel_types: &[String], selected: &[String]) -> String {
+    format!(
+        "MATCH (n)-[{}]-(){} WITH DISTINCT n RETURN labels(n) AS labels, count(*) AS c",
+        types(rel_types),
+        conditions(None, selected)
+    )
+}
+
+/// One page of relationships (of `rel_type`, or of any type) after `$after`, in `~id` order.
+pub fn relationship_page(rel_type: Option<&str>, limit: usize) -> String {
+    let pattern = rel_type.map(|t| format!(":{}", quote(t))).unwrap_or_default();
+    format!("MATCH ()-[r{pattern}]->() WHERE id(r) > $after RETURN r ORDER BY id(r) LIMIT {limit}")
 }
 
 /// Every relationship leaving the next `limit` nodes after `$after` (in `~id` order), one row
-/// per relationship (`r` null for a node with none), ordered by the start node's id `k`.
-pub fn relationships_by_start(limit: usize) -> String {
-    format!(
-        "MATCH (a) WHERE id(a) > $after WITH a ORDER BY id(a) LIMIT {limit} \
-         OPTIONAL MATCH (a)-[r]->() RETURN id(a) AS k, r ORDER BY k"
-    )
+/// per relationship, ordered by the start node's id `k`. Of any type, a node without one comes
+/// back with `r` null; of `rel_type`, only nodes with such a relationship are paged through.
+pub fn relationships_by_start(rel_type: Option<&str>, limit: usize) -> String {
+    match rel_type {
+        None => format!(
+            "MATCH (a) WHERE id(a) > $after WITH a ORDER BY id(a) LIMIT {limit} \
+             OPTIONAL MATCH (a)-[r]->() RETURN id(a) AS k, r ORDER BY k"
+        ),
+        Some(t) => format!(
+            "MATCH (a)-[:{t}]->() WHERE id(a) > $after WITH DISTINCT a ORDER BY id(a) LIMIT {limit} \
+             MATCH (a)-[r:{t}]->() RETURN id(a) AS k, r ORDER BY k",
+            t = quote(t)
+        ),
+    }
 }
 
-/// One page of the endpoints of relationships of `rel_type`, in relationship `~id` order.
-pub fn endpoint_page(rel_type: &str, limit: usize) -> String {
-    format!(
-        "MATCH (a)-[r:{}]->(b) WHERE id(r) > $after RETURN id(r) AS id, id(a) AS s, id(b) AS e ORDER BY id(r) LIMIT {limit}",
-        quote(rel_type)
-    )
+/// How many relationships of `rel_type` there are (column `c`).
+pub fn type_count(rel_type: &str) -> String {
+    format!("MATCH ()-[r:{}]->() RETURN count(r) AS c", quote(rel_type))
 }
 
 /// Nodes per label set, bookkeeping left out.
@@ -127,8 +181,28 @@ mod tests {
     #[test]
     fn node_reads_and_counts_leave_bookkeeping_out() {
         let not = "NOT n:`__NodestreamMigration__` AND NOT n:`__NodestreamMigrationLock__`";
-        assert_eq!(node_page(10), format!("MATCH (n) WHERE id(n) > $after AND {not} RETURN n ORDER BY id(n) LIMIT 10"));
+        assert_eq!(
+            node_page(None, &[], 10),
+            format!("MATCH (n) WHERE id(n) > $after AND {not} RETURN n ORDER BY id(n) LIMIT 10")
+        );
         assert_eq!(label_counts(), format!("MATCH (n) WHERE {not} RETURN labels(n) AS labels, count(*) AS c"));
+    }
+
+    #[test]
+    fn label_scans_exclude_earlier_labels_on_the_server() {
+        let not = "NOT n:`__NodestreamMigration__` AND NOT n:`__NodestreamMigrationLock__`";
+        let earlier = vec!["A".to_string(), "B`".to_string()];
+        assert_eq!(
+            node_page(Some("C"), &earlier, 10),
+            format!("MATCH (n:`C`) WHERE id(n) > $after AND NOT n:`A` AND NOT n:`B``` AND {not} RETURN n ORDER BY id(n) LIMIT 10")
+        );
+        let types = vec!["T".to_string(), "U".to_string()];
+        assert!(endpoint_page(&types, &earlier, 3)
+            .starts_with("MATCH (n)-[:`T`|`U`]-() WHERE id(n) > $after AND NOT n:`A` AND NOT n:`B``` AND NOT n:`__Nodestream"));
+        assert_eq!(
+            node_counts(Some("C"), &[]),
+            format!("MATCH (n:`C`) WHERE {not} RETURN labels(n) AS labels, count(*) AS c")
+        );
     }
 
     #[test]

@@ -1,12 +1,13 @@
-//! Reading a Neptune graph as a copy source: nodes, then relationships, in `~id` order, one page
-//! per request with `WHERE id(x) > $after ... ORDER BY id(x) LIMIT n` (keyset pagination, so a
-//! page costs the same at the end of the graph as at the start; SKIP would rescan).
+//! Reading a Neptune graph as a copy source: nodes, then relationships, scan by scan (see
+//! [`scan`](super::scan): a selection is filtered on the server), each scan in `~id` order, one
+//! page per request with `WHERE id(x) > $after ... ORDER BY id(x) LIMIT n` (keyset pagination, so
+//! a page costs the same at the end of the graph as at the start; SKIP would rescan).
 //!
 //! Values come back as JSON: strings stay strings (a stored encoding is not guessed back), and a
 //! list (a Neptune set) is sorted, which restores every list the sink stored as a set.
 //!
 //! A page read fails on a transient error and the pipeline reads again from the last page's
-//! token (the `~id` to continue after); a timed-out page is asked for in halves. Counting and
+//! token (the scan and the `~id` to continue after); a timed-out page is asked for in halves. Counting and
 //! `verify`'s lookups run outside the pipeline, so those requests are retried by the client
 //! (`query_retrying`).
 //!
@@ -14,7 +15,7 @@
 //! count by the server, and graphferry's identity label is dropped from what is read (see
 //! [`crate::model::bookkeeping`]).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
@@ -22,6 +23,7 @@ use serde_json::{json, Map, Value as Json};
 use super::client::Client;
 use super::config::NeptuneMode;
 use super::query;
+use super::scan::{self, ScanPosition};
 use crate::connector::{
     ConnectorError, ErrorClass, NodeSender, Page, RelationshipSender, ResumeToken, Selection, SelectionCounts, Source,
 };
@@ -56,33 +58,17 @@ impl NeptuneSource {
     }
 
     /// One page after `after`: at most `limit` rows (halved for good when Neptune times out).
-    /// Returns the rows, and the `~id` to continue after if more may follow.
-    async fn page(
-        &self,
-        text: impl Fn(usize) -> String,
-        after: &str,
-        limit: &mut usize,
-        id_of: impl Fn(&Json) -> Option<&str>,
-    ) -> Result<(Vec<Json>, Option<String>), ConnectorError> {
-        self.page_once(text, after, limit, id_of, false).await
-    }
-
-    /// [`page`](Self::page); `single_try`: a transient error is returned, for the pipeline to
-    /// read again from the last token, instead of retried here.
+    /// Returns the rows, and the `~id` to continue after if more may follow. A transient error
+    /// is returned, for the pipeline to read again from the last token, not retried here.
     async fn page_once(
         &self,
         text: impl Fn(usize) -> String,
         after: &str,
         limit: &mut usize,
         id_of: impl Fn(&Json) -> Option<&str>,
-        single_try: bool,
     ) -> Result<(Vec<Json>, Option<String>), ConnectorError> {
         loop {
-            let answer = if single_try {
-                self.client.query(&text(*limit), params(after)).await
-            } else {
-                self.query(&text(*limit), params(after)).await
-            };
+            let answer = self.client.query(&text(*limit), params(after)).await;
             let rows = match answer {
                 Err(e) if e.class == ErrorClass::SplitBatch && *limit > 1 => {
                     *limit /= 2;
@@ -104,11 +90,12 @@ impl NeptuneSource {
     /// node ids are stable. Nodes without relationships come back with `r` null.
     async fn page_by_start(
         &self,
+        rel_type: Option<&str>,
         after: &str,
         limit: &mut usize,
     ) -> Result<(Vec<Json>, Option<String>), ConnectorError> {
         loop {
-            let rows = match self.client.query(&query::relationships_by_start(*limit), params(after)).await {
+            let rows = match self.client.query(&query::relationships_by_start(rel_type, *limit), params(after)).await {
                 Err(e) if e.class == ErrorClass::SplitBatch && *limit > 1 => {
                     *limit /= 2;
                     continue;
@@ -128,27 +115,6 @@ impl NeptuneSource {
 
     fn bad_row(&self) -> ConnectorError {
         ConnectorError::fatal(format!("target `{}`: Neptune returned a row without an `~id`", self.client.target()))
-    }
-
-    /// Ids of the nodes at either end of the selected relationship types.
-    async fn endpoint_ids(&self, selection: &Selection) -> Result<HashSet<String>, ConnectorError> {
-        let mut ids = HashSet::new();
-        let Selection::Only { relationship_types, .. } = selection else { return Ok(ids) };
-        for t in relationship_types {
-            let (mut after, mut limit) = (String::new(), PAGE);
-            loop {
-                let (rows, next) =
-                    self.page(|l| query::endpoint_page(t, l), &after, &mut limit, |r| r["id"].as_str()).await?;
-                for r in rows {
-                    ids.extend(["s", "e"].iter().filter_map(|k| r[*k].as_str().map(str::to_string)));
-                }
-                match next {
-                    Some(n) => after = n,
-                    None => break,
-                }
-            }
-        }
-        Ok(ids)
     }
 
     pub(super) fn decode_node(&self, row: &Json) -> Result<Node, ConnectorError> {
@@ -174,9 +140,6 @@ impl NeptuneSource {
         Ok(Relationship { id, rel_type: text("~type")?, start: text("~start")?, end: text("~end")?, properties })
     }
 }
-
-/// Rows per page when counting or collecting endpoint ids (only ids travel, so pages can be big).
-const PAGE: usize = 5000;
 
 fn node_id(row: &Json) -> Option<&str> {
     row["n"]["~id"].as_str()
@@ -261,8 +224,8 @@ impl Source for NeptuneSource {
     }
 
     async fn count(&self, selection: &Selection) -> Result<SelectionCounts, ConnectorError> {
-        let schema = self.schema().await?;
         if *selection == Selection::All {
+            let schema = self.schema().await?;
             return Ok(SelectionCounts {
                 nodes: schema.nodes,
                 relationships: schema.relationships,
@@ -271,32 +234,23 @@ impl Source for NeptuneSource {
             });
         }
         let mut counts = SelectionCounts::default();
-        for (t, c) in schema.relationship_types.iter().filter(|(t, _)| selection.includes_type(t)) {
-            counts.relationships += c;
-            counts.relationship_types.insert(t.clone(), *c);
-        }
-        // Which nodes a selection pulls in depends on its relationships: count them the way
-        // `read_nodes` picks them.
-        let endpoints = self.endpoint_ids(selection).await?;
-        let mut labels: BTreeMap<String, u64> = BTreeMap::new();
-        let mut nodes = 0;
-        let (mut after, mut limit) = (String::new(), PAGE);
-        loop {
-            let (rows, next) = self.page(query::node_page, &after, &mut limit, node_id).await?;
-            for row in rows {
-                let n = self.decode_node(&row)?;
-                if selection.includes_label(&n.labels) || endpoints.contains(&n.id) {
-                    nodes += 1;
-                    n.labels.into_iter().for_each(|l| *labels.entry(l).or_default() += 1);
+        // Counted on the server, scan by scan, exactly as `read_nodes` reads them.
+        for node_scan in scan::node_scans(selection) {
+            for row in self.query(&node_scan.counts(), Map::new()).await? {
+                let c = count_of(&row);
+                counts.nodes += c;
+                for label in row["labels"].as_array().into_iter().flatten().filter_map(Json::as_str) {
+                    *counts.labels.entry(label.to_string()).or_default() += c;
                 }
             }
-            match next {
-                Some(n) => after = n,
-                None => break,
+        }
+        for t in scan::relationship_scans(selection).into_iter().flatten() {
+            let c = self.query(&query::type_count(&t), Map::new()).await?.first().map(count_of).unwrap_or(0);
+            if c > 0 {
+                counts.relationships += c;
+                counts.relationship_types.insert(t, c);
             }
         }
-        counts.nodes = nodes;
-        counts.labels = labels;
         Ok(counts)
     }
 
@@ -307,31 +261,27 @@ impl Source for NeptuneSource {
         after: Option<ResumeToken>,
         tx: NodeSender,
     ) -> Result<(), ConnectorError> {
-        let endpoints = self.endpoint_ids(selection).await?;
-        let mut after: String = after.map(|t| t.get()).transpose()?.unwrap_or_default();
+        let scans = scan::node_scans(selection);
+        let from: ScanPosition = after.map(|t| t.get()).transpose()?.unwrap_or_default();
         let mut limit = batch_size.max(1);
-        loop {
-            let (rows, next) = self.page_once(query::node_page, &after, &mut limit, node_id, true).await?;
-            let last = rows.last().and_then(node_id).map(str::to_string);
-            let mut records = Vec::with_capacity(rows.len());
-            for row in rows {
-                let n = self.decode_node(&row)?;
-                if selection.includes_label(&n.labels) || endpoints.contains(&n.id) {
-                    records.push(n);
+        for (i, node_scan) in scans.iter().enumerate().skip(from.scan) {
+            let mut at = ScanPosition { scan: i, after: if i == from.scan { from.after.clone() } else { String::new() } };
+            loop {
+                let (rows, next) = self.page_once(|l| node_scan.page(l), &at.after, &mut limit, node_id).await?;
+                let records = rows.iter().map(|r| self.decode_node(r)).collect::<Result<Vec<_>, _>>()?;
+                if let Some(last) = records.last() {
+                    at.after = last.id.clone();
+                    // Sending between pages lets a slow sink slow the reads down.
+                    if tx.send(Page { records, next: ResumeToken::new(&at) }).await.is_err() {
+                        return Ok(()); // the copy stopped
+                    }
                 }
-            }
-            if let Some(last) = last {
-                after = last;
-                // Sending between pages lets a slow sink slow the reads down. A page with
-                // nothing selected still moves the token.
-                if tx.send(Page { records, next: ResumeToken::new(&after) }).await.is_err() {
-                    return Ok(()); // the copy stopped
+                if next.is_none() {
+                    break;
                 }
-            }
-            if next.is_none() {
-                return Ok(());
             }
         }
+        Ok(())
     }
 
     async fn read_relationships(
@@ -341,37 +291,42 @@ impl Source for NeptuneSource {
         after: Option<ResumeToken>,
         tx: RelationshipSender,
     ) -> Result<(), ConnectorError> {
-        let mut after: String = after.map(|t| t.get()).transpose()?.unwrap_or_default();
+        let from: ScanPosition = after.map(|t| t.get()).transpose()?.unwrap_or_default();
         let mut limit = batch_size.max(1);
-        loop {
-            let (rows, next) = match self.client.mode() {
-                NeptuneMode::Database => {
-                    self.page_once(query::relationship_page, &after, &mut limit, rel_id, true).await?
+        for (i, rel_type) in scan::relationship_scans(selection).iter().enumerate().skip(from.scan) {
+            let rel_type = rel_type.as_deref();
+            let mut at = ScanPosition { scan: i, after: if i == from.scan { from.after.clone() } else { String::new() } };
+            loop {
+                let (rows, next) = match self.client.mode() {
+                    NeptuneMode::Database => {
+                        let text = |l| query::relationship_page(rel_type, l);
+                        self.page_once(text, &at.after, &mut limit, rel_id).await?
+                    }
+                    NeptuneMode::Analytics => self.page_by_start(rel_type, &at.after, &mut limit).await?,
+                };
+                // Database mode pages on relationship ids, Analytics on start node ids (`k`).
+                let last = rows.last().and_then(|r| match self.client.mode() {
+                    NeptuneMode::Database => rel_id(r),
+                    NeptuneMode::Analytics => r["k"].as_str(),
+                });
+                let last = last.map(str::to_string);
+                let records = rows
+                    .iter()
+                    .filter(|r| !r["r"].is_null())
+                    .map(|r| self.decode_relationship(r))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if let Some(last) = last {
+                    at.after = last;
+                    // A page of start nodes without relationships still moves the token.
+                    if tx.send(Page { records, next: ResumeToken::new(&at) }).await.is_err() {
+                        return Ok(());
+                    }
                 }
-                NeptuneMode::Analytics => self.page_by_start(&after, &mut limit).await?,
-            };
-            // Database mode pages on relationship ids, Analytics on start node ids (`k`).
-            let last = rows.last().and_then(|r| match self.client.mode() {
-                NeptuneMode::Database => rel_id(r),
-                NeptuneMode::Analytics => r["k"].as_str(),
-            });
-            let last = last.map(str::to_string);
-            let mut records = Vec::with_capacity(rows.len());
-            for row in rows.iter().filter(|r| !r["r"].is_null()) {
-                let r = self.decode_relationship(row)?;
-                if selection.includes_type(&r.rel_type) {
-                    records.push(r);
+                if next.is_none() {
+                    break;
                 }
-            }
-            if let Some(last) = last {
-                after = last;
-                if tx.send(Page { records, next: ResumeToken::new(&after) }).await.is_err() {
-                    return Ok(());
-                }
-            }
-            if next.is_none() {
-                return Ok(());
             }
         }
+        Ok(())
     }
 }

@@ -79,7 +79,7 @@ fn analytics_mode_with_iam_round_trips_and_reruns_create_nothing() {
     flags.extend(TestServer::iam());
     let server = TestServer::start("analytics_iam", &flags);
     let p = project(&server, true);
-    copy(&p, "src", "np", Some(SK), &["--batch-size", "100"])
+    copy(&p, "src", "np", Some(SK), &["--batch-size", "40", "--concurrency", "1"])
         .success()
         .stderr(predicate::str::contains("signing requests with SigV4"));
     assert_counts(&server);
@@ -219,4 +219,49 @@ fn an_untrusted_certificate_is_a_clear_tls_error() {
         )
         .stderr(predicate::str::contains("panicked").not());
     assert_eq!(server.count(NODES), 0, "nothing written over an untrusted connection");
+}
+
+/// Handled retries are a count in the summary at default verbosity, not a warning per retry
+/// carrying the server's answer; `-v` shows the details.
+#[test]
+fn retries_are_counted_quietly_and_detailed_at_verbose() {
+    let server = TestServer::start("quiet_retries", &[]);
+    let p = project(&server, false);
+    // One batch at a time: every seventh write request is refused (a batch of nodes is one
+    // request per label set), so a retried batch gets through.
+    server.set_faults(json!({"rules": [{"kind": "too-many-requests", "every": 7}]}));
+    copy(&p, "src", "np", None, &["--batch-size", "40", "--concurrency", "1"])
+        .success()
+        .stdout(predicate::str::contains("retried writes"))
+        .stderr(predicate::str::contains("TooManyRequests").not().and(predicate::str::contains("WARN").not()));
+    copy(&p, "src", "np", None, &["--batch-size", "40", "--concurrency", "1", "-v"])
+        .success()
+        .stderr(predicate::str::contains("retrying").and(predicate::str::contains("TooManyRequests")));
+    server.reset();
+    assert_counts(&server);
+}
+
+/// A target that is down fails the copy with the same FAILED line on every connector, and the
+/// error says its cause once; a name that does not resolve says so, in `targets --check` too.
+#[test]
+fn unreachable_targets_fail_alike_and_say_their_cause_once() {
+    let targets = format!(
+        "  src:\n    database: file\n    path: {}\n  np:\n    database: neptune\n    host: http://127.0.0.1:1\n    region: us-east-1\n  \
+         bolt:\n    database: neo4j\n    uri: bolt://127.0.0.1:1\n    username: u\n    password: p\n  \
+         nowhere:\n    database: neptune\n    host: http://no-such-host.invalid:8182\n    region: us-east-1\n",
+        example_dump().display()
+    );
+    let p = Project::new(&targets);
+    for target in ["np", "bolt"] {
+        let out = copy(&p, "src", target, None, &[]).code(1).get_output().clone();
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains(&format!("Copy from `src` to `{target}` FAILED")), "{target}: {stdout}");
+        assert_eq!(stderr.matches("Connection refused").count(), 1, "{target}: {stderr}");
+    }
+    p.cmd()
+        .args(["targets", "--check"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("name not resolved"));
 }

@@ -169,6 +169,17 @@ impl TestServer {
         v["results"].as_array().cloned().unwrap_or_else(|| panic!("`{query}` failed: {v}"))
     }
 
+    /// An unsigned Analytics request (for servers started with `--mode analytics`).
+    pub fn analytics_query(&self, query: &str) -> Vec<Json> {
+        let url = format!("{}/queries", self.url);
+        let body = json!({"query": query, "language": "OPEN_CYPHER", "parameters": {}});
+        let v: Json = block_on(async {
+            let r = self.http().post(&url).header("graphIdentifier", GRAPH_ID).json(&body).send().await.expect("query");
+            r.json().await.expect("JSON")
+        });
+        v["results"].as_array().cloned().unwrap_or_else(|| panic!("`{query}` failed: {v}"))
+    }
+
     /// The YAML of a target pointing at this server.
     pub fn target(&self, name: &str, analytics: bool) -> String {
         let mut y = format!("  {name}:\n    database: neptune\n    host: {}\n    region: {REGION}\n", self.url);

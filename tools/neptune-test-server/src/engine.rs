@@ -104,12 +104,20 @@ impl Engine {
                 }
             }
         }
+        // Neptune gives an entity created without `~id` a server-generated, UUID-based string id
+        // (AWS, "Neptune inlined server-generated edge ID": "If no ID is provided, the server
+        // generates and assigns a UUID based ID";
+        // https://docs.aws.amazon.com/neptune/latest/userguide/storage-edge-id.html). ArcadeDB
+        // evaluates a property's `uuid()` default on every insert, subtypes included, so every
+        // `CREATE (n:L)` gets one; the ALTER also upgrades databases made before this default.
         let script = format!(
             "CREATE VERTEX TYPE {NODE_SUPERTYPE} IF NOT EXISTS;\
              CREATE PROPERTY {NODE_SUPERTYPE}.`~id` IF NOT EXISTS STRING;\
+             ALTER PROPERTY {NODE_SUPERTYPE}.`~id` DEFAULT uuid();\
              CREATE INDEX IF NOT EXISTS ON {NODE_SUPERTYPE} (`~id`) UNIQUE;\
              CREATE EDGE TYPE {REL_SUPERTYPE} IF NOT EXISTS;\
              CREATE PROPERTY {REL_SUPERTYPE}.`~id` IF NOT EXISTS STRING;\
+             ALTER PROPERTY {REL_SUPERTYPE}.`~id` DEFAULT uuid();\
              CREATE INDEX IF NOT EXISTS ON {REL_SUPERTYPE} (`~id`) UNIQUE;\
              CREATE VERTEX TYPE `{DEFAULT_LABEL}` IF NOT EXISTS EXTENDS {NODE_SUPERTYPE};"
         );
@@ -171,7 +179,8 @@ impl Engine {
         Ok(())
     }
 
-    /// The `~id` of each record id; records without one keep their record id as their id.
+    /// The `~id` of each record id; a record without one (made before the `uuid()` default was
+    /// installed) keeps its record id as its id.
     pub async fn ids_of(&self, rids: &[String]) -> Result<HashMap<String, String>, EngineError> {
         let mut out = HashMap::new();
         for chunk in rids.chunks(1000) {

@@ -128,3 +128,28 @@ async fn http2_is_refused() {
         assert_eq!(r.version(), reqwest::Version::HTTP_11);
     }
 }
+
+#[tokio::test]
+async fn entities_created_without_an_id_get_a_uuid() {
+    let s = Server::start("generated_ids", &[]).await;
+    let got = s.form("CREATE (a:Person {name: 'a'})-[:KNOWS]->(b {name: 'b'})", json!({})).await;
+    assert_eq!(got.0, 200, "{}", got.1);
+    let (_, v) = s.form("MATCH (a:Person)-[r:KNOWS]->(b) RETURN id(a) AS a, id(r) AS r, id(b) AS b", json!({})).await;
+    let row = &v["results"][0];
+    for k in ["a", "r", "b"] {
+        assert!(row[k].as_str().is_some_and(is_uuid), "id({k}) is not a UUID: {row}");
+    }
+    // The generated id is a real id: it matches in an id map and in `id(n) = $x`.
+    let (_, v) = s.form("MATCH (n {`~id`: $id}) RETURN n.name AS name", json!({ "id": row["a"] })).await;
+    assert_eq!(v["results"], json!([{ "name": "a" }]));
+    let (_, v) = s.form("MATCH (n) WHERE id(n) = $id RETURN n.name AS name", json!({ "id": row["b"] })).await;
+    assert_eq!(v["results"], json!([{ "name": "b" }]));
+    let (_, v) = s.form("MATCH (n) WHERE id(n) IS NULL RETURN count(n) AS c", json!({})).await;
+    assert_eq!(v["results"], json!([{ "c": 0 }]));
+}
+
+/// The 8-4-4-4-12 hexadecimal form.
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
+}
