@@ -170,8 +170,11 @@ impl Migrator for Neo4jMigrator {
         let text = format!("CREATE (l:{} {{lock: 'lock'}}) RETURN count(l) AS c", quote(LOCK_LABEL));
         match self.run("taking the migration lock", query(&text)).await {
             Ok(_) => Ok(()),
-            // Lost the race (the constraint refused a second lock node), or the CREATE failed
-            // for another reason: the lock node tells which.
+            // Lost the race: the constraint refused a second lock node. The winner's node may
+            // not be visible yet (its transaction still committing), so the refusal itself is
+            // the answer, not a second look.
+            Err(e) if e.code.as_deref() == Some("Neo.ClientError.Schema.ConstraintValidationFailed") => Err(locked()),
+            // The CREATE failed for another reason: the lock node tells whether it is held.
             Err(e) => match self.lock_held().await {
                 Ok(true) => Err(locked()),
                 _ => Err(e),
