@@ -116,10 +116,10 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
     let source_cfg = config.target(&args.source)?;
     let target_cfg = config.target(&args.target)?;
     let source = connector::connect_source(source_cfg).await?;
-    refuse_absent(&args, source.as_ref(), &selection).await?;
+    let counts = pipeline::plan(source.as_ref(), &selection).await?;
+    refuse_absent(&args, source.as_ref(), &selection, &counts).await?;
 
     if args.dry_run {
-        let counts = pipeline::plan(source.as_ref(), &selection).await?;
         ui.dry_run(&args.source, &args.target, &counts);
         return Ok(());
     }
@@ -150,6 +150,7 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         strict_types: args.strict_types,
         checkpoint,
         resume,
+        counted: Some(counts),
     };
     let progress = std::sync::Arc::new(ui.copy_progress());
     let stop = stop_on_signals();
@@ -183,8 +184,13 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
 /// A `--node`/`--relationship` the source lacks would copy nothing for it, so the copy is
 /// refused before anything is written, naming the closest valid names; with `--allow-missing`
 /// each is a warning (a JSON line with `--json`) and the rest is copied.
-async fn refuse_absent(args: &CopyArgs, source: &dyn connector::Source, selection: &Selection) -> anyhow::Result<()> {
-    let absent = pipeline::absent(source, selection).await?;
+async fn refuse_absent(
+    args: &CopyArgs,
+    source: &dyn connector::Source,
+    selection: &Selection,
+    counts: &connector::SelectionCounts,
+) -> anyhow::Result<()> {
+    let absent = pipeline::absent(source, selection, counts).await?;
     if absent.is_empty() {
         return Ok(());
     }

@@ -58,6 +58,9 @@ pub struct CopyOptions {
     pub checkpoint: Option<CheckpointFile>,
     /// Progress of an earlier run to continue from (`--resume`).
     pub resume: Option<Checkpoint>,
+    /// What the source counted for the selection just before, if it was asked already (the
+    /// copy then does not count again).
+    pub counted: Option<SelectionCounts>,
 }
 
 /// Asks a running copy to stop: in-flight writes finish, the checkpoint is saved, and the copy
@@ -113,9 +116,19 @@ pub async fn plan(source: &dyn Source, selection: &Selection) -> Result<Selectio
 }
 
 /// The selected labels and relationship types `source` has no record of (none for `--all`,
-/// without asking the source).
-pub async fn absent(source: &dyn Source, selection: &Selection) -> Result<Vec<Absent>, CopyError> {
-    if matches!(selection, Selection::All) {
+/// without asking the source). `counts` are the selection's counts: only when they lack a
+/// selected name is the whole schema read, for the names to suggest (on a large graph it is
+/// the costlier question).
+pub async fn absent(
+    source: &dyn Source,
+    selection: &Selection,
+    counts: &SelectionCounts,
+) -> Result<Vec<Absent>, CopyError> {
+    let Selection::Only { labels, relationship_types } = selection else { return Ok(Vec::new()) };
+    let has = |map: &std::collections::BTreeMap<String, u64>, name: &String| map.get(name).is_some_and(|n| *n > 0);
+    if labels.iter().all(|l| has(&counts.labels, l))
+        && relationship_types.iter().all(|t| has(&counts.relationship_types, t))
+    {
         return Ok(Vec::new());
     }
     let schema = source.schema().await.map_err(CopyError::Count)?;
@@ -158,7 +171,10 @@ async fn run(
     report: &mut CopyReport,
     saver: &mut Saver,
 ) -> Result<(), CopyError> {
-    report.expected = plan(source, &options.selection).await?;
+    report.expected = match &options.counted {
+        Some(counts) => counts.clone(),
+        None => plan(source, &options.selection).await?,
+    };
     let plan = CopyPlan {
         mode: options.mode,
         counts: report.expected.clone(),

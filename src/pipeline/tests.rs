@@ -207,6 +207,7 @@ fn options() -> CopyOptions {
         node_keys: Default::default(),
         checkpoint: None,
         resume: None,
+        counted: None,
         strict_types: false,
     }
 }
