@@ -114,7 +114,7 @@ fn sigkill_mid_copy_then_resume_ends_identical_with_no_duplicates() {
         .args(["copy", "--source", "dump", "--target", "graph", "--all", "--resume", "--concurrency", "1"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("copied by the interrupted run"));
+        .stdout(predicate::str::contains("the interrupted run it resumed had copied"));
     assert!(!checkpoint(&p).exists(), "a finished copy removes its checkpoint");
     assert_complete_without_duplicates(&database);
 }
@@ -131,6 +131,8 @@ fn ctrl_c_saves_progress_exits_130_and_resumes() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("--resume"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("stopped (progress saved)") && !stdout.contains("FAILED"), "{stdout}");
 
     p.cmd()
         .args(["copy", "--source", "dump", "--target", "graph", "--all", "--resume", "--concurrency", "1"])
