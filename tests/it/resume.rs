@@ -119,6 +119,22 @@ fn sigkill_mid_copy_then_resume_ends_identical_with_no_duplicates() {
     assert_complete_without_duplicates(&database);
 }
 
+/// Create mode into a non-empty target is refused before anything is written: there is no
+/// progress to resume, so no checkpoint is left to warn about on the next run.
+#[test]
+fn a_copy_refused_before_writing_leaves_no_checkpoint() {
+    let database = fresh_database("resume_refused");
+    let p = project(&database);
+    cypher_http(&http_url(), &database, "CREATE (:Person {i: -1})");
+    p.cmd()
+        .args(["copy", "--source", "dump", "--target", "graph", "--all", "--mode", "create"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already holds nodes labelled `Person`"));
+    assert!(!checkpoint(&p).exists(), "a refused copy left a checkpoint");
+    assert_eq!(count(&database, "MATCH (n:Person) RETURN count(n) AS c"), 1);
+}
+
 #[test]
 fn ctrl_c_saves_progress_exits_130_and_resumes() {
     let database = fresh_database("resume_sigint");
