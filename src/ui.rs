@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use serde_json::json;
 
 use crate::connector::SelectionCounts;
@@ -70,16 +70,21 @@ impl Ui {
             return;
         }
         let mut text = format!(
-            "Dry run: would copy {} nodes and {} relationships from `{source}` to `{target}` (nothing written)\n",
-            thousands(counts.nodes),
-            thousands(counts.relationships)
+            "Dry run: would copy {} and {} from `{source}` to `{target}` (nothing written)\n",
+            counted(counts.nodes, "node", "nodes"),
+            counted(counts.relationships, "relationship", "relationships")
         );
         text.push_str(&count_table("Nodes by label", &counts.labels));
         text.push_str(&count_table("Relationships by type", &counts.relationship_types));
         self.out(text.trim_end());
     }
 
-    pub fn copy_summary(&self, source: &str, target: &str, report: &CopyReport) {
+    /// `written_to`: where a file target wrote, so the user knows which file to open.
+    pub fn copy_summary(&self, source: &str, target: &str, written_to: Option<&str>, report: &CopyReport) {
+        self.out(&self.copy_summary_text(source, target, written_to, report));
+    }
+
+    fn copy_summary_text(&self, source: &str, target: &str, written_to: Option<&str>, report: &CopyReport) -> String {
         if self.json {
             let mut v = serde_json::to_value(report).unwrap_or_default();
             v["event"] = json!("summary");
@@ -87,31 +92,44 @@ impl Ui {
             v["source"] = json!(source);
             v["target"] = json!(target);
             v["records_per_second"] = json!(report.records_per_second().round());
-            self.out(&v.to_string());
-            return;
+            if let Some(location) = written_to {
+                v["written_to"] = json!(location);
+            }
+            return v.to_string();
         }
         let mut text = format!(
-            "Copied {} nodes and {} relationships from `{source}` to `{target}` in {:.2} s ({} records/s)\n",
-            thousands(report.nodes),
-            thousands(report.relationships),
+            "Copied {} and {} from `{source}` to `{target}` in {:.2} s ({} records/s)\n",
+            counted(report.nodes, "node", "nodes"),
+            counted(report.relationships, "relationship", "relationships"),
             report.elapsed.as_secs_f64(),
             thousands(report.records_per_second().round() as u64),
         );
+        if let Some(location) = written_to {
+            text.push_str(&format!("Written to {location}\n"));
+        }
         if report.resumed > 0 {
+            // The tables count what this run wrote; the totals above include the earlier run.
             text.push_str(&format!(
-                "({} of these records were copied by the interrupted run this one resumed)\n",
+                "This run wrote {}; the interrupted run it resumed had copied {} (the tables count this run only)\n",
+                counted(report.records() - report.resumed, "record", "records"),
                 thousands(report.resumed)
             ));
         }
-        text.push_str(&count_table("Nodes by label", &report.labels));
+        let mut labels: Vec<(&str, u64)> = report.labels.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+        if report.unlabelled > 0 {
+            labels.push(("(no label)", report.unlabelled));
+        }
+        text.push_str(&count_rows("Nodes by label", &labels));
         text.push_str(&count_table("Relationships by type", &report.relationship_types));
         if report.retries > 0 || report.splits > 0 || report.read_retries > 0 {
             text.push_str(&format!(
-                "\n{} batches, {} retried writes, {} split batches",
-                report.batches, report.retries, report.splits
+                "\n{}, {}, {}",
+                counted(report.batches, "batch", "batches"),
+                counted(report.retries, "retried write", "retried writes"),
+                counted(report.splits, "split batch", "split batches")
             ));
             if report.read_retries > 0 {
-                text.push_str(&format!(", {} retried reads", report.read_retries));
+                text.push_str(&format!(", {}", counted(report.read_retries, "retried read", "retried reads")));
             }
             text.push('\n');
         }
@@ -130,26 +148,42 @@ impl Ui {
                 thousands(report.expected.relationships)
             ));
         }
-        self.out(text.trim_end());
+        text.trim_end().to_string()
     }
 
     /// What a failed copy had written before it stopped. The error itself is printed by `main`.
     pub fn copy_failed(&self, source: &str, target: &str, written: &CopyReport) {
+        self.out(&self.copy_ended_text(source, target, written, Ended::Failed));
+    }
+
+    /// What a copy stopped by Ctrl-C or SIGTERM had written: not a failure, the user asked.
+    pub fn copy_stopped(&self, source: &str, target: &str, written: &CopyReport, saved: bool) {
+        self.out(&self.copy_ended_text(source, target, written, Ended::Stopped { saved }));
+    }
+
+    fn copy_ended_text(&self, source: &str, target: &str, written: &CopyReport, ended: Ended) -> String {
         if self.json {
             let mut v = serde_json::to_value(written).unwrap_or_default();
             v["event"] = json!("summary");
-            v["status"] = json!("failed");
+            v["status"] = json!(match ended {
+                Ended::Failed => "failed",
+                Ended::Stopped { .. } => "stopped",
+            });
             v["source"] = json!(source);
             v["target"] = json!(target);
-            self.out(&v.to_string());
-            return;
+            return v.to_string();
         }
-        self.out(&format!(
-            "Copy from `{source}` to `{target}` FAILED after {:.2} s. Acknowledged by the target before the failure: {} nodes, {} relationships (the copy is incomplete).",
+        let (how, before) = match ended {
+            Ended::Failed => ("FAILED", "the failure"),
+            Ended::Stopped { saved: true } => ("stopped (progress saved)", "it stopped"),
+            Ended::Stopped { saved: false } => ("stopped", "it stopped"),
+        };
+        format!(
+            "Copy from `{source}` to `{target}` {how} after {:.2} s. Acknowledged by the target before {before}: {}, {} (the copy is incomplete).",
             written.elapsed.as_secs_f64(),
-            thousands(written.nodes),
-            thousands(written.relationships)
-        ));
+            counted(written.nodes, "node", "nodes"),
+            counted(written.relationships, "relationship", "relationships")
+        )
     }
 
     pub fn targets(&self, path: &Path, rows: &[TargetRow]) {
@@ -358,15 +392,35 @@ impl Ui {
 }
 
 fn count_table(title: &str, counts: &std::collections::BTreeMap<String, u64>) -> String {
-    if counts.is_empty() {
+    let rows: Vec<(&str, u64)> = counts.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    count_rows(title, &rows)
+}
+
+fn count_rows(title: &str, rows: &[(&str, u64)]) -> String {
+    if rows.is_empty() {
         return String::new();
     }
-    let width = counts.keys().map(|k| k.chars().count()).max().unwrap_or(0).max(title.len());
+    let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0).max(title.len());
     let mut s = format!("\n  {title:width$}  {:>12}\n", "count");
-    for (k, n) in counts {
+    for (k, n) in rows {
         s.push_str(&format!("  {k:width$}  {:>12}\n", thousands(*n)));
     }
     s
+}
+
+/// How a copy that did not finish ended.
+#[derive(Clone, Copy)]
+enum Ended {
+    Failed,
+    /// Stopped on request; `saved`: a checkpoint holds the progress.
+    Stopped {
+        saved: bool,
+    },
+}
+
+/// `1 node`, `2,000 nodes`.
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 /// ` (3 retries)` after a progress count; nothing before the first retry.
@@ -376,6 +430,11 @@ fn retries_note(retries: u64) -> String {
         1 => " (1 retry)".to_string(),
         n => format!(" ({} retries)", thousands(n)),
     }
+}
+
+/// Records a second on the progress bar, whole: `9,766/s`.
+fn rate(per_sec: f64) -> String {
+    format!("{}/s", thousands(per_sec.round() as u64))
 }
 
 /// `1234567` → `1,234,567`.
@@ -413,9 +472,13 @@ impl Progress for CopyProgress {
             let bar = ProgressBar::with_draw_target(Some(expected), ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{prefix:>13} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta}) {msg}",
+                    "{prefix:>13} [{bar:30}] {human_pos}/{human_len} ({rate}, eta {eta}) {msg}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
+                // indicatif's own `{per_sec}` shows four decimals ("9,766.1267/s").
+                .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&rate(state.per_sec()));
+                })
                 .progress_chars("=> "),
             );
             bar.set_prefix(phase.noun());
@@ -519,7 +582,93 @@ impl Write for LogWriter {
 
 #[cfg(test)]
 mod tests {
-    use super::{retries_note, thousands};
+    use std::time::Duration;
+
+    use super::{counted, rate, retries_note, thousands, CopyReport, Ui};
+
+    fn text_ui() -> Ui {
+        Ui { json: false, quiet: true, bar: false }
+    }
+
+    fn report(nodes: u64, relationships: u64) -> CopyReport {
+        CopyReport {
+            nodes,
+            relationships,
+            expected: crate::connector::SelectionCounts { nodes, relationships, ..Default::default() },
+            elapsed: Duration::from_secs(1),
+            ..CopyReport::default()
+        }
+    }
+
+    #[test]
+    fn unlabelled_nodes_have_a_row_so_the_label_table_adds_up() {
+        let mut r = report(5, 0);
+        r.labels = [("Person".to_string(), 3)].into();
+        r.unlabelled = 2;
+        let text = text_ui().copy_summary_text("a", "b", None, &r);
+        let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("  ")).collect();
+        assert!(rows[1].starts_with("  Person") && rows[1].ends_with(" 3"), "{text}");
+        assert!(rows[2].starts_with("  (no label)") && rows[2].ends_with(" 2"), "{text}");
+        // No row when every node has a label.
+        r.unlabelled = 0;
+        assert!(!text_ui().copy_summary_text("a", "b", None, &r).contains("(no label)"));
+    }
+
+    #[test]
+    fn counts_of_one_are_singular() {
+        assert_eq!(counted(1, "node", "nodes"), "1 node");
+        assert_eq!(counted(0, "node", "nodes"), "0 nodes");
+        assert_eq!(counted(1200, "batch", "batches"), "1,200 batches");
+        let mut r = report(1, 1);
+        (r.batches, r.retries, r.splits) = (1, 1, 1);
+        let text = text_ui().copy_summary_text("a", "b", None, &r);
+        assert!(text.starts_with("Copied 1 node and 1 relationship from"), "{text}");
+        assert!(text.contains("1 batch, 1 retried write, 1 split batch"), "{text}");
+    }
+
+    #[test]
+    fn the_progress_rate_is_whole_records() {
+        assert_eq!(rate(9766.1267), "9,766/s");
+        assert_eq!(rate(0.4), "0/s");
+    }
+
+    #[test]
+    fn a_file_target_names_the_file_written() {
+        let r = report(2, 0);
+        let text = text_ui().copy_summary_text("a", "out", Some("file /tmp/x.jsonl"), &r);
+        assert!(text.lines().nth(1) == Some("Written to file /tmp/x.jsonl"), "{text}");
+        let json =
+            Ui { json: true, quiet: true, bar: false }.copy_summary_text("a", "out", Some("file /tmp/x.jsonl"), &r);
+        assert!(json.contains(r#""written_to":"file /tmp/x.jsonl""#), "{json}");
+        assert!(!text_ui().copy_summary_text("a", "out", None, &r).contains("Written to"));
+    }
+
+    #[test]
+    fn a_stopped_copy_is_not_a_failure() {
+        let r = report(10, 0);
+        let stopped = text_ui().copy_ended_text("a", "b", &r, super::Ended::Stopped { saved: true });
+        assert!(stopped.contains("stopped (progress saved) after"), "{stopped}");
+        assert!(!stopped.contains("FAILED"), "{stopped}");
+        let failed = text_ui().copy_ended_text("a", "b", &r, super::Ended::Failed);
+        assert!(failed.contains("FAILED"), "{failed}");
+        let json = Ui { json: true, quiet: true, bar: false }.copy_ended_text(
+            "a",
+            "b",
+            &r,
+            super::Ended::Stopped { saved: false },
+        );
+        assert!(json.contains(r#""status":"stopped""#), "{json}");
+    }
+
+    #[test]
+    fn a_resumed_summary_splits_this_run_from_the_earlier_one() {
+        let mut r = report(100, 50);
+        r.resumed = 120;
+        r.labels = [("Person".to_string(), 10)].into();
+        let text = text_ui().copy_summary_text("a", "b", None, &r);
+        assert!(text.contains("This run wrote 30 records; the interrupted run it resumed had copied 120"), "{text}");
+        assert!(text.contains("  Person"), "this run's tables are still shown: {text}");
+    }
 
     #[test]
     fn thousands_groups_digits() {

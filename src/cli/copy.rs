@@ -158,7 +158,9 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
     drop(progress);
     match result {
         Ok(report) => {
-            ui.copy_summary(&args.source, &args.target, &report);
+            // A file target is named by the path it wrote, so the user knows which file to open.
+            let written_to = (target_cfg.database == "file").then(|| target_cfg.settings.location());
+            ui.copy_summary(&args.source, &args.target, written_to.as_deref(), &report);
             if args.verify {
                 let depth = crate::verify::Depth::Sample(1000);
                 super::verify::run(
@@ -175,7 +177,12 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
             Ok(())
         }
         Err(failure) => {
-            ui.copy_failed(&args.source, &args.target, &failure.written);
+            match &failure.error {
+                pipeline::CopyError::Interrupted { checkpoint } => {
+                    ui.copy_stopped(&args.source, &args.target, &failure.written, checkpoint.is_some())
+                }
+                _ => ui.copy_failed(&args.source, &args.target, &failure.written),
+            }
             Err(failure.error.into())
         }
     }

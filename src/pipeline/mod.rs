@@ -147,10 +147,14 @@ pub async fn copy(
     let mut report = CopyReport::default();
     let mut saver = Saver::new(options);
     let mut result = run(source, sink, options, progress, stop, &mut report, &mut saver).await;
-    // Whatever happened, the progress made so far is saved; a finished copy removes it.
+    // Whatever happened, the progress made so far is saved; a finished copy removes it. A copy
+    // refused before it wrote anything (a non-empty target in create mode, a failed count) has
+    // no progress to save, and a checkpoint file then would only warn about it on the next run.
     let saved = match &result {
         Ok(()) => saver.remove(),
-        Err(_) => saver.save(true),
+        Err(CopyError::Interrupted { .. }) => saver.save(true),
+        Err(_) if saver.has_progress() || options.resume.is_some() => saver.save(true),
+        Err(_) => Ok(()),
     };
     if let (Ok(()), Err(e)) = (&result, saved) {
         result = Err(e.into());
@@ -234,6 +238,11 @@ impl Saver {
             self.last = Instant::now();
         }
         Ok(())
+    }
+
+    /// Whether any phase got somewhere: records acknowledged, a page passed, or a phase done.
+    fn has_progress(&self) -> bool {
+        [&self.nodes, &self.relationships].iter().any(|p| p.acknowledged > 0 || p.after.is_some() || p.finished)
     }
 
     fn remove(&mut self) -> Result<(), checkpoint::CheckpointError> {

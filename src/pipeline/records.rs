@@ -62,6 +62,9 @@ impl PhaseRecord for Node {
     fn tally(batch: &[Self], report: &mut CopyReport) {
         report.nodes += batch.len() as u64;
         for node in batch {
+            if node.labels.is_empty() {
+                report.unlabelled += 1;
+            }
             for label in &node.labels {
                 bump(&mut report.labels, label);
             }

@@ -47,6 +47,8 @@ pub struct CopyReport {
     pub relationships: u64,
     /// Nodes written per label (a node with two labels counts under both).
     pub labels: BTreeMap<String, u64>,
+    /// Nodes written without any label, so the label table adds up to the nodes written.
+    pub unlabelled: u64,
     pub relationship_types: BTreeMap<String, u64>,
     /// What the source counted before the copy; differs from the written counts only if the
     /// source changed while it was read.

@@ -129,6 +129,8 @@ struct TestSink {
     max_bytes: Option<usize>,
     /// How long a write takes.
     write_time: Option<Duration>,
+    /// `prepare` refuses the copy (a non-empty target in create mode).
+    refuse: bool,
     started: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
@@ -161,6 +163,9 @@ impl TestSink {
 #[async_trait]
 impl Sink for TestSink {
     async fn prepare(&self, _: &CopyPlan) -> Result<(), ConnectorError> {
+        if self.refuse {
+            return Err(ConnectorError::fatal("injected: the target is not empty"));
+        }
         Ok(())
     }
     fn max_batch_bytes(&self) -> Option<usize> {
@@ -377,6 +382,39 @@ async fn a_failed_copy_saves_its_watermark() {
         checkpoint::PhaseProgress { acknowledged: 30, after: Some(ResumeToken::new(29)), finished: true }
     );
     assert!(!saved.relationships.finished);
+}
+
+#[tokio::test]
+async fn a_copy_refused_before_writing_leaves_no_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, opts) = checkpointed(&dir);
+    let sink = Arc::new(TestSink { refuse: true, ..TestSink::default() });
+    let failure = copy_into(&graph(30, 30), &sink, &opts, &never_stop()).await.unwrap_err();
+    assert!(matches!(failure.error, CopyError::Prepare(_)), "{:?}", failure.error);
+    assert!(!file.path.exists(), "nothing was written, so there is nothing to resume");
+}
+
+#[tokio::test]
+async fn a_refused_resume_keeps_the_checkpoint_it_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, mut opts) = checkpointed(&dir);
+    let earlier = checkpoint::PhaseProgress { acknowledged: 20, after: Some(ResumeToken::new(19)), finished: false };
+    file.save(&earlier, &checkpoint::PhaseProgress::default()).unwrap();
+    opts.resume = file.load().unwrap();
+    let sink = Arc::new(TestSink { refuse: true, ..TestSink::default() });
+    copy_into(&graph(30, 30), &sink, &opts, &never_stop()).await.unwrap_err();
+    assert_eq!(file.load().unwrap().expect("checkpoint kept").nodes, earlier);
+}
+
+#[tokio::test]
+async fn unlabelled_nodes_are_tallied_so_the_label_table_adds_up() {
+    let mut source = graph(10, 0);
+    for node in source.nodes.iter_mut().take(4) {
+        node.labels.clear();
+    }
+    let sink = Arc::new(TestSink::default());
+    let report = copy_into(&source, &sink, &options(), &never_stop()).await.unwrap();
+    assert_eq!((report.labels["L"], report.unlabelled), (6, 4));
 }
 
 #[tokio::test]

@@ -66,6 +66,20 @@ fn copy_all_reproduces_the_dump_record_by_record() {
     assert!(!p.path("out.jsonl.tmp").exists());
 }
 
+/// The summary adds up: unlabelled nodes have their own row, and the file written is named.
+#[test]
+fn the_summary_counts_unlabelled_nodes_and_names_the_file_written() {
+    let p = project();
+    let out = copy(&p, &["--all"]).success().get_output().stdout.clone();
+    let stdout = String::from_utf8(out).unwrap();
+    let unlabelled = read_dump(&example_dump()).0.iter().filter(|n| n.labels.is_empty()).count();
+    assert!(unlabelled > 0, "the example has unlabelled nodes");
+    let row = stdout.lines().find(|l| l.trim_start().starts_with("(no label)")).unwrap_or_else(|| panic!("{stdout}"));
+    assert_eq!(row.split_whitespace().last(), Some(unlabelled.to_string().as_str()), "{stdout}");
+    let written_to = format!("Written to file {}", p.path("out.jsonl").display());
+    assert!(stdout.lines().any(|l| l == written_to), "{stdout}");
+}
+
 #[test]
 fn copy_with_one_writer_is_byte_identical() {
     let p = project();
@@ -329,12 +343,10 @@ fn migration_bookkeeping_in_a_dump_is_not_copied_or_counted() {
     ];
     std::fs::write(p.path("src.jsonl"), lines.join("\n") + "\n").unwrap();
     let copy = ["copy", "--source", "src", "--target", "out", "--all"];
-    p.cmd()
-        .args(copy)
-        .arg("--dry-run")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("would copy 1 nodes").and(predicate::str::contains("__Nodestream").not()));
+    p.cmd().args(copy).arg("--dry-run").assert().success().stdout(
+        predicate::str::contains("would copy 1 node and 0 relationships")
+            .and(predicate::str::contains("__Nodestream").not()),
+    );
     p.cmd().args(copy).assert().success();
     let (nodes, _) = read_dump(&p.path("out.jsonl"));
     assert_eq!(nodes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), ["a"]);

@@ -114,9 +114,25 @@ fn sigkill_mid_copy_then_resume_ends_identical_with_no_duplicates() {
         .args(["copy", "--source", "dump", "--target", "graph", "--all", "--resume", "--concurrency", "1"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("copied by the interrupted run"));
+        .stdout(predicate::str::contains("the interrupted run it resumed had copied"));
     assert!(!checkpoint(&p).exists(), "a finished copy removes its checkpoint");
     assert_complete_without_duplicates(&database);
+}
+
+/// Create mode into a non-empty target is refused before anything is written: there is no
+/// progress to resume, so no checkpoint is left to warn about on the next run.
+#[test]
+fn a_copy_refused_before_writing_leaves_no_checkpoint() {
+    let database = fresh_database("resume_refused");
+    let p = project(&database);
+    cypher_http(&http_url(), &database, "CREATE (:Person {i: -1})");
+    p.cmd()
+        .args(["copy", "--source", "dump", "--target", "graph", "--all", "--mode", "create"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already holds nodes labelled `Person`"));
+    assert!(!checkpoint(&p).exists(), "a refused copy left a checkpoint");
+    assert_eq!(count(&database, "MATCH (n:Person) RETURN count(n) AS c"), 1);
 }
 
 #[test]
@@ -131,6 +147,8 @@ fn ctrl_c_saves_progress_exits_130_and_resumes() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("--resume"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("stopped (progress saved)") && !stdout.contains("FAILED"), "{stdout}");
 
     p.cmd()
         .args(["copy", "--source", "dump", "--target", "graph", "--all", "--resume", "--concurrency", "1"])

@@ -37,7 +37,7 @@ fn a_write_answered_too_late_is_retried_and_the_copy_verifies_clean() {
     let copy = ["copy", "--source", "src", "--target", "proxied", "--all", "--batch-size", "20"];
     let out = p.cmd().args(copy).assert().success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(stdout.contains("retried writes"), "the held write was not retried: {stdout}");
+    assert!(stdout.contains("retried write"), "the held write was not retried: {stdout}");
 
     p.cmd()
         .args(["verify", "--source", "src", "--target", "direct", "--full"])

@@ -232,7 +232,7 @@ fn retries_are_counted_quietly_and_detailed_at_verbose() {
     server.set_faults(json!({"rules": [{"kind": "too-many-requests", "every": 7}]}));
     copy(&p, "src", "np", None, &["--batch-size", "40", "--concurrency", "1"])
         .success()
-        .stdout(predicate::str::contains("retried writes"))
+        .stdout(predicate::str::contains("retried write"))
         .stderr(predicate::str::contains("TooManyRequests").not().and(predicate::str::contains("WARN").not()));
     copy(&p, "src", "np", None, &["--batch-size", "40", "--concurrency", "1", "-v"])
         .success()
