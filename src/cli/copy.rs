@@ -115,6 +115,7 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
     let config = global.load_config()?;
     let source_cfg = config.target(&args.source)?;
     let target_cfg = config.target(&args.target)?;
+    refuse_same(&args, source_cfg.settings.location(), target_cfg.settings.location())?;
     let source = connector::connect_source(source_cfg).await?;
     let counts = pipeline::plan(source.as_ref(), &selection).await?;
     refuse_absent(&args, source.as_ref(), &selection, &counts).await?;
@@ -186,6 +187,22 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
             Err(failure.error.into())
         }
     }
+}
+
+/// Copying a database onto itself rewrites every record in place at best and, with `--mode
+/// create`, duplicates them, so a source and target that are the same target, or two names for
+/// the same location, are refused before anything is opened.
+fn refuse_same(args: &CopyArgs, source: String, target: String) -> Result<(), UsageError> {
+    if args.source == args.target {
+        return Err(UsageError(format!("--source and --target are both `{}`; copy into another target", args.source)));
+    }
+    if source == target {
+        return Err(UsageError(format!(
+            "--source `{}` and --target `{}` are the same database ({source}); copy into another target",
+            args.source, args.target
+        )));
+    }
+    Ok(())
 }
 
 /// A `--node`/`--relationship` the source lacks would copy nothing for it, so the copy is

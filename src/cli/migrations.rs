@@ -12,11 +12,22 @@ use crate::ui::Ui;
 
 #[derive(Debug, Subcommand)]
 pub enum MigrationsCommand {
-    /// Apply pending migrations to one or more targets
+    /// Apply pending migrations to one or more targets (name them with --target, or pass --all-targets)
+    #[command(after_help = "Either --target NAME (repeatable) or --all-targets is needed.\n\n\
+        Examples:\n  \
+        graphferry migrations run --target my-neptune-database\n  \
+        graphferry migrations run --target A --target B --dry-run\n  \
+        graphferry migrations run --all-targets")]
     Run(RunArgs),
     /// Show which migrations are applied and pending on a target, or on every target side by side
+    #[command(after_help = "Examples:\n  \
+        graphferry migrations show\n  \
+        graphferry migrations show --target my-neptune-database")]
     Show(ShowArgs),
     /// Write a migration that creates the schema of a live source
+    #[command(after_help = "Examples:\n  \
+        graphferry migrations make --from my-neo4j-database\n  \
+        graphferry migrations make --from my-neo4j-database --name 002_movies")]
     Make(MakeArgs),
 }
 
@@ -30,7 +41,7 @@ pub struct FolderArg {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Target to migrate (repeatable)
+    /// Target to migrate (repeatable; this or --all-targets is needed)
     #[arg(long, value_name = "NAME", required_unless_present = "all_targets")]
     pub target: Vec<String>,
     /// Migrate every database target in the config (a file target only when named with --target)

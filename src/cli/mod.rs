@@ -35,8 +35,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags every subcommand takes.
+/// Flags every subcommand takes, shown under their own heading after each command's own flags.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// The nodestream.yaml whose `targets:` section names the databases
     // `-p`/`--project` is nodestream's spelling.
@@ -61,7 +62,13 @@ pub enum Command {
     /// Copy nodes and relationships from one target to another
     Copy(copy::CopyArgs),
     /// Run, show or make nodestream-format schema migrations
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+        graphferry migrations run --target my-neptune-database\n  \
+        graphferry migrations show\n  \
+        graphferry migrations make --from my-neo4j-database"
+    )]
     Migrations(migrations::MigrationsCommand),
     /// List the targets of the config file, and with --check, whether each can be reached
     Targets(targets::TargetsArgs),

@@ -7,6 +7,10 @@ use crate::connector;
 use crate::ui::{TargetRow, Ui};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    graphferry targets\n  \
+    graphferry targets --check\n  \
+    graphferry --config other/nodestream.yaml targets --check --json")]
 pub struct TargetsArgs {
     /// Connect to each target and report whether it can be reached
     #[arg(long)]

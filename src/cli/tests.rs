@@ -151,3 +151,40 @@ fn clap_definition_is_consistent() {
     use clap::CommandFactory;
     Cli::command().debug_assert();
 }
+
+/// The help text clap prints for `args` (ending in `--help`).
+fn help(args: &[&str]) -> String {
+    let err = parse(args).expect_err("--help stops parsing");
+    assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp, "{args:?}");
+    err.to_string()
+}
+
+#[test]
+fn help_shows_global_options_apart() {
+    let text = help(&["copy", "--help"]);
+    let (own, rest) = text.split_once("Global options:").expect("a Global options heading");
+    let global = rest.split_once("Examples:").map_or(rest, |(flags, _)| flags);
+    assert!(own.contains("--source") && !own.contains("--config"), "{text}");
+    assert!(global.contains("--config") && global.contains("--json") && !global.contains("--source"), "{text}");
+}
+
+#[test]
+fn migrations_run_help_says_a_target_is_needed() {
+    let text = help(&["migrations", "run", "--help"]);
+    assert!(text.contains("Either --target NAME (repeatable) or --all-targets is needed"), "{text}");
+}
+
+#[test]
+fn every_subcommand_help_has_examples() {
+    for args in [
+        &["copy", "--help"][..],
+        &["migrations", "--help"],
+        &["migrations", "run", "--help"],
+        &["migrations", "show", "--help"],
+        &["migrations", "make", "--help"],
+        &["targets", "--help"],
+        &["verify", "--help"],
+    ] {
+        assert!(help(args).contains("Examples:"), "{args:?}");
+    }
+}

@@ -12,7 +12,11 @@ use crate::ui::Ui;
 use crate::verify::{self, Depth, Sides};
 
 #[derive(Debug, Args)]
-#[command(after_help = "Exit codes: 0 everything matches, 1 something differs (the report lists the first \
+#[command(after_help = "Examples:\n  \
+    graphferry verify --source my-neo4j-database --target my-neptune-database\n  \
+    graphferry verify --source A --target B --node Person --sample 100\n  \
+    graphferry verify --source A --target B --full\n\n\
+    Exit codes: 0 everything matches, 1 something differs (the report lists the first \
     differences with their source ids), 2 usage error.")]
 pub struct VerifyArgs {
     /// Target the data was copied from

@@ -41,3 +41,21 @@ fn usage_errors_exit_2() {
     let broken = Project::new("  a:\n    database: file\n   path: [unclosed\n");
     broken.cmd().args(["copy", "--source", "a", "--target", "a", "--all"]).assert().code(1);
 }
+
+#[test]
+fn copy_onto_its_source_is_refused() {
+    let p = Project::new(&format!(
+        "  example:\n    database: file\n    path: {0}\n  again:\n    database: file\n    path: {0}\n",
+        example_dump().display()
+    ));
+    p.cmd()
+        .args(["copy", "--source", "example", "--target", "example", "--all"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--source and --target are both `example`"));
+    p.cmd()
+        .args(["copy", "--source", "example", "--target", "again", "--all", "--dry-run"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("are the same database"));
+}

@@ -5,6 +5,7 @@
 //! A query returns the `results` rows or a classified [`ConnectorError`]. Nothing here retries:
 //! the pipeline does.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
@@ -15,7 +16,7 @@ use serde_json::{json, Map, Value as Json};
 use super::config::{NeptuneConfig, NeptuneMode};
 use super::credentials::{self, ProcessEnv};
 use super::error;
-use crate::connector::ConnectorError;
+use crate::connector::{ConnectorError, ErrorClass};
 
 /// Neptune's default query timeout is two minutes; a client that gives up much earlier would
 /// retry queries still running on the server, one much later would hang on a lost connection.
@@ -31,6 +32,8 @@ pub struct Client {
     host_header: String,
     graph_id: Option<String>,
     signer: Option<Signer>,
+    /// Whether the server has answered any request yet (see [`query`](Self::query)).
+    answered: AtomicBool,
 }
 
 struct Signer {
@@ -74,6 +77,7 @@ impl Client {
             host_header,
             graph_id: cfg.graph_id.clone(),
             signer,
+            answered: AtomicBool::new(false),
         })
     }
 
@@ -112,7 +116,17 @@ impl Client {
             }
         }
         let transport = |e| error::from_transport(&self.target, self.url.as_str(), e);
-        let response = request.body(body).send().await.map_err(transport)?;
+        let response = match request.body(body).send().await {
+            Ok(response) => response,
+            // A server that has never answered and cannot be connected to is down or not where
+            // the config says: retrying with backoff would only delay the error (8 s for a
+            // source's counts). Once it has answered, a refused connection is a restart: transient.
+            Err(e) if e.is_connect() && !self.answered.load(Ordering::Relaxed) => {
+                return Err(ConnectorError { class: ErrorClass::Fatal, ..transport(e) });
+            }
+            Err(e) => return Err(transport(e)),
+        };
+        self.answered.store(true, Ordering::Relaxed);
         let status = response.status().as_u16();
         let error_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(str::to_string);
         let text = response.text().await.map_err(transport)?;

@@ -39,7 +39,39 @@ pub fn http(base: &str, path: &str, body: &str) -> Result<String, String> {
 
 /// A new, empty database on the shared server, named after the test.
 pub fn fresh_database(prefix: &str) -> String {
+    static CLEANED: std::sync::Once = std::sync::Once::new();
+    CLEANED.call_once(|| drop_stale_databases(&http_url()));
     fresh_database_at(&http_url(), prefix)
+}
+
+/// A test holds only its database's name, so the database outlives the test. Each test process
+/// drops, once, the databases of test processes that have ended (`<prefix>_<pid>_<n>` with no
+/// such pid running), so the server's data stays at what the running tests hold instead of
+/// growing by every run. Only for a server on this machine, where the pids mean something.
+fn drop_stale_databases(base: &str) {
+    let local = base.contains("://127.0.0.1") || base.contains("://localhost");
+    if !local || !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(body) = http(base, "/api/v1/server", r#"{"command":"list databases"}"#) else { return };
+    let Ok(list) = serde_json::from_str::<serde_json::Value>(&body) else { return };
+    let names = list["result"].as_array().into_iter().flatten().filter_map(|n| n.as_str());
+    for name in names.filter(|name| of_ended_process(name)) {
+        let command = serde_json::json!({ "command": format!("drop database {name}") }).to_string();
+        let _ = http(base, "/api/v1/server", &command);
+    }
+}
+
+/// Whether `name` is a [`fresh_database_at`] name whose process is no longer running.
+fn of_ended_process(name: &str) -> bool {
+    let mut parts = name.rsplitn(3, '_');
+    let (Some(n), Some(pid), Some(prefix)) = (parts.next(), parts.next(), parts.next()) else { return false };
+    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    numeric(n)
+        && numeric(pid)
+        && !prefix.is_empty()
+        && pid != std::process::id().to_string()
+        && !std::path::Path::new("/proc").join(pid).exists()
 }
 
 pub fn fresh_database_at(base: &str, prefix: &str) -> String {

@@ -265,3 +265,19 @@ fn unreachable_targets_fail_alike_and_say_their_cause_once() {
         .code(1)
         .stdout(predicate::str::contains("name not resolved"));
 }
+
+/// A Neptune source that is down fails the copy at once, as a Neptune target does, instead of
+/// retrying its first request with backoff; the error says the cause.
+#[test]
+fn an_unreachable_neptune_source_fails_fast() {
+    let p = Project::new(
+        "  np:\n    database: neptune\n    host: http://127.0.0.1:1\n    region: us-east-1\n  \
+         out:\n    database: file\n    path: out.jsonl\n",
+    );
+    let started = std::time::Instant::now();
+    let out = copy(&p, "np", "out", None, &[]).code(1).get_output().clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "took {:?}: {stderr}", started.elapsed());
+    assert_eq!(stderr.matches("Connection refused").count(), 1, "{stderr}");
+    assert!(!stderr.contains("retrying"), "{stderr}");
+}
