@@ -77,7 +77,7 @@ fn a_migrated_sources_history_is_not_copied_counted_or_verified() {
         .arg("--dry-run")
         .assert()
         .success()
-        .stdout(predicate::str::contains("would copy 3 nodes and 1 relationships"))
+        .stdout(predicate::str::contains("would copy 3 nodes and 1 relationship from"))
         .stdout(predicate::str::contains("__Nodestream").not());
     p.cmd().args(copy).assert().success();
     let history = cypher_http(&http_url(), &dst, "MATCH (m:__NodestreamMigration__) RETURN count(m) AS c");
