@@ -88,6 +88,28 @@ impl ResumeToken {
     }
 }
 
+/// The resume token of a source that reads in several scans (a label or type at a time), each
+/// in key order: which scan, and the last key read in it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScanPosition<K> {
+    pub scan: usize,
+    pub after: K,
+}
+
+impl<K: Clone + serde::de::DeserializeOwned> ScanPosition<K> {
+    /// Where a read given `after` starts: the token's position, or scan 0 from `start` (the key
+    /// before every key).
+    pub fn resumed(after: Option<ResumeToken>, start: K) -> Result<Self, ConnectorError> {
+        Ok(after.map(|t| t.get()).transpose()?.unwrap_or(ScanPosition { scan: 0, after: start }))
+    }
+
+    /// Where scan `scan` starts: after this position's key if it is this position's scan, else
+    /// from `start`.
+    pub fn start_of(&self, scan: usize, start: K) -> Self {
+        ScanPosition { scan, after: if scan == self.scan { self.after.clone() } else { start } }
+    }
+}
+
 /// A batch of records as a source read it, and the token to read on after its last record.
 #[derive(Debug)]
 pub struct Page<T> {

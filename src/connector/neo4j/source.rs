@@ -18,7 +18,8 @@ use super::client::{bolt_column, column, Client};
 use super::cypher::{self, NodeScan, Scanned};
 use super::value::{properties_from_bolt, ValueError};
 use crate::connector::{
-    Batcher, ConnectorError, NodeSender, RelationshipSender, ResumeToken, Selection, SelectionCounts, Source,
+    Batcher, ConnectorError, NodeSender, RelationshipSender, ResumeToken, ScanPosition, Selection, SelectionCounts,
+    Source,
 };
 use crate::model::bookkeeping::is_internal_label;
 use crate::model::{GraphSchema, Node, Properties, Relationship};
@@ -191,14 +192,14 @@ impl Source for Neo4jSource {
         tx: NodeSender,
     ) -> Result<(), ConnectorError> {
         let scans = self.node_scans(selection).await?;
-        let from: ScanPosition = after.map(|t| t.get()).transpose()?.unwrap_or_default();
+        let from = ScanPosition::resumed(after, BEFORE_EVERY_KEY)?;
         let mut batcher = Batcher::new(tx, batch_size);
         for (i, scan) in scans.iter().enumerate().skip(from.scan) {
             let earlier: Vec<String> = scans[..i]
                 .iter()
                 .filter_map(|s| if let Scanned::Label(l) = &s.of { Some(l.clone()) } else { None })
                 .collect();
-            let mut at = ScanPosition { scan: i, after: if i == from.scan { from.after } else { -1 } };
+            let mut at = from.start_of(i, BEFORE_EVERY_KEY);
             let q = query(&scan.query())
                 .param("earlier", string_list(&earlier))
                 .param("marker", self.marker.as_str())
@@ -235,14 +236,14 @@ impl Source for Neo4jSource {
             Selection::All => vec![None],
             Selection::Only { relationship_types, .. } => relationship_types.iter().map(Some).collect(),
         };
-        let from: ScanPosition = after.map(|t| t.get()).transpose()?.unwrap_or_default();
+        let from = ScanPosition::resumed(after, BEFORE_EVERY_KEY)?;
         let mut batcher = Batcher::new(tx, batch_size);
         for (i, scan) in scans.into_iter().enumerate().skip(from.scan) {
             let action = match scan {
                 Some(t) => format!("reading relationships of type `{t}`"),
                 None => "reading relationships".to_string(),
             };
-            let mut at = ScanPosition { scan: i, after: if i == from.scan { from.after } else { -1 } };
+            let mut at = from.start_of(i, BEFORE_EVERY_KEY);
             let text = cypher::relationship_scan(scan.map(String::as_str));
             let mut cursor = self.client.stream(&action, query(&text).param("after", at.after)).await?;
             while let Some(row) = cursor.next().await? {
@@ -264,15 +265,6 @@ impl Source for Neo4jSource {
     }
 }
 
-/// A Neo4j source's resume token: which scan, and the last key (`id()`) read in it.
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
-struct ScanPosition {
-    scan: usize,
-    after: i64,
-}
-
-impl Default for ScanPosition {
-    fn default() -> Self {
-        ScanPosition { scan: 0, after: -1 }
-    }
-}
+/// The key before every `id()` (ids are never negative): a scan from its start. The resume
+/// token is a [`ScanPosition`] of these keys.
+const BEFORE_EVERY_KEY: i64 = -1;

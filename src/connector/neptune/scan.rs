@@ -70,13 +70,6 @@ fn sorted(names: &[String]) -> Vec<String> {
     names
 }
 
-/// A Neptune source's resume token: which scan, and the last `~id` read in it (a relationship's,
-/// or in Analytics mode the start node's; empty: from the scan's start).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub(super) struct ScanPosition {
-    pub scan: usize,
-    pub after: String,
-}
 
 #[cfg(test)]
 mod tests {

@@ -23,9 +23,10 @@ use serde_json::{json, Map, Value as Json};
 use super::client::Client;
 use super::config::NeptuneMode;
 use super::query;
-use super::scan::{self, ScanPosition};
+use super::scan;
 use crate::connector::{
-    ConnectorError, ErrorClass, NodeSender, Page, RelationshipSender, ResumeToken, Selection, SelectionCounts, Source,
+    ConnectorError, ErrorClass, NodeSender, Page, RelationshipSender, ResumeToken, ScanPosition, Selection,
+    SelectionCounts, Source,
 };
 use crate::model::bookkeeping::{is_internal_label, DEFAULT_IDENTITY_LABEL};
 use crate::model::{GraphSchema, Node, Properties, Relationship, Value};
@@ -67,21 +68,27 @@ impl NeptuneSource {
         limit: &mut usize,
         id_of: impl Fn(&Json) -> Option<&str>,
     ) -> Result<(Vec<Json>, Option<String>), ConnectorError> {
+        let rows = self.query_halving(text, after, limit).await?;
+        let next = match rows.last() {
+            Some(last) if rows.len() >= *limit => Some(id_of(last).ok_or_else(|| self.bad_row())?.to_string()),
+            _ => None,
+        };
+        Ok((rows, next))
+    }
+
+    /// The rows of `text(limit)` after `after`, in one try; a request Neptune times out on is
+    /// asked for again with half the rows, and `limit` stays halved for the pages after it.
+    async fn query_halving(
+        &self,
+        text: impl Fn(usize) -> String,
+        after: &str,
+        limit: &mut usize,
+    ) -> Result<Vec<Json>, ConnectorError> {
         loop {
-            let answer = self.client.query(&text(*limit), params(after)).await;
-            let rows = match answer {
-                Err(e) if e.class == ErrorClass::SplitBatch && *limit > 1 => {
-                    *limit /= 2;
-                    continue;
-                }
-                other => other?,
-            };
-            let next = match rows.last() {
-                None => None,
-                Some(last) if rows.len() >= *limit => Some(id_of(last).ok_or_else(|| self.bad_row())?.to_string()),
-                Some(_) => None,
-            };
-            return Ok((rows, next));
+            match self.client.query(&text(*limit), params(after)).await {
+                Err(e) if e.class == ErrorClass::SplitBatch && *limit > 1 => *limit /= 2,
+                other => return other,
+            }
         }
     }
 
@@ -94,23 +101,13 @@ impl NeptuneSource {
         after: &str,
         limit: &mut usize,
     ) -> Result<(Vec<Json>, Option<String>), ConnectorError> {
-        loop {
-            let rows = match self.client.query(&query::relationships_by_start(rel_type, *limit), params(after)).await {
-                Err(e) if e.class == ErrorClass::SplitBatch && *limit > 1 => {
-                    *limit /= 2;
-                    continue;
-                }
-                other => other?,
-            };
-            let starts: HashSet<&str> = rows.iter().filter_map(|r| r["k"].as_str()).collect();
-            let next = match rows.last() {
-                Some(last) if starts.len() >= *limit => {
-                    Some(last["k"].as_str().ok_or_else(|| self.bad_row())?.to_string())
-                }
-                _ => None,
-            };
-            return Ok((rows, next));
-        }
+        let rows = self.query_halving(|l| query::relationships_by_start(rel_type, l), after, limit).await?;
+        let starts: HashSet<&str> = rows.iter().filter_map(|r| r["k"].as_str()).collect();
+        let next = match rows.last() {
+            Some(last) if starts.len() >= *limit => Some(last["k"].as_str().ok_or_else(|| self.bad_row())?.to_string()),
+            _ => None,
+        };
+        Ok((rows, next))
     }
 
     fn bad_row(&self) -> ConnectorError {
@@ -262,10 +259,11 @@ impl Source for NeptuneSource {
         tx: NodeSender,
     ) -> Result<(), ConnectorError> {
         let scans = scan::node_scans(selection);
-        let from: ScanPosition = after.map(|t| t.get()).transpose()?.unwrap_or_default();
+        // The token: the scan, and the last node `~id` read in it (empty: from its start).
+        let from = ScanPosition::resumed(after, String::new())?;
         let mut limit = batch_size.max(1);
         for (i, node_scan) in scans.iter().enumerate().skip(from.scan) {
-            let mut at = ScanPosition { scan: i, after: if i == from.scan { from.after.clone() } else { String::new() } };
+            let mut at = from.start_of(i, String::new());
             loop {
                 let (rows, next) = self.page_once(|l| node_scan.page(l), &at.after, &mut limit, node_id).await?;
                 let records = rows.iter().map(|r| self.decode_node(r)).collect::<Result<Vec<_>, _>>()?;
@@ -291,11 +289,13 @@ impl Source for NeptuneSource {
         after: Option<ResumeToken>,
         tx: RelationshipSender,
     ) -> Result<(), ConnectorError> {
-        let from: ScanPosition = after.map(|t| t.get()).transpose()?.unwrap_or_default();
+        // The token: the scan, and the last relationship `~id` read in it, or in Analytics mode
+        // the last start node's (empty: from its start).
+        let from = ScanPosition::resumed(after, String::new())?;
         let mut limit = batch_size.max(1);
         for (i, rel_type) in scan::relationship_scans(selection).iter().enumerate().skip(from.scan) {
             let rel_type = rel_type.as_deref();
-            let mut at = ScanPosition { scan: i, after: if i == from.scan { from.after.clone() } else { String::new() } };
+            let mut at = from.start_of(i, String::new());
             loop {
                 let (rows, next) = match self.client.mode() {
                     NeptuneMode::Database => {
