@@ -164,10 +164,11 @@ impl Engine {
         for (names, kind, supertype) in [(labels, "VERTEX", NODE_SUPERTYPE), (rel_types, "EDGE", REL_SUPERTYPE)] {
             for name in names {
                 let key = format!("{kind}:{name}");
-                if name.contains('`') || known.contains(&key) {
+                if known.contains(&key) {
                     continue;
                 }
-                script.push_str(&format!("CREATE {kind} TYPE `{name}` IF NOT EXISTS EXTENDS {supertype};"));
+                let name = sql_name(name);
+                script.push_str(&format!("CREATE {kind} TYPE {name} IF NOT EXISTS EXTENDS {supertype};"));
                 added.push(key);
             }
         }
@@ -200,6 +201,13 @@ impl Engine {
     }
 }
 
+/// A type name quoted for ArcadeDB's SQL, which escapes inside backquotes with a backslash (not
+/// by doubling, as Cypher does): without this, a label holding a backquote became a type outside
+/// the id supertype, and its nodes could not be found by `~id`.
+fn sql_name(name: &str) -> String {
+    format!("`{}`", name.replace('\\', "\\\\").replace('`', "\\`"))
+}
+
 /// `#<cluster>:<position>`, the only shape interpolated into SQL.
 fn is_rid(s: &str) -> bool {
     let Some(rest) = s.strip_prefix('#') else { return false };
@@ -211,6 +219,13 @@ fn is_rid(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sql_names_escape_backquotes_and_backslashes() {
+        assert_eq!(sql_name("a b"), "`a b`");
+        assert_eq!(sql_name("a`b"), "`a\\`b`");
+        assert_eq!(sql_name("a\\b"), "`a\\\\b`");
+    }
 
     #[test]
     fn rid_shape() {

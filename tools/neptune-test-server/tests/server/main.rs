@@ -9,4 +9,5 @@ mod faults;
 mod functions;
 mod harness;
 mod iam;
+mod names;
 mod tls;
