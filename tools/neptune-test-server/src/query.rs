@@ -96,9 +96,12 @@ impl App {
                 return Err(NeptuneError::new(status, code, format!("Injected fault ({})", f.kind.name())));
             }
         }
-        if analysis.is_write {
-            crate::types::check_write_params(&request.params)?;
-        }
+        // Neptune functions the engine lacks, computed into the parameters (in discard mode too,
+        // so a call Neptune would refuse is refused there as well); then Neptune's type rules on
+        // the values sent, the computed ones included.
+        cypher::remove_key::apply(&analysis.key_removals, &mut request.params)?;
+        crate::types::check_params(&request.params)?;
+        cypher::assign::check(&analysis.assignments, &request.params)?;
         let lost = match &fault {
             Some(FaultRule { kind: FaultKind::Slow, delay_ms, .. }) => {
                 tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
@@ -109,9 +112,6 @@ impl App {
             }
             _ => 0,
         };
-        // Neptune functions the engine lacks, computed into the parameters (in discard mode too,
-        // so a call Neptune would refuse is refused there as well).
-        cypher::remove_key::apply(&analysis.key_removals, &mut request.params)?;
         let results = match &self.engine {
             // Discard mode stores nothing, but a write ending in `RETURN count(*)` gets the one
             // row Neptune would return (the rows it was given), so clients that check the count

@@ -4,8 +4,6 @@
 //! `@in` record ids). Neptune shows a node as `{~id, ~entityType, ~labels, ~properties}` and a
 //! relationship as `{~id, ~entityType, ~start, ~end, ~type, ~properties}` where ids are the
 //! user-visible `~id`s, so edge endpoints are translated from record ids to `~id`s.
-//! List properties come back as sets (sorted, without duplicates): Neptune keeps neither order
-//! nor duplicates of a multi-valued property.
 
 use std::collections::HashMap;
 
@@ -100,8 +98,7 @@ fn entity(mut m: Map<String, Value>, ids: &HashMap<String, String>) -> Value {
     let is_edge = m["@cat"] == "e";
     let (start, end) =
         (m.get("@out").and_then(Value::as_str).map(id_of), m.get("@in").and_then(Value::as_str).map(id_of));
-    let props: Map<String, Value> =
-        m.into_iter().filter(|(k, _)| !k.starts_with('@')).map(|(k, v)| (k, as_set(v))).collect();
+    let props: Map<String, Value> = m.into_iter().filter(|(k, _)| !k.starts_with('@')).collect();
     let mut out = Map::new();
     out.insert("~id".into(), Value::String(id));
     if is_edge {
@@ -125,17 +122,6 @@ fn labels(ty: &str) -> Vec<Value> {
     ty.split('~').filter(|l| !l.is_empty()).map(|l| Value::String(l.to_string())).collect()
 }
 
-fn as_set(v: Value) -> Value {
-    match v {
-        Value::Array(mut a) => {
-            a.sort_by_cached_key(|x| x.to_string());
-            a.dedup();
-            Value::Array(a)
-        }
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,13 +130,10 @@ mod tests {
     #[test]
     fn node_and_relationship_shapes() {
         let ids: HashMap<String, String> = [("#1:0".to_string(), "a".to_string()), ("#1:1".into(), "b".into())].into();
-        let node = convert(
-            json!({"@rid":"#1:0","@type":"Person~Emp","@cat":"v","~id":"a","name":"Ann","tags":["y","x","y"]}),
-            &ids,
-        );
+        let node = convert(json!({"@rid":"#1:0","@type":"Person~Emp","@cat":"v","~id":"a","name":"Ann"}), &ids);
         assert_eq!(
             node,
-            json!({"~id":"a","~entityType":"node","~labels":["Person","Emp"],"~properties":{"name":"Ann","tags":["x","y"]}})
+            json!({"~id":"a","~entityType":"node","~labels":["Person","Emp"],"~properties":{"name":"Ann"}})
         );
         let rel = convert(json!({"@rid":"#4:0","@type":"KNOWS","@cat":"e","@in":"#1:1","@out":"#1:0","since":3}), &ids);
         assert_eq!(

@@ -15,8 +15,10 @@
 //! parameter it UNWINDs (to count rows), which labels and types it uses (to create them as
 //! subtypes first), and the name of a sole RETURN column.
 
+pub mod assign;
 mod lexer;
 pub mod remove_key;
+mod unsupported;
 
 use std::collections::{HashMap, HashSet};
 
@@ -44,6 +46,9 @@ pub struct Analysis {
     /// `removeKeyFromMap` calls the server computes into the parameters before the engine runs
     /// the query ([`remove_key::apply`]).
     pub key_removals: Vec<KeyRemoval>,
+    /// Property values taken from the parameters, checked before the engine runs
+    /// ([`assign::check`]).
+    pub assignments: Vec<assign::Assignment>,
 }
 
 const CLAUSES: &[&str] = &[
@@ -51,8 +56,6 @@ const CLAUSES: &[&str] = &[
     "ON", "ORDER", "SKIP", "LIMIT", "UNION", "CALL", "FOREACH",
 ];
 const WRITES: &[&str] = &["CREATE", "MERGE", "SET", "DELETE", "REMOVE"];
-/// Functions producing values Neptune cannot hold or does not implement.
-const UNSUPPORTED_FUNCTIONS: &[&str] = &["date", "time", "localtime", "localdatetime", "duration", "point", "distance"];
 
 pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
     let toks = tokenize(q).map_err(NeptuneError::malformed)?;
@@ -68,6 +71,9 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
     let mut unwinds: HashMap<String, String> = HashMap::new();
     // Token ranges of rewritten removeKeyFromMap calls (nested calls are part of the outer one).
     let mut rkm_spans: Vec<(usize, usize)> = Vec::new();
+    // Expressions stored as property values, and the values of rewritten removeKeyFromMap calls.
+    let mut assigned: Vec<assign::Span> = Vec::new();
+    let mut computed: HashMap<usize, (usize, remove_key::Source)> = HashMap::new();
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
@@ -76,18 +82,33 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
         let next_is = |s: &str| toks.get(i + 1).is_some_and(|n| n.is(s));
         // `SET x = map` replaces every property, the id property too: set it back (the right-hand
         // sides of a SET are evaluated before any item is applied).
-        if clause == "SET"
+        let set_item = clause == "SET"
             && depth == 0
             && t.is_name()
             && !after_dot
-            && next_is("=")
-            && prev.is_some_and(|p| p.is_kw("SET") || p.is(","))
-        {
+            && prev.is_some_and(|p| p.is_kw("SET") || p.is(","));
+        if set_item && next_is("=") {
             let end = expr_end(&toks, i + 2);
             if end > i + 2 {
                 let at = toks[end - 1].end();
                 edits.push((at, at, format!(", {v}.`~id` = {v}.`~id`", v = t.text)));
             }
+        }
+        if set_item && (next_is("=") || next_is("+=")) {
+            assigned.push(assign::Span {
+                role: assign::Role::Map,
+                start: i + 2,
+                end: expr_end(&toks, i + 2),
+                key: None,
+            });
+        }
+        if set_item
+            && next_is(".")
+            && toks.get(i + 2).is_some_and(Token::is_name)
+            && toks.get(i + 3).is_some_and(|e| e.is("="))
+        {
+            let key = Some(toks[i + 2].name());
+            assigned.push(assign::Span { role: assign::Role::Value, start: i + 4, end: expr_end(&toks, i + 4), key });
         }
         match t.kind {
             Kind::Ident if !after_dot && !next_is(":") => {
@@ -119,12 +140,6 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
                     }
                 } else if next_is("(") {
                     let lower = t.text.to_ascii_lowercase();
-                    if UNSUPPORTED_FUNCTIONS.contains(&lower.as_str()) {
-                        return Err(NeptuneError::malformed(format!(
-                            "Function {}() is not supported: Neptune stores no Date, Time, Duration or Point values",
-                            t.text
-                        )));
-                    }
                     if t.is_kw(remove_key::FUNCTION) && !rkm_spans.iter().any(|&(s, e)| i > s && i <= e) {
                         let call = remove_key::parse(&toks, i, &unwinds)?;
                         let field = match a.key_removals.iter().find(|r| r.source == call.source && r.keys == call.keys)
@@ -146,6 +161,15 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
                             remove_key::Source::Row { .. } => format!("{}.{field}", row_var_text(&toks, i)),
                         };
                         edits.push((t.start, toks[call.close].end(), replacement));
+                        let result = match &call.source {
+                            remove_key::Source::Param { .. } => {
+                                remove_key::Source::Param { name: field, path: Vec::new() }
+                            }
+                            remove_key::Source::Row { list, var, .. } => {
+                                remove_key::Source::Row { list: list.clone(), var: var.clone(), path: vec![field] }
+                            }
+                        };
+                        computed.insert(i, (call.close, result));
                         rkm_spans.push((i, call.close));
                     }
                     if lower == "id" {
@@ -178,6 +202,9 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
                 });
                 if in_pattern && pattern_start {
                     if let Some(node) = node_pattern(&toks, i) {
+                        if matches!(clause, "CREATE" | "MERGE") {
+                            assigned.extend(node.props.spans(&toks));
+                        }
                         a.labels.extend(node.labels.iter().cloned());
                         let new_node = node.var.as_ref().is_none_or(|v| !seen.contains(v)) || node.has_map;
                         let label = match clause {
@@ -197,12 +224,18 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
             }
             Kind::Punct if t.is("[") => {
                 if matches!(clause, "MATCH" | "CREATE" | "MERGE") && prev.is_some_and(|p| p.is("-") || p.is("<-")) {
-                    if let Some((types, has_id)) = rel_pattern(&toks, i) {
+                    if let Some((types, has_id, props)) = rel_pattern(&toks, i) {
                         a.rel_types.extend(types);
                         a.rel_id_given |= has_id && clause != "MATCH";
+                        if clause != "MATCH" {
+                            assigned.extend(props.spans(&toks));
+                        }
                     }
                 }
                 depth += 1;
+            }
+            Kind::Number if !fits_long(t.text, prev.is_some_and(|p| p.is("-"))) => {
+                return Err(crate::types::invalid_numeric(&format!("the integer literal at offset {}", t.start)));
             }
             Kind::Punct if t.is("{") => depth += 1,
             Kind::Punct if t.is(")") || t.is("]") || t.is("}") => depth = depth.saturating_sub(1),
@@ -218,7 +251,9 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
         }
         i += 1;
     }
+    unsupported::check(&toks, a.is_write)?;
     check_row_variables(&toks, &a.key_removals, &rkm_spans)?;
+    a.assignments = assign::resolve(&toks, &assigned, &unwinds, &computed)?;
     if let Some(r) = last_return {
         a.single_column = return_items(&toks, r, q, &mut edits);
         a.count_all_column = count_all(&toks[r + 1..]).then(|| a.single_column.clone()).flatten();
@@ -229,6 +264,18 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
     a.rel_types.sort();
     a.rel_types.dedup();
     Ok(a)
+}
+
+/// Whether a number literal is a float or an integer that fits Neptune's 64-bit Long
+/// (`negative`: it follows a `-`, so 2^63 itself fits). Hex and octal forms are left to the engine.
+fn fits_long(text: &str, negative: bool) -> bool {
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    match text.parse::<u128>() {
+        Ok(v) => v <= i64::MAX as u128 || (negative && v == i64::MAX as u128 + 1),
+        Err(_) => false,
+    }
 }
 
 /// The index of the first token after the expression starting at `from`: a `,`, `;` or clause
@@ -310,6 +357,7 @@ struct NodePattern {
     labels: Vec<String>,
     has_map: bool,
     has_id: bool,
+    props: PatternProps,
     /// Where a label would be inserted: after the variable, or after `(`.
     label_at: usize,
 }
@@ -330,22 +378,46 @@ fn node_pattern(toks: &[Token<'_>], open: usize) -> Option<NodePattern> {
         labels.push(l.name());
         j += 2;
     }
-    let (mut has_map, mut has_id) = (false, false);
+    let (mut has_map, mut has_id, mut props) = (false, false, PatternProps::None);
     if toks.get(j)?.is("{") {
         has_map = true;
         let (end, id) = map_has_id(toks, j)?;
         has_id = id;
+        props = PatternProps::Literal(j);
         j = end + 1;
     } else if toks.get(j)?.kind == Kind::Param {
         has_map = true;
+        props = PatternProps::Param(j);
         j += 1;
     }
-    toks.get(j)?.is(")").then_some(NodePattern { var, labels, has_map, has_id, label_at })
+    toks.get(j)?.is(")").then_some(NodePattern { var, labels, has_map, has_id, props, label_at })
 }
 
-/// Parses `[ [var] [:T (| :?T)*] [*range] [{map}] ]`; returns the types and whether the map
-/// has a `~id` key.
-fn rel_pattern(toks: &[Token<'_>], open: usize) -> Option<(Vec<String>, bool)> {
+/// The property map of a node or relationship pattern.
+enum PatternProps {
+    None,
+    /// `{k: v, ...}` opening at this token.
+    Literal(usize),
+    /// `$map` at this token.
+    Param(usize),
+}
+
+impl PatternProps {
+    /// What a CREATE or MERGE pattern stores as property values.
+    fn spans(&self, toks: &[Token<'_>]) -> Vec<assign::Span> {
+        match *self {
+            PatternProps::None => Vec::new(),
+            PatternProps::Literal(open) => assign::map_entries(toks, open),
+            PatternProps::Param(at) => {
+                vec![assign::Span { role: assign::Role::Map, start: at, end: at + 1, key: None }]
+            }
+        }
+    }
+}
+
+/// Parses `[ [var] [:T (| :?T)*] [*range] [{map} | $map] ]`; returns the types, whether the map
+/// has a `~id` key, and the map.
+fn rel_pattern(toks: &[Token<'_>], open: usize) -> Option<(Vec<String>, bool, PatternProps)> {
     let mut j = open + 1;
     if toks.get(j)?.is_name() {
         j += 1;
@@ -365,13 +437,17 @@ fn rel_pattern(toks: &[Token<'_>], open: usize) -> Option<(Vec<String>, bool)> {
     while toks.get(j)?.is("*") || toks.get(j)?.is("..") || toks.get(j)?.kind == Kind::Number {
         j += 1;
     }
-    let mut has_id = false;
+    let (mut has_id, mut props) = (false, PatternProps::None);
     if toks.get(j)?.is("{") {
         let (end, id) = map_has_id(toks, j)?;
         has_id = id;
+        props = PatternProps::Literal(j);
         j = end + 1;
+    } else if toks.get(j)?.kind == Kind::Param {
+        props = PatternProps::Param(j);
+        j += 1;
     }
-    toks.get(j)?.is("]").then_some((types, has_id))
+    toks.get(j)?.is("]").then_some((types, has_id, props))
 }
 
 /// Finds the `}` closing the map at `toks[open]` and whether a top-level key is `~id`.

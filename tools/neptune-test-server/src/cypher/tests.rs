@@ -60,7 +60,7 @@ fn single_return_column() {
 #[test]
 fn unsupported_temporal_and_spatial_functions_are_refused() {
     let e = analyze("CREATE (n:P {d: date('2020-01-01')})").unwrap_err();
-    assert_eq!(e.code, "MalformedQueryException");
+    assert_eq!((e.status, e.code), (400, "UnsupportedOperationException"));
     assert!(analyze("RETURN duration('P1D')").is_err());
     assert!(analyze("RETURN datetime('2020-01-01T00:00:00Z') AS d").is_ok());
     assert!(analyze("RETURN n.date AS d").is_ok());
@@ -99,8 +99,8 @@ fn set_to_a_map_keeps_the_id_property() {
         "MATCH (n:P {`~id`: 'a'}) SET n = $props, n.`~id` = n.`~id`"
     );
     assert_eq!(
-        text("MATCH (n:P) SET n.x = 1, `n` = {a: [1, 2], b: f(x, y)} RETURN n"),
-        "MATCH (n:P) SET n.x = 1, `n` = {a: [1, 2], b: f(x, y)}, `n`.`~id` = `n`.`~id` RETURN n"
+        text("MATCH (n:P) SET n.x = 1, `n` = {a: 1 + 2, b: f(x, y)} RETURN n"),
+        "MATCH (n:P) SET n.x = 1, `n` = {a: 1 + 2, b: f(x, y)}, `n`.`~id` = `n`.`~id` RETURN n"
     );
     // `+=` and property assignments are left alone.
     assert_eq!(text("MATCH (n:P) SET n += $p, n.a = 1"), "MATCH (n:P) SET n += $p, n.a = 1");
@@ -190,4 +190,77 @@ fn remove_key_from_map_the_server_cannot_compute_is_refused() {
         assert_eq!(e.code, "MalformedQueryException", "{q}");
         assert!(e.message.contains("removeKeyFromMap"), "{q}: {}", e.message);
     }
+}
+
+fn assigned(q: &str) -> Vec<(assign::Role, remove_key::Source, Option<String>)> {
+    analyze(q).unwrap().assignments.into_iter().map(|a| (a.role, a.source, a.key)).collect()
+}
+
+fn row(path: &[&str]) -> remove_key::Source {
+    remove_key::Source::Row {
+        list: "rows".into(),
+        var: "row".into(),
+        path: path.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn param(name: &str) -> remove_key::Source {
+    remove_key::Source::Param { name: name.into(), path: Vec::new() }
+}
+
+#[test]
+fn assigned_property_values_are_found_in_set_create_and_merge() {
+    use assign::Role::{Map, Value};
+    assert_eq!(
+        assigned("UNWIND $rows AS row MERGE (n:P {`~id`: row.id}) SET n += row.props, n.`d t` = row.x"),
+        [(Map, row(&["props"]), None), (Value, row(&["x"]), Some("d t".into()))]
+    );
+    assert_eq!(
+        assigned("MERGE (n:P {`~id`: 'a'}) ON CREATE SET n = $m ON MATCH SET n.k = $v"),
+        [(Map, param("m"), None), (Value, param("v"), Some("k".into()))]
+    );
+    assert_eq!(
+        assigned("UNWIND $rows AS row MATCH (a {`~id`: row.s}) CREATE (a)-[r:R {w: row.w}]->(b:P $props)"),
+        [(Value, row(&["w"]), Some("w".into())), (Map, param("props"), None)]
+    );
+    assert_eq!(assigned("CREATE (n:P {k: $v, `~id`: $id})"), [(Value, param("v"), Some("k".into()))]);
+    // A map literal assigned as a map: its entries are the values.
+    assert_eq!(assigned("MATCH (n) SET n += {a: $a}"), [(Value, param("a"), Some("a".into()))]);
+    // removeKeyFromMap results are checked as the server computes them.
+    assert_eq!(
+        assigned("UNWIND $rows AS row CREATE (n:P) SET n = removeKeyFromMap(row, 'id')"),
+        [(Map, row(&["__gf_rkm_0"]), None)]
+    );
+}
+
+#[test]
+fn lists_that_are_not_property_values_are_not_assignments() {
+    assert!(assigned("UNWIND $rows AS row MATCH (n:P) WHERE id(n) IN row.ids RETURN n").is_empty());
+    assert!(assigned("MATCH (n:P {tags: $t}) WHERE n.x IN $ids RETURN n").is_empty());
+    assert!(assigned("UNWIND $rows AS row MATCH (n) WHERE id(n) = row.id SET n.k = toString(row.v)").is_empty());
+    assert!(analyze("MATCH (n:P) SET n.x = [1, 2][0], n.y = size([1])").is_ok());
+}
+
+#[test]
+fn list_and_map_literals_as_property_values_are_refused() {
+    for q in [
+        "CREATE (n:P {tags: ['a', 'b']})",
+        "MERGE (n:P {`~id`: 'a'}) SET n.tags = [1]",
+        "MATCH (n) SET n += {tags: [1]}",
+        "MATCH (n) SET n.m = {a: 1}",
+        "MATCH (a), (b) MERGE (a)-[:R {l: []}]->(b)",
+        "MATCH (n) SET n.k = keys(n)",
+        "MATCH (n) ON CREATE SET n.x = [x IN range(1, 3) | x]",
+    ] {
+        let e = analyze(q).unwrap_err();
+        assert_eq!(e.code, "MalformedQueryException", "{q}");
+        assert!(e.message.starts_with("Expected a simple literal but found"), "{q}: {}", e.message);
+    }
+}
+
+#[test]
+fn integer_literals_must_fit_a_long() {
+    assert!(analyze("RETURN 9223372036854775807 AS x, -9223372036854775808 AS y, 1.5e300 AS z").is_ok());
+    assert_eq!(analyze("RETURN 9223372036854775808 AS x").unwrap_err().code, "InvalidNumericDataException");
+    assert_eq!(analyze("CREATE (:P {n: 99999999999999999999})").unwrap_err().code, "InvalidNumericDataException");
 }

@@ -40,27 +40,6 @@ async fn body_over_the_limit_is_a_bad_request() {
 }
 
 #[tokio::test]
-async fn unsupported_types_are_refused() {
-    let s = Server::start("err_types", &[]).await;
-    // A map as a property value.
-    let map = json!({ "rows": [{ "id": "m", "props": { "address": { "city": "Oslo" } } }] });
-    assert_error(&s.form(UPSERT, map).await, 400, "InvalidParameterException");
-    // A list of lists, a list of maps, an integer beyond Long.
-    let nested = json!({ "rows": [{ "id": "m", "props": { "l": [[1], [2]] } }] });
-    assert_error(&s.form(UPSERT, nested).await, 400, "InvalidParameterException");
-    let maps = json!({ "rows": [{ "id": "m", "props": { "l": [{ "a": 1 }] } }] });
-    assert_error(&s.form(UPSERT, maps).await, 400, "InvalidParameterException");
-    let huge = json!({ "rows": [{ "id": "m", "props": { "n": 18446744073709551615u64 } }] });
-    assert_error(&s.form(UPSERT, huge).await, 400, "InvalidParameterException");
-    // Date, Duration, Point and friends do not exist in Neptune.
-    for f in ["date('2020-01-01')", "duration('P1D')", "point({x: 1, y: 2})", "localtime('12:00')"] {
-        let q = format!("CREATE (:Person {{`~id`: 'd', v: {f}}})");
-        assert_error(&s.form(&q, json!({})).await, 400, "MalformedQueryException");
-    }
-    assert_eq!(engine_count(&s.database, "MATCH (n) RETURN count(n) AS c").await, 0);
-}
-
-#[tokio::test]
 async fn bad_encodings_are_refused() {
     let s = Server::start("err_encoding", &[]).await;
     // JSON parameters given as an object instead of a string (a common client bug).

@@ -24,7 +24,7 @@ fn node_rows(round: i64) -> Value {
                     "name": format!("person {i}"),
                     "age": 20 + i as i64 + round,
                     "score": i as f64 + 0.25,
-                    "tags": ["a", format!("t{i}")],
+                    "tag": format!("t{i}"),
                     "active": i % 2 == 0,
                 })
             })
@@ -78,13 +78,13 @@ async fn nodestream_node_and_relationship_queries_store_the_params_without_the_r
         let keys: Vec<&str> = p.keys().map(String::as_str).collect();
         let mut sorted = keys.clone();
         sorted.sort_unstable();
-        assert_eq!(sorted, ["active", "age", "name", "score", "tags", "~id"], "{n}");
+        assert_eq!(sorted, ["active", "age", "name", "score", "tag", "~id"], "{n}");
         assert_eq!(p["~id"], json!(format!("Person_id:{i}")));
         assert_eq!(p["name"], json!(format!("person {i}")));
         assert!(p["age"].is_i64() && p["age"] == json!(20 + i as i64), "{n}");
         assert!(p["score"].is_f64() && p["score"] == json!(i as f64 + 0.25), "{n}");
         assert_eq!(p["active"], json!(i % 2 == 0));
-        assert_eq!(p["tags"], json!(["a", format!("t{i}")]));
+        assert_eq!(p["tag"], json!(format!("t{i}")));
     }
 
     // The same nodes again (ON MATCH SET node += ...), then the MATCH-only shape.

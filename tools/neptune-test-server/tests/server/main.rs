@@ -10,4 +10,5 @@ mod functions;
 mod harness;
 mod iam;
 mod names;
+mod rules;
 mod tls;
