@@ -100,6 +100,7 @@ impl App {
         // so a call Neptune would refuse is refused there as well); then Neptune's type rules on
         // the values sent, the computed ones included.
         cypher::remove_key::apply(&analysis.key_removals, &mut request.params)?;
+        cypher::datetime::apply(&analysis.datetimes, &mut request.params)?;
         crate::types::check_params(&request.params)?;
         cypher::assign::check(&analysis.assignments, &request.params)?;
         let lost = match &fault {

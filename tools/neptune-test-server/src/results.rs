@@ -82,6 +82,7 @@ fn convert(v: Value, ids: &HashMap<String, String>) -> Value {
         Value::Object(m) if is_record(&Value::Object(m.clone())) => entity(m, ids),
         Value::Object(m) => Value::Object(m.into_iter().map(|(k, x)| (k, convert(x, ids))).collect()),
         Value::Array(a) => Value::Array(a.into_iter().map(|x| convert(x, ids)).collect()),
+        Value::String(s) => Value::String(crate::cypher::datetime::to_neptune(&s).unwrap_or(s)),
         other => other,
     }
 }
@@ -98,7 +99,8 @@ fn entity(mut m: Map<String, Value>, ids: &HashMap<String, String>) -> Value {
     let is_edge = m["@cat"] == "e";
     let (start, end) =
         (m.get("@out").and_then(Value::as_str).map(id_of), m.get("@in").and_then(Value::as_str).map(id_of));
-    let props: Map<String, Value> = m.into_iter().filter(|(k, _)| !k.starts_with('@')).collect();
+    let props: Map<String, Value> =
+        m.into_iter().filter(|(k, _)| !k.starts_with('@')).map(|(k, v)| (k, convert(v, ids))).collect();
     let mut out = Map::new();
     out.insert("~id".into(), Value::String(id));
     if is_edge {

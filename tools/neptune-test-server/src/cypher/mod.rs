@@ -16,6 +16,7 @@
 //! subtypes first), and the name of a sole RETURN column.
 
 pub mod assign;
+pub mod datetime;
 mod lexer;
 pub mod remove_key;
 mod unsupported;
@@ -49,6 +50,9 @@ pub struct Analysis {
     /// Property values taken from the parameters, checked before the engine runs
     /// ([`assign::check`]).
     pub assignments: Vec<assign::Assignment>,
+    /// `datetime(...)` calls on parameters or rows, computed into the parameters before the
+    /// engine runs the query ([`datetime::apply`]).
+    pub datetimes: Vec<datetime::Conversion>,
 }
 
 const CLAUSES: &[&str] = &[
@@ -172,6 +176,11 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
                         computed.insert(i, (call.close, result));
                         rkm_spans.push((i, call.close));
                     }
+                    if lower == datetime::FUNCTION && !rkm_spans.iter().any(|&(s, e)| i > s && i <= e) {
+                        let call = datetime::parse(&toks, i, &unwinds, a.datetimes.len())?;
+                        edits.push((t.start, toks[call.close].end(), call.replacement));
+                        a.datetimes.extend(call.conversion);
+                    }
                     if lower == "id" {
                         if let (Some(v), Some(close)) = (toks.get(i + 2), toks.get(i + 3)) {
                             if v.is_name() && close.is(")") {
@@ -252,7 +261,7 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
         i += 1;
     }
     unsupported::check(&toks, a.is_write)?;
-    check_row_variables(&toks, &a.key_removals, &rkm_spans)?;
+    check_row_variables(&toks, &a, &rkm_spans)?;
     a.assignments = assign::resolve(&toks, &assigned, &unwinds, &computed)?;
     if let Some(r) = last_return {
         a.single_column = return_items(&toks, r, q, &mut edits);
@@ -315,14 +324,10 @@ fn row_var_text<'a>(toks: &[Token<'a>], at: usize) -> &'a str {
 /// A rewritten call on an UNWIND row reads a field the server adds to every row. That is only
 /// right when the variable is bound once, by that UNWIND, and the row is never used as a whole
 /// (where the added field would show).
-fn check_row_variables(
-    toks: &[Token<'_>],
-    removals: &[KeyRemoval],
-    spans: &[(usize, usize)],
-) -> Result<(), NeptuneError> {
-    let vars: HashSet<&str> = removals
-        .iter()
-        .filter_map(|r| match &r.source {
+fn check_row_variables(toks: &[Token<'_>], a: &Analysis, spans: &[(usize, usize)]) -> Result<(), NeptuneError> {
+    let sources = a.key_removals.iter().map(|r| &r.source).chain(a.datetimes.iter().map(|c| &c.source));
+    let vars: HashSet<&str> = sources
+        .filter_map(|s| match s {
             remove_key::Source::Row { var, .. } => Some(var.as_str()),
             remove_key::Source::Param { .. } => None,
         })

@@ -119,7 +119,7 @@ pub fn field_name(n: usize) -> String {
 }
 
 /// A Cypher string literal's value (quotes removed, backslash escapes decoded).
-fn unquote(lit: &str) -> String {
+pub(super) fn unquote(lit: &str) -> String {
     let inner = &lit[1..lit.len() - 1];
     let mut out = String::with_capacity(inner.len());
     let mut chars = inner.chars();

@@ -264,3 +264,37 @@ fn integer_literals_must_fit_a_long() {
     assert_eq!(analyze("RETURN 9223372036854775808 AS x").unwrap_err().code, "InvalidNumericDataException");
     assert_eq!(analyze("CREATE (:P {n: 99999999999999999999})").unwrap_err().code, "InvalidNumericDataException");
 }
+
+#[test]
+fn datetime_calls_become_stored_values_or_computed_references() {
+    let tag = datetime::TAG;
+    assert_eq!(
+        text("CREATE (n:P {d: datetime('2024-02-29T23:59:58.1239+01:00')})"),
+        format!("CREATE (n:P {{d: '{tag}2024-02-29T22:59:58.123Z'}})")
+    );
+    let a = analyze(
+        "UNWIND $rows AS row MERGE (n:P {`~id`: row.id}) SET n += row.props, n.`dt` = datetime(row.temporal.`dt`)",
+    )
+    .unwrap();
+    assert_eq!(a.text, "UNWIND $rows AS row MERGE (n:P {`~id`: row.id}) SET n += row.props, n.`dt` = row.__gf_dt_0");
+    assert_eq!(a.datetimes, [datetime::Conversion { source: row(&["temporal", "dt"]), field: "__gf_dt_0".into() }]);
+    assert_eq!(text("MATCH (n) WHERE n.d > datetime($from) RETURN n"), "MATCH (n) WHERE n.d > $__gf_dt_0 RETURN n");
+    assert_eq!(text("RETURN datetime(null) AS d"), "RETURN null AS d");
+    // Property keys and namespaced names are not calls.
+    assert_eq!(
+        text("MATCH (n {datetime: 1}) RETURN n.datetime AS d"),
+        "MATCH (n {datetime: 1}) RETURN n.datetime AS d"
+    );
+}
+
+#[test]
+fn datetime_arguments_the_server_cannot_compute_or_parse_are_refused() {
+    let e = analyze("RETURN datetime('2022-06-19T15:47:38.590917308Z[UTC]') AS d").unwrap_err();
+    assert_eq!(e.code, "InvalidParameterException");
+    assert!(!e.message.contains("2022"), "no values in messages: {}", e.message);
+    let e = analyze("MATCH (n) RETURN datetime({year: 2020}) AS d").unwrap_err();
+    assert!(e.message.contains("datetime()"), "{}", e.message);
+    assert!(analyze("MATCH (n) RETURN datetime(n.s) AS d").is_err());
+    // A row holding a converted field must not be used as a whole (the added field would show).
+    assert!(analyze("UNWIND $rows AS row CREATE (n:P) SET n += row, n.d = datetime(row.d)").is_err());
+}

@@ -2,6 +2,7 @@
 //! database and drives it over plain HTTP, checking both the answers and the data that landed.
 //! Requires ArcadeDB (`scripts/test-servers.sh start`); fails, never skips, without it.
 
+mod datetime;
 mod discard;
 mod endpoints;
 mod errors;
