@@ -45,6 +45,15 @@ impl EngineError {
             }
             "TimeoutException" => NeptuneError::new(500, "TimeLimitExceededException", self.detail.clone()),
             "InvalidPropertyTypeException" => NeptuneError::invalid_parameter(self.detail.clone()),
+            // AWS, "Neptune openCypher exceptions" (access-graph-opencypher-exceptions.html): HTTP
+            // 400 "Cannot delete node, because it still has relationships. To delete this node,
+            // you must first delete its relationships." The page gives no code; BadRequestException
+            // is Neptune's generic 400 ("The request could not be completed"). ArcadeDB refuses
+            // the same delete, with a 500.
+            _ if self.detail.contains("DeleteConnectedNode") => NeptuneError::bad_request(
+                "Cannot delete node, because it still has relationships. To delete this node, you must first delete \
+                 its relationships.",
+            ),
             _ if self.status == 400 => NeptuneError::malformed(self.detail.clone()),
             _ => NeptuneError::internal(format!("engine failure: {}", self.detail)),
         }
@@ -241,5 +250,11 @@ mod tests {
         assert_eq!(e("com.arcadedb.exception.CommandParsingException", 400).code, "MalformedQueryException");
         assert_eq!(e("com.arcadedb.exception.ConcurrentModificationException", 503).status, 500);
         assert_eq!(e("java.lang.NullPointerException", 500).code, "InternalFailureException");
+        let connected = EngineError {
+            status: 500,
+            exception: "com.arcadedb.exception.CommandExecutionException".into(),
+            detail: "DeleteConnectedNode: Cannot delete node #13:0 because it still has relationships".into(),
+        };
+        assert_eq!((connected.to_neptune().status, connected.to_neptune().code), (400, "BadRequestException"));
     }
 }

@@ -138,3 +138,17 @@ async fn union_is_for_read_only_queries() {
     let got = s.form("RETURN 1 AS x UNION RETURN 2 AS x", json!({})).await;
     assert_eq!(got.0, 200, "{}", got.1);
 }
+
+#[tokio::test]
+async fn deleting_a_node_with_relationships_is_refused() {
+    let s = Server::start("rule_delete", &[]).await;
+    let got = s.form("CREATE (:P {`~id`: 'a'})-[:R]->(:P {`~id`: 'b'})", json!({})).await;
+    assert_eq!(got.0, 200, "{}", got.1);
+    let got = s.form("MATCH (n:P {`~id`: 'a'}) DELETE n", json!({})).await;
+    assert_error(&got, 400, "BadRequestException");
+    assert!(got.1["detailedMessage"].as_str().unwrap().starts_with("Cannot delete node, because it still has"));
+    assert_eq!(nodes(&s).await, 2);
+    let got = s.form("MATCH (n:P {`~id`: 'a'}) DETACH DELETE n", json!({})).await;
+    assert_eq!(got.0, 200, "{}", got.1);
+    assert_eq!(nodes(&s).await, 1);
+}
