@@ -18,6 +18,8 @@ pub const NODE_SUPERTYPE: &str = "NeptuneNode";
 pub const REL_SUPERTYPE: &str = "NeptuneRel";
 /// The label Neptune gives a node created without one.
 pub const DEFAULT_LABEL: &str = "vertex";
+/// ArcadeDB's HTTP header naming a transaction.
+const SESSION_HEADER: &str = "arcadedb-session-id";
 
 /// A failed ArcadeDB call, as ArcadeDB reported it.
 #[derive(Debug, thiserror::Error)]
@@ -136,18 +138,80 @@ impl Engine {
 
     /// Runs one command and returns ArcadeDB's `result` value.
     pub async fn run(&self, language: &str, command: &str, params: Option<&Value>) -> Result<Value, EngineError> {
+        self.run_in(None, language, command, params).await
+    }
+
+    /// Runs a Cypher write in a transaction that is committed only when no node is left
+    /// without a label; `Ok(None)` means it was rolled back for that reason.
+    ///
+    /// A node whose last label is removed becomes a record of the id supertype itself (ArcadeDB
+    /// allows it; Neptune refuses it, see `query.rs`), and no other write makes such a record,
+    /// so the check counts them. It scans every node, so it is used only for `REMOVE x:Label`.
+    pub async fn run_keeping_labels(
+        &self,
+        command: &str,
+        params: Option<&Value>,
+    ) -> Result<Option<Value>, EngineError> {
+        let session = self.transaction("begin", None).await?;
+        let outcome = async {
+            let result = self.run_in(Some(&session), "cypher", command, params).await?;
+            let guard = format!("SELECT count(*) AS c FROM {NODE_SUPERTYPE} WHERE @type = '{NODE_SUPERTYPE}'");
+            let rows = self.run_in(Some(&session), "sql", &guard, None).await?;
+            Ok::<_, EngineError>((rows[0]["c"].as_u64().unwrap_or(0) == 0).then_some(result))
+        }
+        .await;
+        let end = if matches!(outcome, Ok(Some(_))) { "commit" } else { "rollback" };
+        let ended = self.transaction(end, Some(&session)).await;
+        let outcome = outcome?;
+        ended?;
+        Ok(outcome)
+    }
+
+    /// Begins (returning the session id), commits or rolls back a transaction.
+    async fn transaction(&self, action: &str, session: Option<&str>) -> Result<String, EngineError> {
+        let mut req = self
+            .http
+            .post(format!("{}/api/v1/{action}/{}", self.base, self.database))
+            .basic_auth(&self.user, Some(&self.password));
+        if let Some(s) = session {
+            req = req.header(SESSION_HEADER, s);
+        }
+        let resp = req.send().await.map_err(EngineError::transport)?;
+        let status = resp.status().as_u16();
+        let id = resp.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
+        if !(200..300).contains(&status) {
+            let detail = resp.text().await.unwrap_or_default();
+            return Err(EngineError { status, exception: format!("transaction {action}"), detail });
+        }
+        match (session, id) {
+            (Some(s), _) => Ok(s.to_string()),
+            (None, Some(id)) => Ok(id),
+            (None, None) => {
+                Err(EngineError { status, exception: "transaction begin".into(), detail: "no session id".into() })
+            }
+        }
+    }
+
+    async fn run_in(
+        &self,
+        session: Option<&str>,
+        language: &str,
+        command: &str,
+        params: Option<&Value>,
+    ) -> Result<Value, EngineError> {
         let mut body = json!({ "language": language, "command": command, "limit": -1 });
         if let Some(p) = params {
             body["params"] = p.clone();
         }
-        let resp = self
+        let mut req = self
             .http
             .post(format!("{}/api/v1/command/{}", self.base, self.database))
             .basic_auth(&self.user, Some(&self.password))
-            .json(&body)
-            .send()
-            .await
-            .map_err(EngineError::transport)?;
+            .json(&body);
+        if let Some(s) = session {
+            req = req.header(SESSION_HEADER, s);
+        }
+        let resp = req.send().await.map_err(EngineError::transport)?;
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.map_err(EngineError::transport)?;
         let mut v: Value = serde_json::from_slice(&bytes)

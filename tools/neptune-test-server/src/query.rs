@@ -126,7 +126,15 @@ impl App {
                     engine.ensure_types(&analysis.labels, &analysis.rel_types).await.map_err(|e| e.to_neptune())?;
                 }
                 let params = Value::Object(std::mem::take(&mut request.params));
-                let raw = engine.run("cypher", &analysis.text, Some(&params)).await.map_err(|e| e.to_neptune())?;
+                let raw = if analysis.removes_label {
+                    engine
+                        .run_keeping_labels(&analysis.text, Some(&params))
+                        .await
+                        .map_err(|e| e.to_neptune())?
+                        .ok_or_else(last_label_removed)?
+                } else {
+                    engine.run("cypher", &analysis.text, Some(&params)).await.map_err(|e| e.to_neptune())?
+                };
                 Value::Array(
                     crate::results::encode(raw, analysis.single_column.as_deref(), engine)
                         .await
@@ -143,6 +151,16 @@ impl App {
         let is_drop = fault.as_ref().is_some_and(|f| f.kind == FaultKind::DropConnection);
         Ok(if is_drop { Outcome::Dropped(results) } else { Outcome::Results(results) })
     }
+}
+
+/// Neptune keeps at least one label on every node. AWS, "openCypher data model": "If you try to
+/// delete all of a node's labels, an error is thrown"; the message is from AWS's "Neptune
+/// openCypher exceptions" page (HTTP 400, no code given: BadRequestException is our choice, as
+/// for the other 400s on that page).
+fn last_label_removed() -> NeptuneError {
+    NeptuneError::bad_request(
+        "Invalid operation: attempting to remove the last label of a node. A node must have at least one label.",
+    )
 }
 
 /// Rows in a write: the length of the UNWIND list parameter, else one.

@@ -196,10 +196,10 @@ pub fn check(assignments: &[Assignment], params: &Map<String, Value>) -> Result<
                 let v = descend(params.get(name), path);
                 check_value(a, v, &describe(&format!("${name}"), path))?;
             }
-            Source::Row { list, var, path } => {
+            Source::Row { list, path, .. } => {
                 let Some(Value::Array(rows)) = params.get(list) else { continue };
                 for (i, row) in rows.iter().enumerate() {
-                    let at = describe(&format!("{var} = ${list}[{i}]"), path);
+                    let at = describe(&format!("${list}[{i}]"), path);
                     check_value(a, descend(Some(row), path), &at)?;
                 }
             }

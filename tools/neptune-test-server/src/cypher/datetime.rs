@@ -187,10 +187,10 @@ pub fn apply(conversions: &[Conversion], params: &mut Map<String, Value>) -> Res
                 }
                 params.insert(c.field.clone(), v);
             }
-            Source::Row { list, var, path } => {
+            Source::Row { list, path, .. } => {
                 let Some(Value::Array(rows)) = params.get_mut(list) else { continue };
                 for (i, row) in rows.iter_mut().enumerate() {
-                    let at = describe(&format!("{var} = ${list}[{i}]"), path);
+                    let at = describe(&format!("${list}[{i}]"), path);
                     let v = convert(descend(Some(row), path), &at)?;
                     let Value::Object(m) = row else { continue };
                     if m.contains_key(&c.field) {

@@ -53,6 +53,8 @@ pub struct Analysis {
     /// `datetime(...)` calls on parameters or rows, computed into the parameters before the
     /// engine runs the query ([`datetime::apply`]).
     pub datetimes: Vec<datetime::Conversion>,
+    /// A REMOVE clause removes a label (`REMOVE x:L`), which may leave a node without one.
+    pub removes_label: bool,
 }
 
 const CLAUSES: &[&str] = &[
@@ -248,6 +250,7 @@ pub fn analyze(q: &str) -> Result<Analysis, NeptuneError> {
             }
             Kind::Punct if t.is("{") => depth += 1,
             Kind::Punct if t.is(")") || t.is("]") || t.is("}") => depth = depth.saturating_sub(1),
+            Kind::Punct if t.is(":") && clause == "REMOVE" && depth == 0 => a.removes_label = true,
             Kind::Punct if t.is(":") && clause == "SET" && depth == 0 => {
                 if let Some(l) = toks.get(i + 1).filter(|l| l.is_name()) {
                     a.labels.push(l.name());

@@ -152,3 +152,24 @@ async fn deleting_a_node_with_relationships_is_refused() {
     assert_eq!(got.0, 200, "{}", got.1);
     assert_eq!(nodes(&s).await, 1);
 }
+
+#[tokio::test]
+async fn removing_the_last_label_of_a_node_is_refused_and_rolled_back() {
+    let s = Server::start("rule_last_label", &[]).await;
+    let got = s.form("CREATE (:A:B {`~id`: 'ab'}), (:A {`~id`: 'a'})", json!({})).await;
+    assert_eq!(got.0, 200, "{}", got.1);
+    // Removing one of two labels, or replacing a label, is fine. (In two requests: ArcadeDB
+    // cannot move a node through two types in one statement; see the README.)
+    let got = s.form("MATCH (n {`~id`: 'ab'}) REMOVE n:B", json!({})).await;
+    assert_eq!(got.0, 200, "{}", got.1);
+    let got = s.form("MATCH (n {`~id`: 'a'}) SET n:C", json!({})).await;
+    assert_eq!(got.0, 200, "{}", got.1);
+    let got = s.form("MATCH (n {`~id`: 'a'}) REMOVE n:A", json!({})).await;
+    assert_eq!(got.0, 200, "{}", got.1);
+    // Removing the last one is refused, and nothing of the query lands.
+    let got = s.form("MATCH (n:A {`~id`: 'ab'}) SET n.x = 1 REMOVE n:A", json!({})).await;
+    assert_error(&got, 400, "BadRequestException");
+    assert!(got.1["detailedMessage"].as_str().unwrap().contains("remove the last label"), "{}", got.1);
+    let (_, v) = s.form("MATCH (n) RETURN id(n) AS id, labels(n) AS l, n.x AS x ORDER BY id", json!({})).await;
+    assert_eq!(v["results"], json!([{ "id": "a", "l": ["C"], "x": null }, { "id": "ab", "l": ["A"], "x": null }]));
+}
