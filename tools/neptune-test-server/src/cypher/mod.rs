@@ -9,7 +9,10 @@
 //! - `SET x = map` also sets ``x.`~id` `` back to its value (ArcadeDB stores the id as a property,
 //!   which replacing all properties would drop; in Neptune the id is not a property);
 //! - `removeKeyFromMap(map, key)` on a parameter or UNWIND row becomes a reference to a value the
-//!   server computes (see [`remove_key`]).
+//!   server computes (see [`remove_key`]), and so does `datetime(...)` (see [`datetime`]).
+//!
+//! It refuses what Neptune refuses: list and map property values ([`assign`]) and constructs
+//! Neptune's openCypher does not run ([`unsupported`]).
 //!
 //! It also reports what the server needs to know: whether the query writes, which list
 //! parameter it UNWINDs (to count rows), which labels and types it uses (to create them as
@@ -18,13 +21,17 @@
 pub mod assign;
 pub mod datetime;
 mod lexer;
+mod pattern;
 pub mod remove_key;
+mod returns;
 mod unsupported;
 
 use std::collections::{HashMap, HashSet};
 
 use lexer::{tokenize, Kind, Token};
+use pattern::{node_pattern, rel_pattern};
 use remove_key::KeyRemoval;
+use returns::{count_all, return_items};
 
 use crate::engine::{DEFAULT_LABEL, NODE_SUPERTYPE};
 use crate::error::NeptuneError;
@@ -358,181 +365,6 @@ fn check_row_variables(toks: &[Token<'_>], a: &Analysis, spans: &[(usize, usize)
         }
     }
     Ok(())
-}
-
-struct NodePattern {
-    var: Option<String>,
-    labels: Vec<String>,
-    has_map: bool,
-    has_id: bool,
-    props: PatternProps,
-    /// Where a label would be inserted: after the variable, or after `(`.
-    label_at: usize,
-}
-
-/// Parses `( [var] (:Label)* [{map} | $param] )` starting at `toks[open]`.
-fn node_pattern(toks: &[Token<'_>], open: usize) -> Option<NodePattern> {
-    let mut j = open + 1;
-    let mut label_at = toks[open].end();
-    let mut var = None;
-    if toks.get(j)?.is_name() {
-        var = Some(toks[j].name());
-        label_at = toks[j].end();
-        j += 1;
-    }
-    let mut labels = Vec::new();
-    while toks.get(j)?.is(":") {
-        let l = toks.get(j + 1).filter(|l| l.is_name())?;
-        labels.push(l.name());
-        j += 2;
-    }
-    let (mut has_map, mut has_id, mut props) = (false, false, PatternProps::None);
-    if toks.get(j)?.is("{") {
-        has_map = true;
-        let (end, id) = map_has_id(toks, j)?;
-        has_id = id;
-        props = PatternProps::Literal(j);
-        j = end + 1;
-    } else if toks.get(j)?.kind == Kind::Param {
-        has_map = true;
-        props = PatternProps::Param(j);
-        j += 1;
-    }
-    toks.get(j)?.is(")").then_some(NodePattern { var, labels, has_map, has_id, props, label_at })
-}
-
-/// The property map of a node or relationship pattern.
-enum PatternProps {
-    None,
-    /// `{k: v, ...}` opening at this token.
-    Literal(usize),
-    /// `$map` at this token.
-    Param(usize),
-}
-
-impl PatternProps {
-    /// What a CREATE or MERGE pattern stores as property values.
-    fn spans(&self, toks: &[Token<'_>]) -> Vec<assign::Span> {
-        match *self {
-            PatternProps::None => Vec::new(),
-            PatternProps::Literal(open) => assign::map_entries(toks, open),
-            PatternProps::Param(at) => {
-                vec![assign::Span { role: assign::Role::Map, start: at, end: at + 1, key: None }]
-            }
-        }
-    }
-}
-
-/// Parses `[ [var] [:T (| :?T)*] [*range] [{map} | $map] ]`; returns the types, whether the map
-/// has a `~id` key, and the map.
-fn rel_pattern(toks: &[Token<'_>], open: usize) -> Option<(Vec<String>, bool, PatternProps)> {
-    let mut j = open + 1;
-    if toks.get(j)?.is_name() {
-        j += 1;
-    }
-    let mut types = Vec::new();
-    if toks.get(j)?.is(":") {
-        j += 1;
-        loop {
-            types.push(toks.get(j).filter(|t| t.is_name())?.name());
-            j += 1;
-            if !toks.get(j)?.is("|") {
-                break;
-            }
-            j += if toks.get(j + 1)?.is(":") { 2 } else { 1 };
-        }
-    }
-    while toks.get(j)?.is("*") || toks.get(j)?.is("..") || toks.get(j)?.kind == Kind::Number {
-        j += 1;
-    }
-    let (mut has_id, mut props) = (false, PatternProps::None);
-    if toks.get(j)?.is("{") {
-        let (end, id) = map_has_id(toks, j)?;
-        has_id = id;
-        props = PatternProps::Literal(j);
-        j = end + 1;
-    } else if toks.get(j)?.kind == Kind::Param {
-        props = PatternProps::Param(j);
-        j += 1;
-    }
-    toks.get(j)?.is("]").then_some((types, has_id, props))
-}
-
-/// Finds the `}` closing the map at `toks[open]` and whether a top-level key is `~id`.
-fn map_has_id(toks: &[Token<'_>], open: usize) -> Option<(usize, bool)> {
-    let mut depth = 0;
-    let mut has_id = false;
-    for (k, t) in toks.iter().enumerate().skip(open) {
-        if t.is("{") || t.is("(") || t.is("[") {
-            depth += 1;
-        } else if t.is("}") || t.is(")") || t.is("]") {
-            depth -= 1;
-            if depth == 0 {
-                return Some((k, has_id));
-            }
-        } else if depth == 1 && t.is_name() && t.name() == "~id" && toks.get(k + 1).is_some_and(|c| c.is(":")) {
-            has_id = true;
-        }
-    }
-    None
-}
-
-/// Splits the final RETURN into items; names rewritten `id(x)` items after their original text
-/// (as Neptune does) and returns the sole column's name.
-fn return_items(toks: &[Token<'_>], ret: usize, q: &str, edits: &mut Vec<(usize, usize, String)>) -> Option<String> {
-    let mut j = ret + 1;
-    if toks.get(j).is_some_and(|t| t.is_kw("DISTINCT")) {
-        j += 1;
-    }
-    let mut items: Vec<(usize, usize)> = Vec::new();
-    let (mut start, mut depth) = (j, 0i32);
-    while j < toks.len() {
-        let t = &toks[j];
-        if depth == 0 && (t.is(",") || t.is(";") || ["ORDER", "SKIP", "LIMIT", "UNION"].iter().any(|k| t.is_kw(k))) {
-            items.push((start, j));
-            if !t.is(",") {
-                break;
-            }
-            start = j + 1;
-        } else if t.is("(") || t.is("[") || t.is("{") {
-            depth += 1;
-        } else if t.is(")") || t.is("]") || t.is("}") {
-            depth -= 1;
-        }
-        j += 1;
-    }
-    if j >= toks.len() && start < toks.len() {
-        items.push((start, toks.len()));
-    }
-    let mut names = Vec::new();
-    for &(s, e) in &items {
-        if s >= e {
-            continue;
-        }
-        let text = q[toks[s].start..toks[e - 1].end()].to_string();
-        let alias = (s..e).rev().find(|&k| toks[k].is_kw("AS") && k + 1 < e).map(|k| toks[k + 1].name());
-        let rewritten = edits.iter().any(|&(es, _, _)| es >= toks[s].start && es < toks[e - 1].end());
-        if alias.is_none() && rewritten {
-            edits.push((toks[e - 1].end(), toks[e - 1].end(), format!(" AS `{}`", text.replace('`', "``"))));
-        }
-        names.push(alias.unwrap_or(text));
-    }
-    (names.len() == 1 && names[0] != "*").then(|| names.remove(0))
-}
-
-/// Whether the tokens after the final RETURN are exactly `count(*)` with an optional `AS name`
-/// and an optional `;`.
-fn count_all(rest: &[Token<'_>]) -> bool {
-    let rest = match rest.last() {
-        Some(t) if t.is(";") => &rest[..rest.len() - 1],
-        _ => rest,
-    };
-    let call = rest.len() >= 4 && rest[0].is_kw("count") && rest[1].is("(") && rest[2].is("*") && rest[3].is(")");
-    call && match &rest[4..] {
-        [] => true,
-        [as_kw, name] => as_kw.is_kw("AS") && name.is_name(),
-        _ => false,
-    }
 }
 
 fn apply(q: &str, mut edits: Vec<(usize, usize, String)>) -> String {
