@@ -50,3 +50,19 @@ async fn discard_answers_the_count_of_a_counted_write() {
     assert_eq!(s.counters().await["rows_written"], 50);
     assert!(!database_exists(&s.database).await, "discard mode never touches ArcadeDB");
 }
+
+#[tokio::test]
+async fn discard_refuses_what_neptune_refuses() {
+    let s = Server::start("discard_rules", &["--discard"]).await;
+    let lists = json!({ "rows": [{ "id": "a", "props": { "tags": ["x"] } }] });
+    assert_error(&s.form(UPSERT, lists).await, 400, "MalformedQueryException");
+    let dt = "UNWIND $rows AS row MERGE (n:E {`~id`: row.id}) SET n.dt = datetime(row.dt)";
+    assert_error(
+        &s.form(dt, json!({ "rows": [{ "id": "a", "dt": "2024-01-01T00:00Z[UTC]" }] })).await,
+        400,
+        "InvalidParameterException",
+    );
+    assert_eq!(s.form(dt, json!({ "rows": [{ "id": "a", "dt": "2024-01-01T00:00Z" }] })).await.0, 200);
+    assert_error(&s.form("RETURN duration('P1D') AS d", json!({})).await, 400, "UnsupportedOperationException");
+    assert_eq!(s.counters().await["rows_written"], 1);
+}
