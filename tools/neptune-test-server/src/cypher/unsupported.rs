@@ -65,8 +65,8 @@ pub fn check(toks: &[Token<'_>], is_write: bool) -> Result<(), NeptuneError> {
             continue;
         }
         match lower.as_str() {
-            // `CALL { ... }` subqueries are a different clause; a name after CALL is a procedure.
-            "call" if next.is_some_and(Token::is_name) => return Err(refuse("CALL of a procedure")),
+            // `CALL { ... }` subqueries are a different clause; `CALL a.b(` calls a procedure.
+            "call" if is_procedure(&toks[i + 1..]) => return Err(refuse("CALL of a procedure")),
             "union" if is_write => return Err(refuse("UNION in a mutation query")),
             "skip" | "limit" if !static_value(&toks[i + 1..]) => {
                 return Err(refuse(format!("A non-static value for {}", t.text.to_ascii_uppercase())))
@@ -75,6 +75,20 @@ pub fn check(toks: &[Token<'_>], is_write: bool) -> Result<(), NeptuneError> {
         }
     }
     Ok(())
+}
+
+/// Whether the tokens start with a (dotted) procedure name followed by `(` or `YIELD`, or end
+/// after it (`CALL db.labels`).
+fn is_procedure(rest: &[Token<'_>]) -> bool {
+    let mut j = 0;
+    while rest.get(j).is_some_and(Token::is_name) {
+        j += 1;
+        if !rest.get(j).is_some_and(|t| t.is(".")) {
+            break;
+        }
+        j += 1;
+    }
+    j > 0 && rest.get(j).is_none_or(|t| t.is("(") || t.is_kw("YIELD") || t.is(";"))
 }
 
 /// Whether the tokens start with a literal or a parameter that ends the clause's expression.
@@ -99,6 +113,8 @@ mod tests {
     fn refused_constructs() {
         for q in [
             "CALL db.labels() YIELD label RETURN label",
+            "CALL apoc.help",
+            "CALL db.labels YIELD label RETURN label",
             "MATCH (n) RETURN n LIMIT toInteger(rand())",
             "MATCH (n) WITH n SKIP 1 + 1 RETURN n",
             "MATCH (n) RETURN n SKIP $a * 2",
@@ -122,6 +138,7 @@ mod tests {
             "CALL { MATCH (n) RETURN n } RETURN n",
             "MATCH (n {limit: 1}) RETURN n.skip AS s, n.date AS d, datetime('2020-01-01') AS t",
             "RETURN 'a ^ b' AS s",
+            "MATCH (call) WITH call RETURN call",
         ] {
             assert_eq!(code(q, false), None, "{q}");
         }
