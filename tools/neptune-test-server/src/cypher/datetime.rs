@@ -1,8 +1,8 @@
 //! Neptune's `datetime()` and its DateTime values, which the engine would model differently.
 //!
-//! Neptune stores a DateTime with millisecond precision in UTC (AWS, "openCypher data model":
-//! DateTime is one of the property types; the bulk loader's openCypher format page describes
-//! DateTime values as UTC with millisecond precision). So the server computes every
+//! Neptune stores a DateTime with millisecond precision in UTC (shared NEPTUNE.md, from the AWS
+//! user guide; AWS's "openCypher data model" page lists DateTime among the property types). So
+//! the server computes every
 //! `datetime(...)` itself, like `removeKeyFromMap` ([`super::remove_key`]): a string literal
 //! becomes a literal, a parameter (`$p.a`) a new parameter `$__gf_dt_<n>`, and a field path of
 //! an UNWIND row (`row.temporal.dt`) a new field `row.__gf_dt_<n>` of every row; `datetime()`
