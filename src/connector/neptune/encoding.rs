@@ -191,11 +191,14 @@ pub fn datetime_text(utc: &NaiveDateTime) -> Option<String> {
     Some(ms.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
 }
 
-/// A DateTime as Neptune answers it (an ISO 8601 string with `Z` or an offset, any number of
-/// fraction digits) in the form [`datetime_text`] writes, so the two compare as text. `None`
-/// when `text` is no such datetime.
+/// A DateTime as Neptune answers it in the form [`datetime_text`] writes, so the two compare as
+/// text. The answer is an ISO 8601 string with `Z` or an offset; how many fraction digits it
+/// shows, and whether zero seconds are shown at all (`2024-02-29T00:00Z`, as Java prints it), is
+/// the server's choice. `None` when `text` is no such datetime.
 pub fn normalize_datetime(text: &str) -> Option<String> {
-    let parsed = chrono::DateTime::parse_from_rfc3339(text).ok()?;
+    let parsed = ["%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M%#z"]
+        .iter()
+        .find_map(|format| chrono::DateTime::parse_from_str(text, format).ok())?;
     datetime_text(&parsed.naive_utc())
 }
 

@@ -4,7 +4,7 @@
 use predicates::prelude::*;
 use serde_json::json;
 
-use super::expect::{assert_landed, assert_showcase_encodings, read, Graph};
+use super::expect::{assert_landed, assert_showcase_encodings, read, Graph, Temporal};
 use super::server::{TestServer, AK, SK};
 use crate::support::{example_dump, Project};
 
@@ -57,13 +57,13 @@ fn database_mode_copy_round_trips_and_reruns_create_nothing() {
     let p = project(&server, false);
     copy(&p, "src", "np", None, &["--batch-size", "50"])
         .success()
-        .stdout(predicate::str::contains("DATE -> STRING (ISO 8601)"))
+        .stdout(predicate::str::contains("DATE -> DATETIME (midnight UTC)"))
         .stderr(predicate::str::contains("requests are not signed"));
     assert_counts(&server);
     let source = read(&example_dump());
     let back = round_trip(&p, None);
     assert_landed(&source, &back, |n| n.id.clone());
-    assert_showcase_encodings(&back);
+    assert_showcase_encodings(&back, Temporal::DateTime);
 
     // A re-run upserts on `~id`: same counts, parallel relationships (distinct ids) still two.
     copy(&p, "src", "np", None, &["--batch-size", "70", "--concurrency", "2"]).success();
