@@ -88,7 +88,10 @@ fn datetime_encoding_stores_queryable_datetimes_and_counts_what_it_drops() {
         assert_eq!(only(list), "LIST -> STRING (JSON, dump encoding)", "{list}");
     }
     // The example graph's dates are counted too (Person.birthday is a DATE there).
-    assert!(conversions.values().flatten().any(|(c, n)| c.starts_with("DATE -> DATETIME") && *n > 100), "{conversions:?}");
+    assert!(
+        conversions.values().flatten().any(|(c, n)| c.starts_with("DATE -> DATETIME") && *n > 100),
+        "{conversions:?}"
+    );
 
     let b = node_b(&server);
     assert_eq!(instant(b["d"].as_str().unwrap()), instant("2024-02-29T00:00:00Z"));
