@@ -18,9 +18,12 @@
 //! Temporal values follow the target's `temporal_encoding`. With `datetime` (the default) DATE,
 //! LOCAL DATETIME and ZONED DATETIME become Neptune DateTimes (millisecond precision, UTC; the
 //! `DateTime` type of the data-model page above): JSON parameters cannot carry a DateTime, so
-//! they travel as `yyyy-MM-ddTHH:mm:ss.SSSZ` strings, a form Neptune's DateTime accepts (the
-//! openCypher bulk-load format lists it, and `datetime()` parses ISO 8601), and the write query
-//! wraps them in `datetime(...)`. A conversion that drops something (offset, zone name, digits
+//! they travel as strings and the write query wraps them in `datetime(...)`. The string is
+//! `yyyy-MM-ddTHH:mm:ss.SSSZ`, the fullest of the DateTime forms AWS lists for Neptune's loaders
+//! (Neptune Analytics' "Supported CSV column types" page,
+//! https://docs.aws.amazon.com/neptune-analytics/latest/userguide/csv-column-types.html; the
+//! Database loader's list ends at `yyyy-MM-ddTHH:mm:ssZ`) and plain ISO 8601 / RFC 3339, which
+//! openCypher's `datetime(string)` parses: always UTC with `Z`, always three fraction digits. A conversion that drops something (offset, zone name, digits
 //! below a millisecond) says `LOSSY` in its name; one that drops nothing (a UTC datetime with
 //! whole milliseconds, a date at midnight UTC) is still counted, as a change of type. TIME,
 //! LOCAL TIME, DURATION and POINT have no Neptune counterpart and stay ISO strings. With
@@ -196,10 +199,15 @@ pub fn datetime_text(utc: &NaiveDateTime) -> Option<String> {
 /// shows, and whether zero seconds are shown at all (`2024-02-29T00:00Z`, as Java prints it), is
 /// the server's choice. `None` when `text` is no such datetime.
 pub fn normalize_datetime(text: &str) -> Option<String> {
-    let parsed = ["%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M%#z"]
+    let zoned = ["%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M%#z"]
         .iter()
-        .find_map(|format| chrono::DateTime::parse_from_str(text, format).ok())?;
-    datetime_text(&parsed.naive_utc())
+        .find_map(|format| chrono::DateTime::parse_from_str(text, format).ok())
+        .map(|d| d.naive_utc());
+    // Neptune's DateTime is UTC: an answer without an offset is read as UTC.
+    let utc = || {
+        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"].iter().find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    };
+    datetime_text(&zoned.or_else(utc)?)
 }
 
 /// The text a non-native value is stored as: ISO 8601 for temporal values and durations (the

@@ -136,6 +136,7 @@ fn neptune_datetime_answers_normalize_to_the_sent_text() {
     assert_eq!(normalize_datetime("2024-02-29T00:00:00Z").as_deref(), Some("2024-02-29T00:00:00.000Z"));
     assert_eq!(normalize_datetime("2024-02-29T00:00Z").as_deref(), Some("2024-02-29T00:00:00.000Z"));
     assert_eq!(normalize_datetime("2024-02-29T01:00+01:00").as_deref(), Some("2024-02-29T00:00:00.000Z"));
+    assert_eq!(normalize_datetime("2024-02-29T00:00:00.5").as_deref(), Some("2024-02-29T00:00:00.500Z"));
     assert_eq!(normalize_datetime("2024-02-29"), None);
     assert_eq!(normalize_datetime("hello"), None);
 }
