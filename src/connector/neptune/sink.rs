@@ -291,3 +291,35 @@ impl Sink for NeptuneSink {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(plain: Json, datetimes: Json) -> EncodedProperties {
+        let map = |j: Json| j.as_object().cloned().unwrap_or_default();
+        EncodedProperties { plain: map(plain), datetimes: map(datetimes) }
+    }
+
+    /// A request's query sets one fixed list of DateTime properties, so rows are split by it;
+    /// a row without any carries no `t`.
+    #[test]
+    fn rows_are_split_by_their_datetime_property_names() {
+        let rows = vec![
+            (json!({"id": "a"}), props(json!({"n": 1}), json!({"born": "2024-02-29T00:00:00.000Z"}))),
+            (json!({"id": "b"}), props(json!({"n": 2}), json!({}))),
+            (json!({"id": "c"}), props(json!({}), json!({"born": "1900-01-01T00:00:00.000Z"}))),
+        ];
+        let groups = by_datetime_names(rows);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].0, ["born"]);
+        assert_eq!(
+            groups[0].1,
+            [
+                json!({"id": "a", "p": {"n": 1}, "t": {"born": "2024-02-29T00:00:00.000Z"}}),
+                json!({"id": "c", "p": {}, "t": {"born": "1900-01-01T00:00:00.000Z"}})
+            ]
+        );
+        assert_eq!(groups[1], (vec![], vec![json!({"id": "b", "p": {"n": 2}})]));
+    }
+}
