@@ -23,11 +23,12 @@
 //! (Neptune Analytics' "Supported CSV column types" page,
 //! https://docs.aws.amazon.com/neptune-analytics/latest/userguide/csv-column-types.html; the
 //! Database loader's list ends at `yyyy-MM-ddTHH:mm:ssZ`) and plain ISO 8601 / RFC 3339, which
-//! openCypher's `datetime(string)` parses: always UTC with `Z`, always three fraction digits. A conversion that drops something (offset, zone name, digits
-//! below a millisecond) says `LOSSY` in its name; one that drops nothing (a UTC datetime with
-//! whole milliseconds, a date at midnight UTC) is still counted, as a change of type. TIME,
-//! LOCAL TIME, DURATION and POINT have no Neptune counterpart and stay ISO strings. With
-//! `string`, every temporal value is its exact ISO 8601 string, as the dump writes it.
+//! openCypher's `datetime(string)` parses: always UTC with `Z`, always three fraction digits.
+//! A conversion that drops something (offset, zone name, digits below a millisecond) says
+//! `LOSSY` in its name; one that drops nothing (a UTC datetime with whole milliseconds, a date
+//! at midnight UTC) is still counted, as a change of type. TIME, LOCAL TIME, DURATION and POINT
+//! have no Neptune counterpart and stay ISO strings. With `string`, every temporal value is its
+//! exact ISO 8601 string, as the dump writes it.
 
 use base64::Engine as _;
 use chrono::{NaiveDateTime, Timelike};
