@@ -12,6 +12,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use graphferry::connector::file::{encode_nodes, encode_relationships, DumpReader, DumpWriter};
 use graphferry::connector::neo4j::value::{properties_from_bolt, properties_to_bolt};
 use graphferry::connector::neptune::encoding::encode_properties;
+use graphferry::connector::neptune::TemporalEncoding;
 use graphferry::connector::Conversions;
 use graphferry::model::json::{DumpProperties, ParsedProperties};
 use graphferry::model::{sample_values, Node, Properties, Relationship, Value, ZonedDateTime};
@@ -88,7 +89,14 @@ fn neptune(c: &mut Criterion) {
             batch
                 .iter()
                 .map(|n| {
-                    encode_properties(black_box(&n.properties), "Person", false, &mut conversions).expect("encodes")
+                    encode_properties(
+                        black_box(&n.properties),
+                        "Person",
+                        TemporalEncoding::DateTime,
+                        false,
+                        &mut conversions,
+                    )
+                    .expect("encodes")
                 })
                 .collect::<Vec<_>>()
         })
@@ -96,7 +104,10 @@ fn neptune(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     let all = every_type();
     g.bench_function("encode_properties/every value type", |b| {
-        b.iter(|| encode_properties(black_box(&all), "Showcase", false, &mut Conversions::new()).expect("encodes"))
+        b.iter(|| {
+            encode_properties(black_box(&all), "Showcase", TemporalEncoding::DateTime, false, &mut Conversions::new())
+                .expect("encodes")
+        })
     });
     g.finish();
 }

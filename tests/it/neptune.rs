@@ -4,6 +4,7 @@
 
 mod bolt;
 mod copy;
+mod encoding;
 mod expect;
 mod migrate;
 mod seed_flow;

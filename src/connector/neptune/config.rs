@@ -28,6 +28,19 @@ pub struct NeptuneConfig {
     /// Analytics mode only (no custom relationship ids there): the relationship property that
     /// carries the source relationship id, so a re-run MERGEs instead of duplicating.
     pub source_id_property: String,
+    /// How DATE, LOCAL DATETIME and ZONED DATETIME values are stored (`temporal_encoding`).
+    pub temporal_encoding: TemporalEncoding,
+}
+
+/// How temporal values that have a Neptune DateTime counterpart are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TemporalEncoding {
+    /// As Neptune DateTime (UTC, milliseconds), so `datetime(...)` comparisons and sorting work
+    /// in the target; what that drops is counted as a lossy conversion.
+    #[default]
+    DateTime,
+    /// As the exact ISO 8601 strings the dump writes: nothing is lost, but the target holds text.
+    String,
 }
 
 /// The default of `source_id_property`, the same as the Neo4j connector's.
@@ -55,6 +68,10 @@ impl NeptuneConfig {
                 None,
             ));
         }
+        let temporal_encoding = match keys.optional_choice("temporal_encoding", &["datetime", "string"])?.as_deref() {
+            Some("string") => TemporalEncoding::String,
+            _ => TemporalEncoding::DateTime,
+        };
         keys.accept_unused(&["async_partitions", "ingest_query_builder"]);
         match mode {
             NeptuneMode::Database if host.is_none() => {
@@ -80,6 +97,16 @@ impl NeptuneConfig {
                 ));
             }
         }
-        Ok(NeptuneConfig { mode, host, graph_id, region, iam_auth, tls_ca_file, tls_insecure, source_id_property })
+        Ok(NeptuneConfig {
+            mode,
+            host,
+            graph_id,
+            region,
+            iam_auth,
+            tls_ca_file,
+            tls_insecure,
+            source_id_property,
+            temporal_encoding,
+        })
     }
 }

@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
 
 use super::client::Client;
+use super::config::TemporalEncoding;
 use super::encoding;
 use super::query::quote;
 use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
@@ -62,7 +63,12 @@ fn rel_match(rel_type: &str) -> String {
 
 /// Sets `property` to `default` where it is missing (a null default changes nothing).
 fn set_default(matcher: String, property: &str, default: Option<&Value>) -> Plan {
-    let value = default.and_then(|v| encoding::encode(v).0);
+    // Defaults come from migration YAML, which holds no temporal values: the temporal encoding
+    // does not matter here.
+    let value = default.and_then(|v| match encoding::encode(v, TemporalEncoding::String).0 {
+        encoding::Encoded::Json(json) => Some(json),
+        encoding::Encoded::Omitted | encoding::Encoded::DateTime(_) => None,
+    });
     let Some(value) = value else { return Plan::Nothing("no default value: nothing to write") };
     let p = quote(property);
     rounds(

@@ -19,7 +19,7 @@ mod scan;
 mod sink;
 mod source;
 
-pub use config::{NeptuneConfig, NeptuneMode, DEFAULT_SOURCE_ID_PROPERTY};
+pub use config::{NeptuneConfig, NeptuneMode, TemporalEncoding, DEFAULT_SOURCE_ID_PROPERTY};
 pub use lookup::NeptuneLookup;
 pub use migrate::NeptuneMigrator;
 pub use sink::NeptuneSink;
@@ -45,6 +45,7 @@ impl ConnectorConfig for NeptuneConfig {
         "tls_ca_file",
         "tls_insecure",
         "source_id_property",
+        "temporal_encoding",
         "async_partitions",
         "ingest_query_builder",
     ];
@@ -79,7 +80,7 @@ impl Connector for NeptuneConfig {
     }
 
     async fn sink(&self, target: &str) -> Option<Result<Box<dyn Sink>, ConnectorError>> {
-        let sink = client::Client::new(target, self).map(|c| NeptuneSink::new(c, self.source_id_property.clone()));
+        let sink = client::Client::new(target, self).map(|c| NeptuneSink::new(c, self.source_id_property.clone(), self.temporal_encoding));
         Some(sink.map(|s| Box::new(s) as Box<dyn Sink>))
     }
 
@@ -88,7 +89,8 @@ impl Connector for NeptuneConfig {
         target: &str,
         node_keys: &BTreeMap<String, Vec<String>>,
     ) -> Option<Result<Box<dyn CopiedLookup>, ConnectorError>> {
-        let lookup = source(target, self).map(|s| NeptuneLookup::new(s, node_keys.clone()));
+        let lookup =
+            source(target, self).map(|s| NeptuneLookup::new(s, node_keys.clone(), self.temporal_encoding));
         Some(lookup.map(|l| Box::new(l) as Box<dyn CopiedLookup>))
     }
 

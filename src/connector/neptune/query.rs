@@ -3,7 +3,9 @@
 //!
 //! Writes are `UNWIND $rows AS row ...` batches keyed on `~id` (NEPTUNE.md's fast path) and end
 //! in `RETURN count(*)`, so the sink can check that every row was written: a relationship
-//! whose endpoint is missing would otherwise vanish without an error.
+//! whose endpoint is missing would otherwise vanish without an error. Properties stored as
+//! DateTime travel as text in the row's `t` map (JSON has no DateTime) and are set one by one
+//! through `datetime(...)`; every row of a request carries the same such properties.
 
 use crate::connector::WriteMode;
 use crate::model::bookkeeping::BOOKKEEPING_NODE_LABELS;
@@ -13,20 +15,29 @@ pub fn quote(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
-/// Writes a batch of nodes that all carry exactly `labels`. Rows are `{id, p}`.
+/// `, x.`p` = datetime(row.t.`p`)` for each of `datetimes`: sets them as Neptune DateTimes.
+fn set_datetimes(var: &str, datetimes: &[String]) -> String {
+    datetimes.iter().map(|p| format!(", {var}.{q} = datetime(row.t.{q})", q = quote(p))).collect()
+}
+
+/// Writes a batch of nodes that all carry exactly `labels`. Rows are `{id, p, t}`, `t` holding
+/// the text of the `datetimes` properties.
 ///
 /// The MERGE pattern names every label rather than merging on one and adding the others with
 /// `SET n:L`: re-runs see the same label set, and relabelling an existing node is the costly,
 /// conflict-prone operation on Neptune. (A node whose labels changed in the source since the
 /// last copy therefore fails with ConstraintViolationException on its `~id`, instead of keeping
 /// stale labels silently.)
-pub fn write_nodes(labels: &[String], mode: WriteMode) -> String {
+pub fn write_nodes(labels: &[String], mode: WriteMode, datetimes: &[String]) -> String {
     let labels: String = labels.iter().map(|l| format!(":{}", quote(l))).collect();
     let verb = match mode {
         WriteMode::Merge => "MERGE",
         WriteMode::Create => "CREATE",
     };
-    format!("UNWIND $rows AS row {verb} (n{labels} {{`~id`: row.id}}) SET n += row.p RETURN count(*) AS written")
+    format!(
+        "UNWIND $rows AS row {verb} (n{labels} {{`~id`: row.id}}) SET n += row.p{} RETURN count(*) AS written",
+        set_datetimes("n", datetimes)
+    )
 }
 
 /// How a copied relationship is identified in the target.
@@ -38,9 +49,14 @@ pub enum RelIdentity<'a> {
     Property(&'a str),
 }
 
-/// Writes a batch of relationships of one type. Rows are `{id, s, e, p}` with `s`/`e` the
-/// endpoints' `~id`s.
-pub fn write_relationships(rel_type: &str, identity: RelIdentity<'_>, mode: WriteMode) -> String {
+/// Writes a batch of relationships of one type. Rows are `{id, s, e, p, t}` with `s`/`e` the
+/// endpoints' `~id`s and `t` the text of the `datetimes` properties.
+pub fn write_relationships(
+    rel_type: &str,
+    identity: RelIdentity<'_>,
+    mode: WriteMode,
+    datetimes: &[String],
+) -> String {
     let key = match identity {
         RelIdentity::Id => "`~id`".to_string(),
         RelIdentity::Property(p) => quote(p),
@@ -51,8 +67,9 @@ pub fn write_relationships(rel_type: &str, identity: RelIdentity<'_>, mode: Writ
     };
     format!(
         "UNWIND $rows AS row MATCH (a {{`~id`: row.s}}) MATCH (b {{`~id`: row.e}}) \
-         {verb} (a)-[r:{} {{{key}: row.id}}]->(b) SET r += row.p RETURN count(*) AS written",
-        quote(rel_type)
+         {verb} (a)-[r:{} {{{key}: row.id}}]->(b) SET r += row.p{} RETURN count(*) AS written",
+        quote(rel_type),
+        set_datetimes("r", datetimes)
     )
 }
 
@@ -169,13 +186,13 @@ mod tests {
     fn node_writes_name_every_label() {
         let labels = vec!["Actor".to_string(), "Per`son".to_string()];
         assert_eq!(
-            write_nodes(&labels, WriteMode::Merge),
+            write_nodes(&labels, WriteMode::Merge, &[]),
             "UNWIND $rows AS row MERGE (n:`Actor`:`Per``son` {`~id`: row.id}) SET n += row.p RETURN count(*) AS written"
         );
         assert!(
-            write_nodes(&labels, WriteMode::Create).starts_with("UNWIND $rows AS row CREATE (n:`Actor`:`Per``son` {")
+            write_nodes(&labels, WriteMode::Create, &[]).starts_with("UNWIND $rows AS row CREATE (n:`Actor`:`Per``son` {")
         );
-        assert!(write_nodes(&[], WriteMode::Merge).contains("MERGE (n {`~id`: row.id})"));
+        assert!(write_nodes(&[], WriteMode::Merge, &[]).contains("MERGE (n {`~id`: row.id})"));
     }
 
     #[test]
@@ -207,9 +224,21 @@ mod tests {
 
     #[test]
     fn relationship_identity_per_mode() {
-        assert!(write_relationships("KNOWS", RelIdentity::Id, WriteMode::Merge)
+        assert!(write_relationships("KNOWS", RelIdentity::Id, WriteMode::Merge, &[])
             .contains("MERGE (a)-[r:`KNOWS` {`~id`: row.id}]->(b)"));
-        assert!(write_relationships("KNOWS", RelIdentity::Property("_graphferry_id"), WriteMode::Create)
+        assert!(write_relationships("KNOWS", RelIdentity::Property("_graphferry_id"), WriteMode::Create, &[])
             .contains("CREATE (a)-[r:`KNOWS` {`_graphferry_id`: row.id}]->(b)"));
+    }
+
+    #[test]
+    fn datetime_properties_are_set_through_datetime_with_quoted_names() {
+        let names = vec!["born".to_string(), "we`ird p".to_string()];
+        assert_eq!(
+            write_nodes(&["P".to_string()], WriteMode::Merge, &names),
+            "UNWIND $rows AS row MERGE (n:`P` {`~id`: row.id}) SET n += row.p, n.`born` = datetime(row.t.`born`), \
+             n.`we``ird p` = datetime(row.t.`we``ird p`) RETURN count(*) AS written"
+        );
+        assert!(write_relationships("R", RelIdentity::Id, WriteMode::Create, &names[..1])
+            .ends_with("SET r += row.p, r.`born` = datetime(row.t.`born`) RETURN count(*) AS written"));
     }
 }

@@ -8,6 +8,10 @@
 //! have distinct source ids and stay distinct; a re-run finds every record by its id and
 //! creates nothing twice.
 //!
+//! Values are encoded per the target's `temporal_encoding` ([`encoding`](super::encoding)); a
+//! request holds records whose DateTime properties have the same names, since its query sets
+//! each of them through `datetime(...)`.
+//!
 //! Create mode is not idempotent, yet the pipeline may retry a batch whose first attempt landed
 //! (a connection cut after the server committed). So ids of a failed create batch are
 //! remembered, and any batch holding one of them is written with MERGE instead.
@@ -19,8 +23,8 @@ use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
 
 use super::client::Client;
-use super::config::NeptuneMode;
-use super::encoding::{encode_properties, Refused};
+use super::config::{NeptuneMode, TemporalEncoding};
+use super::encoding::{encode_properties, EncodedProperties, Refused};
 use super::identity::{keyed_label, node_id, NodeKeys};
 use super::query::{self, RelIdentity};
 use crate::connector::{
@@ -47,6 +51,7 @@ fn unlabeled_key() -> ConversionKey {
 pub struct NeptuneSink {
     client: Client,
     source_id_property: String,
+    temporal: TemporalEncoding,
     plan: RwLock<Option<Plan>>,
     /// Source id → `~id` for nodes identified by their keys, so relationships find them.
     keyed_ids: RwLock<HashMap<String, String>>,
@@ -61,10 +66,11 @@ struct Plan {
 }
 
 impl NeptuneSink {
-    pub fn new(client: Client, source_id_property: String) -> Self {
+    pub fn new(client: Client, source_id_property: String, temporal: TemporalEncoding) -> Self {
         NeptuneSink {
             client,
             source_id_property,
+            temporal,
             plan: RwLock::new(None),
             keyed_ids: RwLock::new(HashMap::new()),
             maybe_written: MaybeWritten::default(),
@@ -139,17 +145,19 @@ impl NeptuneSink {
             }
             let mut rows = Vec::with_capacity(nodes.len());
             for node in &nodes {
-                let props = encode_properties(&node.properties, scope, plan.strict, conversions)
+                let props = encode_properties(&node.properties, scope, self.temporal, plan.strict, conversions)
                     .map_err(|r| self.refused(scope, r))?;
                 let id = node_id(node, &plan.node_keys);
                 if id != node.id {
                     self.keyed_ids.write().expect("lock poisoned").insert(node.id.clone(), id.clone());
                 }
-                rows.push(json!({ "id": id, "p": props }));
+                rows.push((json!({ "id": id }), props));
             }
             let what =
                 format!("nodes labelled {}", if labels.is_empty() { NO_LABEL.to_string() } else { labels.join(":") });
-            requests.push((query::write_nodes(labels, mode), rows, what));
+            for (datetimes, rows) in by_datetime_names(rows) {
+                requests.push((query::write_nodes(labels, mode, &datetimes), rows, what.clone()));
+            }
         }
         for (text, rows, what) in requests {
             self.write(&text, rows, &what).await?;
@@ -185,13 +193,16 @@ impl NeptuneSink {
                             return Err(ConnectorError::fatal(format!("target `{}`: {why}", self.client.target())));
                         }
                     }
-                    let props = encode_properties(&rel.properties, rel_type, plan.strict, conversions)
+                    let props = encode_properties(&rel.properties, rel_type, self.temporal, plan.strict, conversions)
                         .map_err(|r| self.refused(rel_type, r))?;
-                    rows.push(json!({ "id": rel.id, "s": endpoint(&rel.start), "e": endpoint(&rel.end), "p": props }));
+                    let row = json!({ "id": rel.id, "s": endpoint(&rel.start), "e": endpoint(&rel.end) });
+                    rows.push((row, props));
                 }
             }
             let what = format!("relationships of type {rel_type}");
-            requests.push((query::write_relationships(rel_type, identity, mode), rows, what));
+            for (datetimes, rows) in by_datetime_names(rows) {
+                requests.push((query::write_relationships(rel_type, identity, mode, &datetimes), rows, what.clone()));
+            }
         }
         for (text, rows, what) in requests {
             self.write(&text, rows, &what).await?;
@@ -217,6 +228,24 @@ impl NeptuneSink {
         }
         Ok(())
     }
+}
+
+/// Completes rows (`p`, and `t` when a row has DateTime properties) and splits them by the names
+/// of their DateTime properties, in first-seen order: one request per set of names.
+fn by_datetime_names(rows: Vec<(Json, EncodedProperties)>) -> Vec<(Vec<String>, Vec<Json>)> {
+    let mut out: Vec<(Vec<String>, Vec<Json>)> = Vec::new();
+    for (mut row, props) in rows {
+        let names: Vec<String> = props.datetimes.keys().cloned().collect();
+        row["p"] = Json::Object(props.plain);
+        if !props.datetimes.is_empty() {
+            row["t"] = Json::Object(props.datetimes);
+        }
+        match out.iter_mut().find(|(n, _)| *n == names) {
+            Some((_, group)) => group.push(row),
+            None => out.push((names, vec![row])),
+        }
+    }
+    out
 }
 
 #[async_trait]
@@ -260,5 +289,37 @@ impl Sink for NeptuneSink {
     async fn finish(&self) -> Result<(), ConnectorError> {
         // Every acknowledged write is already committed: Neptune commits each query.
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(plain: Json, datetimes: Json) -> EncodedProperties {
+        let map = |j: Json| j.as_object().cloned().unwrap_or_default();
+        EncodedProperties { plain: map(plain), datetimes: map(datetimes) }
+    }
+
+    /// A request's query sets one fixed list of DateTime properties, so rows are split by it;
+    /// a row without any carries no `t`.
+    #[test]
+    fn rows_are_split_by_their_datetime_property_names() {
+        let rows = vec![
+            (json!({"id": "a"}), props(json!({"n": 1}), json!({"born": "2024-02-29T00:00:00.000Z"}))),
+            (json!({"id": "b"}), props(json!({"n": 2}), json!({}))),
+            (json!({"id": "c"}), props(json!({}), json!({"born": "1900-01-01T00:00:00.000Z"}))),
+        ];
+        let groups = by_datetime_names(rows);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].0, ["born"]);
+        assert_eq!(
+            groups[0].1,
+            [
+                json!({"id": "a", "p": {"n": 1}, "t": {"born": "2024-02-29T00:00:00.000Z"}}),
+                json!({"id": "c", "p": {}, "t": {"born": "1900-01-01T00:00:00.000Z"}})
+            ]
+        );
+        assert_eq!(groups[1], (vec![], vec![json!({"id": "b", "p": {"n": 2}})]));
     }
 }

@@ -3,8 +3,10 @@
 //! page per request with `WHERE id(x) > $after ... ORDER BY id(x) LIMIT n` (keyset pagination, so
 //! a page costs the same at the end of the graph as at the start; SKIP would rescan).
 //!
-//! Values come back as JSON: strings stay strings (a stored encoding is not guessed back), and a
-//! list (a Neptune set) is sorted, which restores every list the sink stored as a set.
+//! Values come back as JSON: strings stay strings (a stored encoding is not guessed back, and a
+//! DateTime, which Neptune's JSON answer writes as an ISO 8601 string, stays that string), and a
+//! list (a multi-valued property, which only the bulk loader or Gremlin can create) is sorted, as
+//! a set has no order. graphferry's own copies never write lists.
 //!
 //! A page read fails on a transient error and the pipeline reads again from the last page's
 //! token (the scan and the `~id` to continue after); a timed-out page is asked for in halves. Counting and

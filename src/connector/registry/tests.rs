@@ -6,7 +6,7 @@ use std::path::Path;
 use super::*;
 use crate::connector::file::FileConfig;
 use crate::connector::neo4j::Neo4jConfig;
-use crate::connector::neptune::{NeptuneConfig, NeptuneMode};
+use crate::connector::neptune::{NeptuneConfig, NeptuneMode, TemporalEncoding};
 
 fn parse(text: &str) -> Result<Config, ConfigError> {
     parse_config(Path::new("/project/nodestream.yaml"), text)
@@ -147,6 +147,20 @@ fn neptune_tls_and_source_id_keys() {
 }
 
 #[test]
+fn neptune_temporal_encoding_key() {
+    let text = "targets:\n  db:\n    database: neptune\n    host: https://h:8182\n  st:\n    database: neptune\n    host: https://h:8182\n    temporal_encoding: string\n";
+    let db: NeptuneConfig = settings(text, "db");
+    assert_eq!(db.temporal_encoding, TemporalEncoding::DateTime, "the default");
+    let st: NeptuneConfig = settings(text, "st");
+    assert_eq!(st.temporal_encoding, TemporalEncoding::String);
+    let err = target_error(
+        "targets:\n  x:\n    database: neptune\n    host: https://h\n    temporal_encoding: datetimes\n",
+        "x",
+    );
+    assert!(err.contains("must be one of: datetime, string") && err.contains("did you mean `datetime`?"), "{err}");
+}
+
+#[test]
 fn one_broken_target_does_not_stop_the_others() {
     let cfg = parse("targets:\n  good:\n    database: file\n    path: a\n  bad:\n    database: nope\n").unwrap();
     assert!(cfg.target("good").is_ok());
@@ -276,7 +290,7 @@ fn every_connector_lists_every_key_it_reads() {
     // A target with every listed key parses (nothing listed is refused); the debug check in
     // `build_target` fails any parse that reads a key not listed.
     let neo4j = "uri: bolt://h:7687\nusername: u\npassword: p\ndatabase_name: g\nuse_enterprise_features: true\nsource_id_property: s\nsource_id_label: L\nfetch_size: 5\nconnect_timeout_seconds: 1\nquery_timeout_seconds: 1\nchunk_size: 1\nexecute_chunks_in_parallel: true\nretries_per_chunk: 1\nmax_connection_pool_size: 1\n";
-    let neptune = "mode: database\nhost: https://h:8182\ngraph_id: g\nregion: r\niam_auth: false\ntls_ca_file: ca.pem\ntls_insecure: true\nsource_id_property: s\nasync_partitions: 1\ningest_query_builder: x\n";
+    let neptune = "mode: database\nhost: https://h:8182\ngraph_id: g\nregion: r\niam_auth: false\ntls_ca_file: ca.pem\ntls_insecure: true\nsource_id_property: s\ntemporal_encoding: string\nasync_partitions: 1\ningest_query_builder: x\n";
     for (database, body, keys) in [
         ("file", "path: x.jsonl\n", FileConfig::KEYS),
         ("neo4j", neo4j, Neo4jConfig::KEYS),

@@ -4,7 +4,7 @@
 use predicates::prelude::*;
 use serde_json::json;
 
-use super::expect::{assert_landed, assert_showcase_encodings, read, Graph};
+use super::expect::{assert_landed, assert_showcase_encodings, read, Graph, Temporal};
 use super::server::{TestServer, AK, SK};
 use crate::support::{example_dump, Project};
 
@@ -57,13 +57,13 @@ fn database_mode_copy_round_trips_and_reruns_create_nothing() {
     let p = project(&server, false);
     copy(&p, "src", "np", None, &["--batch-size", "50"])
         .success()
-        .stdout(predicate::str::contains("DATE -> STRING (ISO 8601)"))
+        .stdout(predicate::str::contains("DATE -> DATETIME (midnight UTC)"))
         .stderr(predicate::str::contains("requests are not signed"));
     assert_counts(&server);
     let source = read(&example_dump());
     let back = round_trip(&p, None);
     assert_landed(&source, &back, |n| n.id.clone());
-    assert_showcase_encodings(&back);
+    assert_showcase_encodings(&back, Temporal::DateTime);
 
     // A re-run upserts on `~id`: same counts, parallel relationships (distinct ids) still two.
     copy(&p, "src", "np", None, &["--batch-size", "70", "--concurrency", "2"]).success();
@@ -71,6 +71,29 @@ fn database_mode_copy_round_trips_and_reruns_create_nothing() {
     let parallel =
         server.query("MATCH (a {`~id`: 'person-3'})-[r:ACTED_IN]->(b {`~id`: 'movie-0'}) RETURN count(r) AS c");
     assert_eq!(parallel[0]["c"], 2, "the two parallel ACTED_IN relationships stay two");
+}
+
+/// `temporal_encoding: string` keeps today's exact ISO strings, and the whole example graph
+/// (every documented encoding) still verifies field by field.
+#[test]
+fn string_temporal_encoding_keeps_exact_iso_text_and_verifies() {
+    let server = TestServer::start("temporal_string", &[]);
+    let targets = format!(
+        "  src:\n    database: file\n    path: {}\n{}    temporal_encoding: string\n  back:\n    database: file\n    path: back.jsonl\n",
+        example_dump().display(),
+        server.target("np", false)
+    );
+    let p = Project::new(&targets);
+    copy(&p, "src", "np", None, &[]).success().stdout(
+        predicate::str::contains("DATE -> STRING (ISO 8601)").and(predicate::str::contains("DATETIME (").not()),
+    );
+    let back = round_trip(&p, None);
+    assert_landed(&read(&example_dump()), &back, |n| n.id.clone());
+    assert_showcase_encodings(&back, Temporal::String);
+    let mut verify = p.cmd();
+    verify.args(["verify", "--source", "src", "--target", "np", "--full"]).env_remove("AWS_ACCESS_KEY_ID");
+    verify.env("AWS_SHARED_CREDENTIALS_FILE", p.path("none")).env("AWS_CONFIG_FILE", p.path("none"));
+    verify.assert().success().stdout(predicate::str::contains("0 difference(s)"));
 }
 
 #[test]
@@ -170,7 +193,8 @@ fn strict_types_refuse_a_value_neptune_cannot_hold() {
     let server = TestServer::start("strict", &[]);
     let p = project(&server, false);
     copy(&p, "src", "np", None, &["--strict-types"]).code(1).stderr(
-        predicate::str::contains("Movie.premiere holds a ZONED DATETIME value")
+        // Every list is converted now (Neptune takes none): a Movie's sorted genres are refused.
+        predicate::str::contains("Movie.genres holds a LIST value")
             .and(predicate::str::contains("--strict-types refuses it")),
     );
     assert_eq!(server.count(NODES), 0, "the refused batch wrote nothing");
