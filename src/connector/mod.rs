@@ -5,6 +5,7 @@
 //! Connectors only move records and classify their errors; batching, retries, concurrency and
 //! shutdown belong to the pipeline.
 
+mod finalizer;
 pub mod registry;
 
 // The connectors: one line each (its folder and its config type). See `registry`.
@@ -14,9 +15,10 @@ registry::databases! {
     file::FileConfig,
 }
 
+pub use finalizer::{Finalizer, MarkPass, Marked, NothingToFinalize};
 pub use registry::{
-    check, connect_lookup, connect_migrator, connect_sink, connect_source, Connector, ConnectorConfig, Target,
-    WriteDefaults,
+    check, connect_finalizer, connect_lookup, connect_migrator, connect_sink, connect_source, Connector,
+    ConnectorConfig, Target, WriteDefaults,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
