@@ -8,9 +8,9 @@ use crate::pipeline::finalize::{self, FinalizeOptions, DEFAULT_BATCH_SIZE};
 use crate::pipeline::RetryPolicy;
 use crate::ui::Ui;
 
-#[derive(Debug, Args)]
-#[command(
-    long_about = "Remove graphferry's identity marks from a target, leaving the source graph and nothing else.\n\n\
+/// `finalize --help`: what the marks are, what removing them means for later copies.
+pub const LONG_ABOUT: &str =
+    "Remove graphferry's identity marks from a target, leaving the source graph and nothing else.\n\n\
     A copy into Neo4j gives every node the label `_GraphferryNode` and the property `_graphferry_id`, every \
     relationship `_graphferry_id`, and creates a uniqueness constraint on them (the names are the target's \
     `source_id_label` and `source_id_property`); a copy into Neptune Analytics gives every relationship the \
@@ -20,13 +20,14 @@ use crate::ui::Ui;
     and file targets hold no marks, and finalize says so.\n\n\
     After finalize, a copy into the target is a fresh copy: merge mode no longer recognises the records \
     it wrote before and would write them again. Copy into an empty target with --mode create, or keep \
-    the marks.",
-    after_help = "Examples:\n  \
+    the marks.";
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
     graphferry finalize --target my-neo4j-database\n  \
     graphferry copy --source A --target B --all --verify --finalize\n\n\
     Exit codes: 0 done (or nothing to do), 1 failure (what was removed stays removed; run it again), or an \
-    unfinished copy into the target (finish it with --resume, or delete its checkpoint), 2 usage error."
-)]
+    unfinished copy into the target (finish it with --resume, or delete its checkpoint), 2 usage error.")]
 pub struct FinalizeArgs {
     /// Target to remove the identity marks from (a name under `targets:` in the config)
     #[arg(long, short = 't', visible_alias = "to", value_name = "NAME")]

@@ -63,6 +63,7 @@ pub enum Command {
     /// Copy nodes and relationships from one target to another
     Copy(copy::CopyArgs),
     /// Remove graphferry's identity marks (label, source-id properties, constraint) from a target
+    #[command(long_about = finalize::LONG_ABOUT)]
     Finalize(finalize::FinalizeArgs),
     /// Run, show or make nodestream-format schema migrations
     #[command(
