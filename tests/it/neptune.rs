@@ -5,6 +5,7 @@
 mod bolt;
 mod copy;
 mod expect;
+mod finalize;
 mod migrate;
 mod seed_flow;
 mod server;

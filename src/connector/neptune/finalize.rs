@@ -6,9 +6,10 @@
 //! each relationship's source id in `source_id_property`; finalize removes that property in
 //! batches. Nodes keep their `~id` on both.
 //!
-//! `SET r.p = null` removes a property (openCypher 9, "SET": setting a property to null removes
-//! it), the same text as the Neo4j finalizer; values and the batch size travel as parameters
-//! (Neptune takes `LIMIT $param`, NEPTUNE.md).
+//! `SET r.p = null` removes the property: AWS's "openCypher query best practices - Neptune
+//! Analytics" page says setting a property to null "in Neptune Analytics is equivalent to
+//! removing properties" (and recommends it over `REMOVE`); it is also the text the Neo4j
+//! finalizer sends. The batch size travels as a parameter (`LIMIT $param`, NEPTUNE.md).
 
 use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
