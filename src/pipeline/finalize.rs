@@ -119,8 +119,11 @@ pub async fn finalize(
     Ok(report)
 }
 
-/// One batch, retried on transient errors with the policy's backoff, halved when the target
-/// says it is too big (a batch only shrinks, so the rest of the run stays inside the limit).
+/// One batch, retried on transient errors with the policy's backoff, and halved on every retry:
+/// a timeout, which connectors report as transient, most often means a batch too big (a node
+/// batch carries its nodes' relationships, so a few dense nodes make it large), and smaller
+/// batches of an idempotent removal cost only round trips. A batch only shrinks, so the rest of
+/// the run stays inside the limit.
 async fn clear_with_retry(
     finalizer: &dyn Finalizer,
     pass: MarkPass,
@@ -145,6 +148,7 @@ async fn clear_with_retry(
             }
             ErrorClass::Retryable if !give_up => {
                 let wait = options.retry.delay(attempt);
+                *batch = (*batch / 2).max(1);
                 report.retries += 1;
                 progress.retrying(attempt, wait, &error.to_string());
                 tokio::time::sleep(wait).await;
