@@ -1,6 +1,6 @@
 //! The seams between the copy pipeline and the databases: the [`Source`] and [`Sink`] traits,
 //! the typed errors connectors report, and the [`registry`] of connectors, which turns a
-//! validated target into a live source, sink, lookup or migrator.
+//! validated target into a live source, sink, lookup, migrator or finalizer.
 //!
 //! Connectors only move records and classify their errors; batching, retries, concurrency and
 //! shutdown belong to the pipeline.

@@ -1,7 +1,7 @@
 //! The connector registry: one [`Database`] entry per `database:` value, built from the
 //! connector's config type, listed once in `connector/mod.rs` (`databases!`). Everything else
-//! about connectors — parsing a target's keys, opening it as a source, a sink, a verify lookup or
-//! a migration target, checking it, its write defaults — goes through here, so a new connector is
+//! about connectors — parsing a target's keys, opening it as a source, a sink, a verify lookup,
+//! a migration target or a finalizer, checking it, its write defaults — goes through here, so a new connector is
 //! its folder plus one line in that list.
 //!
 //! A capability a connector lacks is left out of its [`Connector`] impl; the registry then gives
