@@ -24,7 +24,8 @@ pub struct FinalizeOptions {
 
 /// Receives progress as a finalize runs; implemented by the terminal UI.
 pub trait FinalizeProgress: Send + Sync {
-    fn started(&self, marked: Marked);
+    /// `marked`: what the target counted before the first batch, if it could.
+    fn started(&self, marked: Option<Marked>);
     fn cleared(&self, records: u64);
     fn retrying(&self, attempt: u32, wait: Duration, error: &str);
     fn finished(&self);
@@ -33,7 +34,7 @@ pub trait FinalizeProgress: Send + Sync {
 pub struct NoFinalizeProgress;
 
 impl FinalizeProgress for NoFinalizeProgress {
-    fn started(&self, _: Marked) {}
+    fn started(&self, _: Option<Marked>) {}
     fn cleared(&self, _: u64) {}
     fn retrying(&self, _: u32, _: Duration, _: &str) {}
     fn finished(&self) {}
@@ -95,7 +96,16 @@ pub async fn finalize(
     if report.nothing_to_remove.is_some() {
         return Ok(report);
     }
-    progress.started(finalizer.remaining().await?);
+    // Only for the progress bar: counting marked relationships scans them all, and a count that
+    // fails (a huge graph, a query timeout) is no reason not to remove the marks.
+    let marked = match finalizer.remaining().await {
+        Ok(marked) => Some(marked),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not count the marked records; finalizing without a total");
+            None
+        }
+    };
+    progress.started(marked);
     let mut batch = options.batch_size.max(1);
     for &pass in finalizer.passes() {
         loop {

@@ -74,12 +74,14 @@ pub struct FinalizeBar {
 }
 
 impl FinalizeProgress for FinalizeBar {
-    fn started(&self, marked: Marked) {
-        tracing::debug!(event = "finalize_started", nodes = marked.nodes, relationships = marked.relationships);
+    fn started(&self, marked: Option<Marked>) {
+        if let Some(m) = marked {
+            tracing::debug!(event = "finalize_started", nodes = m.nodes, relationships = m.relationships);
+        }
         if !self.bar {
             return;
         }
-        let bar = ProgressBar::with_draw_target(Some(marked.total()), ProgressDrawTarget::stderr());
+        let bar = ProgressBar::with_draw_target(marked.map(|m| m.total()), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template("{prefix:>13} [{bar:30}] {human_pos}/{human_len} (eta {eta}) {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())

@@ -14,6 +14,8 @@ struct Fake {
     /// Errors returned by the next `clear` calls, in order.
     failures: Mutex<Vec<ErrorClass>>,
     batches_seen: Mutex<Vec<usize>>,
+    /// `remaining` fails (a count past the query timeout).
+    count_fails: bool,
 }
 
 impl Fake {
@@ -24,6 +26,7 @@ impl Fake {
             constraint: Mutex::new(true),
             failures: Mutex::new(failures),
             batches_seen: Mutex::new(Vec::new()),
+            count_fails: false,
         }
     }
 }
@@ -39,6 +42,9 @@ impl Finalizer for Fake {
     }
 
     async fn remaining(&self) -> Result<Marked, ConnectorError> {
+        if self.count_fails {
+            return Err(ConnectorError::retryable("no answer within 120 s"));
+        }
         let nodes = *self.nodes.lock().unwrap();
         Ok(Marked { nodes, relationships: nodes + *self.stray_relationships.lock().unwrap() })
     }
@@ -113,6 +119,13 @@ async fn a_fatal_error_stops_and_keeps_the_constraint() {
     let fake = Fake::new(8, vec![ErrorClass::Retryable; 3]);
     let err = finalize(&fake, &options(8), &NoFinalizeProgress).await.unwrap_err();
     assert!(err.to_string().contains("after 3 attempt(s)"), "{err}");
+}
+
+#[tokio::test]
+async fn a_count_that_fails_only_costs_the_progress_total() {
+    let fake = Fake { count_fails: true, ..Fake::new(5, vec![]) };
+    let report = finalize(&fake, &options(10), &NoFinalizeProgress).await.unwrap();
+    assert_eq!(report.cleared.nodes, 5);
 }
 
 #[tokio::test]
