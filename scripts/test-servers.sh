@@ -3,7 +3,8 @@
 # server (tools/neptune-test-server) backed by ArcadeDB.
 #
 # Usage: scripts/test-servers.sh {install|start|stop|status}
-#   install  create .test-servers/ (python venv + ArcadeDB from PyPI) and build the Neptune server
+#   install  create .test-servers/ (python venv + ArcadeDB and the Neo4j driver from PyPI) and build
+#            the Neptune server
 #   start    install if needed, start both servers, wait until they answer; a no-op if running
 #   stop     stop what `start` started (by pid file); a no-op if nothing runs
 #   status   say what runs; exit 0 when both run, 1 otherwise
@@ -27,6 +28,8 @@ WORK="${GRAPHFERRY_TEST_SERVERS_DIR:-$ROOT/.test-servers}"
 VENV="$WORK/venv"
 ARCADEDB_VERSION="26.10.2.post1"
 ARCADEDB_PACKAGE="arcadedb-embedded==$ARCADEDB_VERSION"
+# The official Neo4j Python driver: the finalize tests' independent reader (tests/it/py/).
+NEO4J_DRIVER_VERSION="6.4.1"
 
 ARCADEDB_HTTP="${ARCADEDB_HTTP:-http://127.0.0.1:2480}"
 ARCADEDB_BOLT="${ARCADEDB_BOLT:-bolt://127.0.0.1:7687}"
@@ -97,11 +100,27 @@ installed_arcadedb_version() {
         "import importlib.metadata as m; print(m.version('arcadedb-embedded'))" 2>/dev/null || true
 }
 
-# Creates the venv and installs the pinned ArcadeDB on a fresh machine; a quick no-op when that
-# version is already there (any other version is replaced).
+# The pinned Neo4j Python driver installed in the venv, or nothing.
+installed_driver_version() {
+    "$VENV/bin/python" -c "import importlib.metadata as m; print(m.version('neo4j'))" 2>/dev/null || true
+}
+
+# Installs the pinned Neo4j driver (with its dependencies, pure Python) into the venv; a quick
+# no-op when that version is there.
+install_neo4j_driver() {
+    if [[ "$(installed_driver_version)" == "$NEO4J_DRIVER_VERSION" ]]; then
+        return
+    fi
+    log "installing neo4j==$NEO4J_DRIVER_VERSION (the tests' independent Bolt reader)"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "neo4j==$NEO4J_DRIVER_VERSION"
+}
+
+# Creates the venv and installs the pinned ArcadeDB and Neo4j driver on a fresh machine; a quick
+# no-op when those versions are already there (any other version is replaced).
 install_arcadedb() {
     mkdir -p "$WORK"
     if [[ -x "$VENV/bin/python" && "$(installed_arcadedb_version)" == "$ARCADEDB_VERSION" ]]; then
+        install_neo4j_driver
         return
     fi
     if [[ ! -x "$VENV/bin/python" ]]; then
@@ -110,6 +129,7 @@ install_arcadedb() {
     fi
     log "installing $ARCADEDB_PACKAGE (bundles its own Java runtime)"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "$ARCADEDB_PACKAGE"
+    install_neo4j_driver
 }
 
 neptune_binary() {

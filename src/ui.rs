@@ -14,6 +14,9 @@ use serde_json::json;
 use crate::connector::SelectionCounts;
 use crate::pipeline::{CopyReport, Phase, Progress};
 
+mod finalize;
+pub use finalize::FinalizeBar;
+
 /// The bar on screen, if any, so log lines can be printed above it instead of through it.
 static ACTIVE_BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
 

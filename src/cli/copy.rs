@@ -16,7 +16,8 @@ use crate::ui::Ui;
 #[command(after_help = "Examples:\n  \
     graphferry copy --source my-neo4j-database --target my-neptune-database --all\n  \
     graphferry copy --source A --target B --node Person --relationship KNOWS\n  \
-    graphferry copy --source A --target B --all --dry-run\n\n\
+    graphferry copy --source A --target B --all --dry-run\n  \
+    graphferry copy --source A --target B --all --verify --finalize\n\n\
     --relationship T also copies the nodes at both ends of every T relationship, so nothing dangles.")]
 pub struct CopyArgs {
     /// Target to read from (a name under `targets:` in the config)
@@ -84,6 +85,11 @@ pub struct CopyArgs {
     /// After the copy, verify the target: counts, dangling relationships and a sample of records
     #[arg(long)]
     pub verify: bool,
+
+    /// After the copy (and --verify), remove graphferry's identity marks from the target, as
+    /// `graphferry finalize` does; a later copy into it is then a fresh copy
+    #[arg(long)]
+    pub finalize: bool,
 
     /// Continue an interrupted or failed copy from its checkpoint (always merges)
     #[arg(long)]
@@ -174,6 +180,13 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
                     ui,
                 )
                 .await?;
+            }
+            if args.finalize {
+                let finalize = crate::pipeline::finalize::FinalizeOptions {
+                    batch_size: crate::pipeline::finalize::DEFAULT_BATCH_SIZE,
+                    retry: options.retry,
+                };
+                super::finalize::run(&config, &args.target, &finalize, ui).await?;
             }
             Ok(())
         }

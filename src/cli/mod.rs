@@ -3,6 +3,7 @@
 //! the library.
 
 mod copy;
+mod finalize;
 mod migrations;
 mod targets;
 mod verify;
@@ -61,6 +62,9 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Copy nodes and relationships from one target to another
     Copy(copy::CopyArgs),
+    /// Remove graphferry's identity marks (label, source-id properties, constraint) from a target
+    #[command(long_about = finalize::LONG_ABOUT)]
+    Finalize(finalize::FinalizeArgs),
     /// Run, show or make nodestream-format schema migrations
     #[command(
         subcommand,
@@ -80,6 +84,7 @@ impl Cli {
     pub async fn exec(self, ui: &Ui) -> anyhow::Result<()> {
         match self.command {
             Command::Copy(args) => copy::exec(&self.global, args, ui).await,
+            Command::Finalize(args) => finalize::exec(&self.global, args, ui).await,
             Command::Migrations(cmd) => migrations::exec(&self.global, cmd, ui).await,
             Command::Targets(args) => targets::exec(&self.global, args, ui).await,
             Command::Verify(args) => verify::exec(&self.global, args, ui).await,

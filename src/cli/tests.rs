@@ -188,3 +188,21 @@ fn every_subcommand_help_has_examples() {
         assert!(help(args).contains("Examples:"), "{args:?}");
     }
 }
+
+#[test]
+fn finalize_flags() {
+    let args = |a: &[&str]| match parse(a).expect("parses").command {
+        Command::Finalize(f) => f,
+        other => panic!("not finalize: {other:?}"),
+    };
+    let f = args(&["finalize", "--target", "dst"]);
+    assert_eq!((f.target.as_str(), f.batch_size, f.max_attempts), ("dst", 1000, 8));
+    assert_eq!(f.options().batch_size, 1000);
+    let f = args(&["finalize", "-t", "dst", "--batch-size", "50", "--max-attempts", "2"]);
+    assert_eq!((f.batch_size, f.options().retry.max_attempts), (50, 2));
+    assert_eq!(args(&["finalize", "--to", "x"]).target, "x");
+    assert!(parse(&["finalize"]).is_err(), "--target is required");
+    assert!(parse(&["finalize", "-t", "x", "--batch-size", "0"]).is_err());
+    assert!(copy_args(&["copy", "-f", "a", "-t", "b", "-a", "--finalize"]).finalize);
+    assert!(!copy_args(&["copy", "-f", "a", "-t", "b", "-a"]).finalize);
+}

@@ -1,10 +1,11 @@
 //! The seams between the copy pipeline and the databases: the [`Source`] and [`Sink`] traits,
 //! the typed errors connectors report, and the [`registry`] of connectors, which turns a
-//! validated target into a live source, sink, lookup or migrator.
+//! validated target into a live source, sink, lookup, migrator or finalizer.
 //!
 //! Connectors only move records and classify their errors; batching, retries, concurrency and
 //! shutdown belong to the pipeline.
 
+mod finalizer;
 pub mod registry;
 
 // The connectors: one line each (its folder and its config type). See `registry`.
@@ -14,9 +15,10 @@ registry::databases! {
     file::FileConfig,
 }
 
+pub use finalizer::{Finalizer, MarkPass, Marked, NothingToFinalize};
 pub use registry::{
-    check, connect_lookup, connect_migrator, connect_sink, connect_source, Connector, ConnectorConfig, Target,
-    WriteDefaults,
+    check, connect_finalizer, connect_lookup, connect_migrator, connect_sink, connect_source, Connector,
+    ConnectorConfig, Target, WriteDefaults,
 };
 
 use std::collections::{BTreeMap, BTreeSet};

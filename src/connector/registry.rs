@@ -1,7 +1,7 @@
 //! The connector registry: one [`Database`] entry per `database:` value, built from the
 //! connector's config type, listed once in `connector/mod.rs` (`databases!`). Everything else
-//! about connectors — parsing a target's keys, opening it as a source, a sink, a verify lookup or
-//! a migration target, checking it, its write defaults — goes through here, so a new connector is
+//! about connectors — parsing a target's keys, opening it as a source, a sink, a verify lookup,
+//! a migration target or a finalizer, checking it, its write defaults — goes through here, so a new connector is
 //! its folder plus one line in that list.
 //!
 //! A capability a connector lacks is left out of its [`Connector`] impl; the registry then gives
@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{ConnectorError, CopiedLookup, Migrator, Sink, Source, DATABASES};
+use super::{ConnectorError, CopiedLookup, Finalizer, Migrator, Sink, Source, DATABASES};
 use crate::config::{self, ConfigError, KeyReader, TargetConfig};
 
 /// A validated target's settings, whatever its database.
@@ -70,6 +70,12 @@ pub trait Connector: fmt::Debug + Send + Sync {
 
     /// Opens the target for schema migrations.
     async fn migrator(&self, _target: &str) -> Option<Result<Box<dyn Migrator>, ConnectorError>> {
+        None
+    }
+
+    /// Opens the target to remove a copy's identity marks (`graphferry finalize`). A database
+    /// a copy leaves no marks in answers with [`super::NothingToFinalize`], saying why.
+    async fn finalizer(&self, _target: &str) -> Option<Result<Box<dyn Finalizer>, ConnectorError>> {
         None
     }
 }
@@ -199,6 +205,7 @@ enum Capability {
     Sink,
     Lookup,
     Migrator,
+    Finalizer,
 }
 
 impl Capability {
@@ -208,6 +215,7 @@ impl Capability {
             Capability::Sink => "a copy target",
             Capability::Lookup => "read back by verify",
             Capability::Migrator => "a migration target",
+            Capability::Finalizer => "finalized",
         }
     }
 }
@@ -238,6 +246,10 @@ pub async fn connect_lookup(
 
 pub async fn connect_migrator(target: &Target) -> Result<Box<dyn Migrator>, ConnectorError> {
     target.settings.migrator(&target.name).await.unwrap_or_else(|| Err(lacks(target, Capability::Migrator)))
+}
+
+pub async fn connect_finalizer(target: &Target) -> Result<Box<dyn Finalizer>, ConnectorError> {
+    target.settings.finalizer(&target.name).await.unwrap_or_else(|| Err(lacks(target, Capability::Finalizer)))
 }
 
 pub async fn check(target: &Target) -> Result<String, ConnectorError> {

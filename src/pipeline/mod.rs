@@ -13,6 +13,7 @@
 
 mod absent;
 pub mod checkpoint;
+pub mod finalize;
 mod records;
 mod report;
 mod retry;

@@ -6,6 +6,7 @@ mod bolt;
 mod copy;
 mod encoding;
 mod expect;
+mod finalize;
 mod migrate;
 mod seed_flow;
 mod server;

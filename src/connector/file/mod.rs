@@ -67,6 +67,13 @@ impl Connector for FileConfig {
     async fn migrator(&self, _target: &str) -> Option<Result<Box<dyn Migrator>, ConnectorError>> {
         Some(Ok(Box::new(FileMigrator::new(self))))
     }
+
+    async fn finalizer(&self, _target: &str) -> Option<Result<Box<dyn crate::connector::Finalizer>, ConnectorError>> {
+        Some(Ok(Box::new(crate::connector::NothingToFinalize(
+            "a dump file holds the records as they are in the source (each record's id is part of the dump format, \
+             not a mark added to the data)",
+        ))))
+    }
 }
 
 /// `targets --check`: a readable dump, or a folder a dump can be written into.

@@ -121,7 +121,13 @@ impl Client {
 
     /// Runs a query that returns a small result and collects its rows.
     pub async fn rows(&self, query: Query) -> Result<Vec<Row>, ConnectorError> {
-        let mut cursor = self.stream("querying", query).await?;
+        self.rows_written("querying", query).await
+    }
+
+    /// [`rows`](Self::rows) for a write that returns rows: one transaction, committed after the
+    /// last row; `action` names it in errors.
+    pub async fn rows_written(&self, action: &str, query: Query) -> Result<Vec<Row>, ConnectorError> {
+        let mut cursor = self.stream(action, query).await?;
         let mut rows = Vec::new();
         while let Some(row) = cursor.next().await? {
             rows.push(row);

@@ -105,6 +105,47 @@ pub(super) async fn introspect(
     Ok(details)
 }
 
+/// A constraint or an index, by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaObject {
+    Constraint(String),
+    Index(String),
+}
+
+impl SchemaObject {
+    pub fn name(&self) -> &str {
+        match self {
+            SchemaObject::Constraint(n) | SchemaObject::Index(n) => n,
+        }
+    }
+}
+
+/// The constraints on the identity label's source-id property (what a copy's sink creates), then
+/// the indexes on it that no constraint owns (dropping a constraint drops its own index), for
+/// `finalize`. Only objects on exactly `marker`.`id_property`: the migrations' key constraints
+/// and indexes are the user's schema.
+pub(super) async fn own_schema(
+    client: &Client,
+    marker: &str,
+    id_property: &str,
+) -> Result<Vec<SchemaObject>, ConnectorError> {
+    let ours = |r: &SchemaRow| r.entity == "NODE" && r.of == [marker] && r.properties == [id_property];
+    let constraints = schema_rows(client, CONSTRAINTS, false).await?;
+    let indexes = schema_rows(client, INDEXES, true).await?;
+    Ok(own_objects(constraints, indexes, &ours))
+}
+
+fn own_objects(
+    constraints: Vec<SchemaRow>,
+    indexes: Vec<SchemaRow>,
+    ours: &dyn Fn(&SchemaRow) -> bool,
+) -> Vec<SchemaObject> {
+    let mut out: Vec<SchemaObject> =
+        constraints.into_iter().filter(|r| ours(r)).map(|r| SchemaObject::Constraint(r.name)).collect();
+    out.extend(indexes.into_iter().filter(|r| ours(r) && !r.owned).map(|r| SchemaObject::Index(r.name)));
+    out
+}
+
 /// Label → key properties from uniqueness and node-key constraints. A label with several such
 /// constraints keeps nodestream's `{Label}_node_key`, else the first by name.
 fn node_keys(rows: Vec<SchemaRow>, internal: &dyn Fn(&str) -> bool) -> BTreeMap<String, Vec<String>> {
@@ -139,6 +180,27 @@ mod tests {
             properties: properties.iter().map(|p| p.to_string()).collect(),
             owned: false,
         }
+    }
+
+    #[test]
+    fn own_schema_is_the_identity_constraint_and_unowned_indexes_on_it_only() {
+        let constraints = vec![
+            row("gf", "UNIQUENESS", "_GraphferryNode", &["_graphferry_id"]),
+            row("Person_node_key", "NODE_KEY", "Person", &["id"]),
+            row("other", "UNIQUENESS", "_GraphferryNode", &["name"]),
+        ];
+        let mut owned = row("gf_index", "RANGE", "_GraphferryNode", &["_graphferry_id"]);
+        owned.owned = true;
+        let indexes = vec![
+            owned,
+            row("loose", "RANGE", "_GraphferryNode", &["_graphferry_id"]),
+            row("person_id", "RANGE", "Person", &["_graphferry_id"]),
+        ];
+        let ours = |r: &SchemaRow| r.entity == "NODE" && r.of == ["_GraphferryNode"] && r.properties == ["_graphferry_id"];
+        assert_eq!(
+            own_objects(constraints, indexes, &ours),
+            vec![SchemaObject::Constraint("gf".into()), SchemaObject::Index("loose".into())]
+        );
     }
 
     #[test]

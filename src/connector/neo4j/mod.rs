@@ -13,6 +13,7 @@ mod client;
 mod config;
 mod cypher;
 mod error;
+mod finalize;
 mod introspect;
 mod lookup;
 pub mod migrate;
@@ -34,7 +35,7 @@ use async_trait::async_trait;
 
 use crate::config::{ConfigError, KeyReader};
 use crate::connector::{
-    Connector, ConnectorConfig, ConnectorError, CopiedLookup, Migrator, Sink, Source, WriteDefaults,
+    Connector, ConnectorConfig, ConnectorError, CopiedLookup, Finalizer, Migrator, Sink, Source, WriteDefaults,
 };
 
 /// Connections a source needs: one streamed read at a time, plus a spare for counting.
@@ -114,5 +115,13 @@ impl Connector for Neo4jConfig {
 
     async fn migrator(&self, target: &str) -> Option<Result<Box<dyn Migrator>, ConnectorError>> {
         Some(migrate::Neo4jMigrator::connect(target, self).await.map(|m| Box::new(m) as Box<dyn Migrator>))
+    }
+
+    async fn finalizer(&self, target: &str) -> Option<Result<Box<dyn Finalizer>, ConnectorError>> {
+        let finalizer = async {
+            let client = Client::connect(target, self, 1).await?;
+            Ok(Box::new(finalize::Neo4jFinalizer::new(client, self)) as Box<dyn Finalizer>)
+        };
+        Some(finalizer.await)
     }
 }

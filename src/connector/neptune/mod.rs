@@ -11,6 +11,7 @@ mod config;
 mod credentials;
 pub mod encoding;
 mod error;
+mod finalize;
 mod identity;
 mod lookup;
 mod migrate;
@@ -31,7 +32,7 @@ use std::path::Path;
 use async_trait::async_trait;
 use serde_json::Map;
 
-use super::{Connector, ConnectorConfig, ConnectorError, CopiedLookup, Migrator, Sink, Source};
+use super::{Connector, ConnectorConfig, ConnectorError, CopiedLookup, Finalizer, Migrator, NothingToFinalize, Sink, Source};
 use crate::config::{ConfigError, KeyReader};
 
 impl ConnectorConfig for NeptuneConfig {
@@ -96,6 +97,15 @@ impl Connector for NeptuneConfig {
 
     async fn migrator(&self, target: &str) -> Option<Result<Box<dyn Migrator>, ConnectorError>> {
         Some(client::Client::new(target, self).map(|c| Box::new(NeptuneMigrator::new(c)) as Box<dyn Migrator>))
+    }
+
+    async fn finalizer(&self, target: &str) -> Option<Result<Box<dyn Finalizer>, ConnectorError>> {
+        Some(match self.mode {
+            NeptuneMode::Database => Ok(Box::new(NothingToFinalize(finalize::DATABASE_HAS_NO_MARKS)) as Box<dyn Finalizer>),
+            NeptuneMode::Analytics => client::Client::new(target, self).map(|c| {
+                Box::new(finalize::NeptuneFinalizer::new(c, self.source_id_property.clone())) as Box<dyn Finalizer>
+            }),
+        })
     }
 }
 
