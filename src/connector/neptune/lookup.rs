@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value as Json};
 
 use super::config::NeptuneMode;
 use super::encoding::encode;
-use super::identity::{node_id, NodeKeys};
+use super::identity::{copied_id, NodeKeys};
 use super::query::quote;
 use super::source::{value, NeptuneSource};
 use crate::connector::{ConnectorError, CopiedLookup};
@@ -52,7 +52,7 @@ fn expected_properties(props: &Properties) -> Properties {
 #[async_trait]
 impl CopiedLookup for NeptuneLookup {
     async fn find_nodes(&self, source: &[Node]) -> Result<Vec<Node>, ConnectorError> {
-        let by_target: HashMap<String, &str> = source.iter().map(|n| (node_id(n, &self.keys), n.id.as_str())).collect();
+        let by_target: HashMap<String, &str> = source.iter().map(|n| (copied_id(n, &self.keys), n.id.as_str())).collect();
         let rows = self
             .source
             .rows("MATCH (n) WHERE id(n) IN $ids RETURN n", Self::ids_param(by_target.keys().cloned().collect()))

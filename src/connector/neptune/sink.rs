@@ -21,11 +21,12 @@ use serde_json::{json, Map, Value as Json};
 use super::client::Client;
 use super::config::NeptuneMode;
 use super::encoding::{encode_properties, Refused};
-use super::identity::{keyed_label, node_id, NodeKeys};
+use super::identity::{node_id, NodeKeys};
 use super::query::{self, RelIdentity};
+use crate::connector::keyed::{node_identity, MissingKey, NodeIdentity};
 use crate::connector::{
-    identity_clash, ConnectorError, ConversionKey, Conversions, CopyPlan, ErrorClass, MaybeWritten, Sink, WriteMode,
-    WriteReport,
+    identity_clash, ConnectorError, ConversionKey, Conversions, CopyPlan, ErrorClass, FailedWrite, MaybeWritten, Sink,
+    WriteMode, WriteReport,
 };
 use crate::model::{Node, Relationship};
 
@@ -58,6 +59,7 @@ struct Plan {
     mode: WriteMode,
     strict: bool,
     node_keys: NodeKeys,
+    missing_key: MissingKey,
 }
 
 impl NeptuneSink {
@@ -90,12 +92,13 @@ impl NeptuneSink {
         .with_code("StrictTypes")
     }
 
-    /// Sends one write and checks that every row was written.
-    async fn write(&self, text: &str, rows: Vec<Json>, what: &str) -> Result<(), ConnectorError> {
+    /// Sends one write of `records` and checks that every row was written. Its errors name
+    /// `records`, not the whole batch.
+    async fn write(&self, text: &str, rows: Vec<Json>, what: &str, records: FailedWrite) -> Result<(), ConnectorError> {
         let expected = rows.len() as u64;
         let mut params = Map::new();
         params.insert("rows".into(), Json::Array(rows));
-        let answer = self.client.query(text, params).await?;
+        let answer = self.client.query(text, params).await.map_err(|e| e.in_write(records.clone()))?;
         let written = answer.first().and_then(|r| r.get("written")).and_then(Json::as_u64).unwrap_or(0);
         if written != expected {
             return Err(ConnectorError {
@@ -111,6 +114,7 @@ impl NeptuneSink {
                     }
                 ),
                 source: None,
+                write: Some(records),
             });
         }
         Ok(())
@@ -123,11 +127,14 @@ impl NeptuneSink {
         batch: &[Node],
         conversions: &mut Conversions,
     ) -> Result<(), ConnectorError> {
-        let mut groups: BTreeMap<(Option<&str>, &[String]), Vec<&Node>> = BTreeMap::new();
+        let mut groups: BTreeMap<(Option<&str>, &[String]), Vec<(&Node, NodeIdentity)>> = BTreeMap::new();
         for node in batch {
-            let primary =
-                keyed_label(node, &plan.node_keys).map(|(l, _)| l).or(node.labels.first().map(String::as_str));
-            groups.entry((primary, node.labels.as_slice())).or_default().push(node);
+            let identity = node_identity(node, &plan.node_keys, plan.missing_key, self.client.target())?;
+            let primary = match identity {
+                NodeIdentity::Keys { label, .. } => Some(label),
+                NodeIdentity::SourceId => node.labels.first().map(String::as_str),
+            };
+            groups.entry((primary, node.labels.as_slice())).or_default().push((node, identity));
         }
         // Encode every group before sending any, so a refused value (--strict-types) stops the
         // batch before part of it is written.
@@ -138,10 +145,10 @@ impl NeptuneSink {
                 *conversions.entry(unlabeled_key()).or_default() += nodes.len() as u64;
             }
             let mut rows = Vec::with_capacity(nodes.len());
-            for node in &nodes {
+            for &(node, identity) in &nodes {
                 let props = encode_properties(&node.properties, scope, plan.strict, conversions)
-                    .map_err(|r| self.refused(scope, r))?;
-                let id = node_id(node, &plan.node_keys);
+                    .map_err(|r| self.refused(scope, r).in_write(FailedWrite::nodes([node])))?;
+                let id = node_id(node, identity);
                 if id != node.id {
                     self.keyed_ids.write().expect("lock poisoned").insert(node.id.clone(), id.clone());
                 }
@@ -149,10 +156,11 @@ impl NeptuneSink {
             }
             let what =
                 format!("nodes labelled {}", if labels.is_empty() { NO_LABEL.to_string() } else { labels.join(":") });
-            requests.push((query::write_nodes(labels, mode), rows, what));
+            let records = FailedWrite::nodes(nodes.iter().map(|(n, _)| *n));
+            requests.push((query::write_nodes(labels, mode), rows, what, records));
         }
-        for (text, rows, what) in requests {
-            self.write(&text, rows, &what).await?;
+        for (text, rows, what, records) in requests {
+            self.write(&text, rows, &what, records).await?;
         }
         Ok(())
     }
@@ -182,19 +190,21 @@ impl NeptuneSink {
                     if let RelIdentity::Property(name) = identity {
                         let scope = format!("relationship of type `{rel_type}`");
                         if let Some(why) = identity_clash(&scope, &rel.id, &rel.properties, name) {
-                            return Err(ConnectorError::fatal(format!("target `{}`: {why}", self.client.target())));
+                            return Err(ConnectorError::fatal(format!("target `{}`: {why}", self.client.target()))
+                                .in_write(FailedWrite::relationships([*rel])));
                         }
                     }
                     let props = encode_properties(&rel.properties, rel_type, plan.strict, conversions)
-                        .map_err(|r| self.refused(rel_type, r))?;
+                        .map_err(|r| self.refused(rel_type, r).in_write(FailedWrite::relationships([*rel])))?;
                     rows.push(json!({ "id": rel.id, "s": endpoint(&rel.start), "e": endpoint(&rel.end), "p": props }));
                 }
             }
             let what = format!("relationships of type {rel_type}");
-            requests.push((query::write_relationships(rel_type, identity, mode), rows, what));
+            let records = FailedWrite::relationships(rels.iter().copied());
+            requests.push((query::write_relationships(rel_type, identity, mode), rows, what, records));
         }
-        for (text, rows, what) in requests {
-            self.write(&text, rows, &what).await?;
+        for (text, rows, what, records) in requests {
+            self.write(&text, rows, &what, records).await?;
         }
         Ok(())
     }
@@ -229,7 +239,12 @@ impl Sink for NeptuneSink {
         }
         // Neptune indexes `~id` itself: there is nothing to create for the copy.
         *self.plan.write().expect("lock poisoned") =
-            Some(Plan { mode: plan.mode, strict: plan.strict_types, node_keys: plan.node_keys.clone() });
+            Some(Plan {
+                mode: plan.mode,
+                strict: plan.strict_types,
+                node_keys: plan.node_keys.clone(),
+                missing_key: plan.missing_key,
+            });
         Ok(())
     }
 
