@@ -92,7 +92,10 @@ mod tests {
             node_identity(&n, &keys, MissingKey::Fail, "t").unwrap(),
             NodeIdentity::Keys { label: "Person", keys: &keys["Person"] }
         );
-        assert_eq!(node_identity(&node(&["Movie"], &[]), &keys, MissingKey::Fail, "t").unwrap(), NodeIdentity::SourceId);
+        assert_eq!(
+            node_identity(&node(&["Movie"], &[]), &keys, MissingKey::Fail, "t").unwrap(),
+            NodeIdentity::SourceId
+        );
     }
 
     #[test]

@@ -184,7 +184,8 @@ impl Sink for TestSink {
         self.write(batch.iter().map(|n| n.id.clone()).collect(), &self.nodes).await
     }
     async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError> {
-        let refused: Vec<&Relationship> = batch.iter().filter(|r| Some(r.rel_type.as_str()) == self.refuse_type).collect();
+        let refused: Vec<&Relationship> =
+            batch.iter().filter(|r| Some(r.rel_type.as_str()) == self.refuse_type).collect();
         if !refused.is_empty() {
             let write = crate::connector::FailedWrite::relationships(refused);
             return Err(ConnectorError::fatal("injected: refused").in_write(write));

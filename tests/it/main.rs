@@ -2,9 +2,11 @@
 //! Server-backed modules need `scripts/test-servers.sh start` (the README's test command does
 //! it); they fail, never skip, when a server is missing.
 
+mod batch_errors;
 pub mod bolt;
 mod cli;
 mod file;
+mod keys;
 mod migrations;
 mod neptune;
 mod properties;

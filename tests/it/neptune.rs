@@ -7,6 +7,6 @@ mod copy;
 mod expect;
 mod migrate;
 mod seed_flow;
-mod server;
+pub mod server;
 mod source;
 mod verify;
