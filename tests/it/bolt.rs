@@ -1,8 +1,9 @@
 //! Bolt (Neo4j protocol) connector tests against the real ArcadeDB Bolt server, from the CLI.
 //! Each test works in databases of its own. They fail, never skip, when the server is down.
 
-mod graph;
+pub mod graph;
 mod migrate;
+mod names;
 mod restart;
 mod round_trip;
 mod seed_flow;
