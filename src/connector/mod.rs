@@ -453,8 +453,8 @@ pub struct ConnectorError {
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
     /// The records of the write that failed, when the sink knows them: a sink writes a batch
     /// as one request per label set or relationship type, and the failed one is what the copy's
-    /// message must name (`None`: the whole batch).
-    pub write: Option<FailedWrite>,
+    /// message must name (`None`: the whole batch). Boxed to keep every `Result` small.
+    pub write: Option<Box<FailedWrite>>,
 }
 
 /// The records one failed write held: what they are (`label A:B`, `type KNOWS`), the first one's
@@ -515,7 +515,7 @@ impl ConnectorError {
     /// Names the records of the write that failed, unless a more precise write is named already
     /// (a single refused record inside a group).
     pub fn in_write(mut self, write: FailedWrite) -> Self {
-        self.write.get_or_insert(write);
+        self.write.get_or_insert_with(|| Box::new(write));
         self
     }
 

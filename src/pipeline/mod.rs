@@ -547,7 +547,7 @@ fn write_with_retry<T: PhaseRecord>(
                 // The sink's write that failed, when it names one: a batch of mixed labels or
                 // types goes out as one write per label set or type, and naming the batch's
                 // first record would pin the failure on another write's records.
-                let (count, scope, first_id) = match error.write.clone() {
+                let (count, scope, first_id) = match error.write.as_deref().cloned() {
                     Some(w) => (w.count, w.scope, w.first_id),
                     None => (
                         batch.len(),

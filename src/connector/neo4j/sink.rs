@@ -24,6 +24,9 @@ use crate::connector::keyed::{node_identity, MissingKey, NodeIdentity, NodeKeys}
 use crate::connector::{identity_clash, ConnectorError, CopyPlan, FailedWrite, MaybeWritten, Sink, WriteMode, WriteReport};
 use crate::model::{Node, Properties, Relationship, Value};
 
+/// Nodes written by one query: their sorted labels and how they are identified.
+type NodeGroup<'a> = (Vec<String>, NodeIdentity<'a>);
+
 /// What `prepare` learnt: the write mode, the migration-declared keys per label, and what to do
 /// with a node lacking a key value.
 type WritePlan = (WriteMode, NodeKeys, MissingKey);
@@ -199,7 +202,7 @@ impl Neo4jSink {
     ) -> Result<WriteReport, ConnectorError> {
         // Per label set and identity (a node lacking a key value may be identified by its
         // source id while the rest of its label set goes by keys): the nodes and their rows.
-        let mut groups: BTreeMap<(Vec<String>, NodeIdentity), (Vec<&Node>, Vec<BoltType>)> = BTreeMap::new();
+        let mut groups: BTreeMap<NodeGroup, (Vec<&Node>, Vec<BoltType>)> = BTreeMap::new();
         for node in batch {
             let one = || FailedWrite::nodes([node]);
             self.check_storable(&format!("node {:?}", node.labels), &node.id, &node.properties)

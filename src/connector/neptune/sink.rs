@@ -54,6 +54,9 @@ pub struct NeptuneSink {
     maybe_written: MaybeWritten,
 }
 
+/// A node and how the copy identifies it.
+type IdentifiedNode<'a> = (&'a Node, NodeIdentity<'a>);
+
 #[derive(Clone)]
 struct Plan {
     mode: WriteMode,
@@ -114,7 +117,7 @@ impl NeptuneSink {
                     }
                 ),
                 source: None,
-                write: Some(records),
+                write: Some(Box::new(records)),
             });
         }
         Ok(())
@@ -127,7 +130,9 @@ impl NeptuneSink {
         batch: &[Node],
         conversions: &mut Conversions,
     ) -> Result<(), ConnectorError> {
-        let mut groups: BTreeMap<(Option<&str>, &[String]), Vec<(&Node, NodeIdentity)>> = BTreeMap::new();
+        // Per primary label (the keyed one, else the first) and label set: the nodes and how
+        // each is identified.
+        let mut groups: BTreeMap<(Option<&str>, &[String]), Vec<IdentifiedNode>> = BTreeMap::new();
         for node in batch {
             let identity = node_identity(node, &plan.node_keys, plan.missing_key, self.client.target())?;
             let primary = match identity {
