@@ -8,6 +8,7 @@ mod cli;
 mod file;
 mod keys;
 mod migrations;
+mod names;
 mod neptune;
 mod properties;
 mod resume;

@@ -162,4 +162,20 @@ operations:
         .env_remove("AWS_ACCESS_KEY_ID")
         .assert()
         .success();
+    // Data migrations on the copied data find and change such names in Neptune.
+    std::fs::write(
+        p.path("migrations/0002.yaml"),
+        r#"name: '0002'
+dependencies: ['0001']
+operations:
+- {operation: AddNodeProperty, arguments: {node_type: "1st", property_name: "dëfault \"d\"", default: "v"}}
+- {operation: RenameRelationshipProperty, arguments: {relationship_type: "it's \"T\"", old_property_name: "1x", new_property_name: "x 1"}}
+"#,
+    )
+    .unwrap();
+    p.cmd().args(["migrations", "run", "--target", "np"]).env_remove("AWS_ACCESS_KEY_ID").assert().success();
+    let d = server.query("MATCH (n:`1st`) RETURN n.`dëfault \"d\"` AS d");
+    assert_eq!(d[0]["d"], "v", "{d:?}");
+    let r = server.query("MATCH ()-[r:`it's \"T\"`]->() RETURN r.`x 1` AS x, r.`1x` AS old");
+    assert_eq!((r[0]["x"].clone(), r[0]["old"].clone()), (serde_json::json!(2), serde_json::Value::Null), "{r:?}");
 }
