@@ -1,9 +1,9 @@
 //! Keyed nodes never collapse into one (issue 14, point 3): the migrations declare `email` as
-//! the key of `Person`, and the Bolt source holds one Person with an email and two without (one
-//! lacks the property, one has it null... as far as the server keeps a null). Into Neptune (the
-//! test server) and into Bolt alike, the copy fails naming the label, the key and the source id,
-//! with exit 1 and its progress saved; resumed with `--missing-key source-id`, the two land as
-//! two nodes identified by their source ids, and `verify --full` finds every record.
+//! the key of `Person`, and the Bolt source holds one Person with an email and two without it
+//! (one never had the property, one was created with it null). Into Neptune (the test server)
+//! and into Bolt alike, the copy fails naming the label, the key and the source id, with exit 1
+//! and its progress saved; resumed with `--missing-key source-id`, the two land as two nodes
+//! identified by their source ids, and `verify --full` finds every record.
 
 use predicates::prelude::*;
 use serde_json::Value as Json;
