@@ -6,6 +6,7 @@ use clap::{ArgAction, Args};
 
 use super::migrations::FolderArg;
 use super::{GlobalArgs, UsageError};
+use crate::connector::keyed::MissingKey;
 use crate::connector::{self, registry, Selection, WriteMode};
 use crate::migrations;
 use crate::pipeline::checkpoint::{CheckpointFile, Fingerprint, Side};
@@ -69,6 +70,11 @@ pub struct CopyArgs {
     /// converting it to its documented encoding and counting it in the summary
     #[arg(long)]
     pub strict_types: bool,
+
+    /// A node of a label whose migrations declare keys but without a value for one of them:
+    /// fail the copy (naming label, key and source id), or identify it by its source id
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = MissingKey::Fail)]
+    pub missing_key: MissingKey,
 
     /// Copy what the source has when a --node label or --relationship type is not in it
     /// (a warning each), instead of refusing the copy
@@ -155,6 +161,7 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         retry: RetryPolicy { max_attempts: args.max_attempts, ..RetryPolicy::default() },
         node_keys,
         strict_types: args.strict_types,
+        missing_key: args.missing_key,
         checkpoint,
         resume,
         counted: Some(counts),

@@ -67,6 +67,11 @@ fn copy_defaults_and_flags() {
     assert!(!c.dry_run && !c.force && !c.strict_types);
     assert_eq!(c.selection().unwrap(), Selection::All);
     assert!(copy_args(&["copy", "--source", "a", "--target", "b", "--all", "--strict-types"]).strict_types);
+    use crate::connector::keyed::MissingKey;
+    assert_eq!(c.missing_key, MissingKey::Fail, "a node without its key fails the copy by default");
+    let fallback = copy_args(&["copy", "--source", "a", "--target", "b", "--all", "--missing-key", "source-id"]);
+    assert_eq!(fallback.missing_key, MissingKey::SourceId);
+    assert!(parse(&["copy", "-f", "a", "-t", "b", "-a", "--missing-key", "skip"]).is_err(), "never dropped");
 
     let c = copy_args(&[
         "copy",

@@ -6,6 +6,7 @@
 //! shutdown belong to the pipeline.
 
 mod finalizer;
+pub mod keyed;
 pub mod registry;
 
 // The connectors: one line each (its folder and its config type). See `registry`.
@@ -268,6 +269,8 @@ pub struct CopyPlan {
     pub node_keys: BTreeMap<String, Vec<String>>,
     /// Fail on the first value the sink cannot store as is, instead of converting and counting it.
     pub strict_types: bool,
+    /// What to do with a node of a keyed label that lacks a key value (see [`keyed`]).
+    pub missing_key: keyed::MissingKey,
 }
 
 /// A property value that was changed on its way into a sink because the sink cannot hold it as is.
@@ -450,19 +453,71 @@ pub struct ConnectorError {
     pub message: String,
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// The records of the write that failed, when the sink knows them: a sink writes a batch
+    /// as one request per label set or relationship type, and the failed one is what the copy's
+    /// message must name (`None`: the whole batch). Boxed to keep every `Result` small.
+    pub write: Option<Box<FailedWrite>>,
+}
+
+/// The records one failed write held: what they are (`label A:B`, `type KNOWS`), the first one's
+/// source id, and how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedWrite {
+    pub scope: String,
+    pub first_id: String,
+    pub count: usize,
+}
+
+impl FailedWrite {
+    /// A write of `nodes` (all of one label set).
+    pub fn nodes<'a>(nodes: impl IntoIterator<Item = &'a Node>) -> Self {
+        Self::of(nodes, |n| (node_scope(&n.labels), n.id.clone()))
+    }
+
+    /// A write of `relationships` (all of one type).
+    pub fn relationships<'a>(relationships: impl IntoIterator<Item = &'a Relationship>) -> Self {
+        Self::of(relationships, |r| (relationship_scope(&r.rel_type), r.id.clone()))
+    }
+
+    fn of<T>(records: impl IntoIterator<Item = T>, describe: impl Fn(&T) -> (String, String)) -> Self {
+        let mut records = records.into_iter().peekable();
+        let (scope, first_id) = records.peek().map(describe).unwrap_or_default();
+        FailedWrite { scope, first_id, count: records.count() }
+    }
+}
+
+/// How messages name a set of nodes: `label A:B`, or `unlabelled node`.
+pub fn node_scope(labels: &[String]) -> String {
+    if labels.is_empty() {
+        "unlabelled node".to_string()
+    } else {
+        format!("label {}", labels.join(":"))
+    }
+}
+
+/// How messages name a relationship type: `type KNOWS`.
+pub fn relationship_scope(rel_type: &str) -> String {
+    format!("type {rel_type}")
 }
 
 impl ConnectorError {
     pub fn fatal(message: impl Into<String>) -> Self {
-        ConnectorError { class: ErrorClass::Fatal, code: None, message: message.into(), source: None }
+        ConnectorError { class: ErrorClass::Fatal, code: None, message: message.into(), source: None, write: None }
     }
 
     pub fn retryable(message: impl Into<String>) -> Self {
-        ConnectorError { class: ErrorClass::Retryable, code: None, message: message.into(), source: None }
+        ConnectorError { class: ErrorClass::Retryable, code: None, message: message.into(), source: None, write: None }
     }
 
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
         self.code = Some(code.into());
+        self
+    }
+
+    /// Names the records of the write that failed, unless a more precise write is named already
+    /// (a single refused record inside a group).
+    pub fn in_write(mut self, write: FailedWrite) -> Self {
+        self.write.get_or_insert_with(|| Box::new(write));
         self
     }
 

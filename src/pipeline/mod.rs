@@ -55,6 +55,8 @@ pub struct CopyOptions {
     pub node_keys: std::collections::BTreeMap<String, Vec<String>>,
     /// See [`CopyPlan::strict_types`].
     pub strict_types: bool,
+    /// See [`CopyPlan::missing_key`].
+    pub missing_key: crate::connector::keyed::MissingKey,
     /// Where progress is saved as the copy goes (`None`: nowhere).
     pub checkpoint: Option<CheckpointFile>,
     /// Progress of an earlier run to continue from (`--resume`).
@@ -186,6 +188,7 @@ async fn run(
         force: options.force,
         node_keys: options.node_keys.clone(),
         strict_types: options.strict_types,
+        missing_key: options.missing_key,
     };
     sink.prepare(&plan).await.map_err(CopyError::Prepare)?;
     let env = PhaseEnv { source, sink: sink.clone(), options, progress, stop };
@@ -542,14 +545,18 @@ fn write_with_retry<T: PhaseRecord>(
                 return Ok(merge(a, b, attempt - 1));
             }
             if error.class == ErrorClass::Fatal || attempt >= policy.max_attempts {
-                return Err(CopyError::Batch {
-                    phase: T::PHASE,
-                    count: batch.len(),
-                    scope: batch.first().map(T::scope).unwrap_or_default(),
-                    first_id: batch.first().map(|r| r.id().to_string()).unwrap_or_default(),
-                    attempts: attempt,
-                    source: error,
-                });
+                // The sink's write that failed, when it names one: a batch of mixed labels or
+                // types goes out as one write per label set or type, and naming the batch's
+                // first record would pin the failure on another write's records.
+                let (count, scope, first_id) = match error.write.as_deref().cloned() {
+                    Some(w) => (w.count, w.scope, w.first_id),
+                    None => (
+                        batch.len(),
+                        batch.first().map(T::scope).unwrap_or_default(),
+                        batch.first().map(|r| r.id().to_string()).unwrap_or_default(),
+                    ),
+                };
+                return Err(CopyError::Batch { phase: T::PHASE, count, scope, first_id, attempts: attempt, source: error });
             }
             let wait = policy.delay(attempt);
             progress.retrying(T::PHASE, attempt, wait, &error.to_string());

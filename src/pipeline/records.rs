@@ -40,11 +40,7 @@ impl PhaseRecord for Node {
     }
 
     fn scope(&self) -> String {
-        if self.labels.is_empty() {
-            "unlabelled node".to_string()
-        } else {
-            format!("label {}", self.labels.join(":"))
-        }
+        crate::connector::node_scope(&self.labels)
     }
 
     fn approx_size(&self) -> usize {
@@ -97,7 +93,7 @@ impl PhaseRecord for Relationship {
     }
 
     fn scope(&self) -> String {
-        format!("type {}", self.rel_type)
+        crate::connector::relationship_scope(&self.rel_type)
     }
 
     fn approx_size(&self) -> usize {

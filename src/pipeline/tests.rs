@@ -109,6 +109,7 @@ impl Source for MemorySource {
                 code: None,
                 message: "reset".into(),
                 source: None,
+                write: None,
             });
         }
         send_in_key_order(&self.rels, |r| &r.id, batch_size, after, tx).await
@@ -131,6 +132,9 @@ struct TestSink {
     write_time: Option<Duration>,
     /// `prepare` refuses the copy (a non-empty target in create mode).
     refuse: bool,
+    /// Relationships of this type fail fatally, in a write of their own as a real sink's is
+    /// (one per type), which the error names.
+    refuse_type: Option<&'static str>,
     started: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
@@ -150,10 +154,11 @@ impl TestSink {
                 code: Some("TimeLimitExceededException".into()),
                 message: "too slow".into(),
                 source: None,
+                write: None,
             });
         }
         if let Some(class) = self.failures.lock().unwrap().pop_front() {
-            return Err(ConnectorError { class, code: None, message: "injected".into(), source: None });
+            return Err(ConnectorError { class, code: None, message: "injected".into(), source: None, write: None });
         }
         into.lock().unwrap().extend(ids);
         Ok(WriteReport::default())
@@ -179,6 +184,12 @@ impl Sink for TestSink {
         self.write(batch.iter().map(|n| n.id.clone()).collect(), &self.nodes).await
     }
     async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError> {
+        let refused: Vec<&Relationship> =
+            batch.iter().filter(|r| Some(r.rel_type.as_str()) == self.refuse_type).collect();
+        if !refused.is_empty() {
+            let write = crate::connector::FailedWrite::relationships(refused);
+            return Err(ConnectorError::fatal("injected: refused").in_write(write));
+        }
         self.write(batch.iter().map(|r| r.id.clone()).collect(), &self.rels).await
     }
     async fn finish(&self) -> Result<(), ConnectorError> {
@@ -214,6 +225,7 @@ fn options() -> CopyOptions {
         resume: None,
         counted: None,
         strict_types: false,
+        missing_key: Default::default(),
     }
 }
 
@@ -296,6 +308,23 @@ async fn a_fatal_error_stops_the_copy_and_names_the_batch() {
     assert!(sink.rels.lock().unwrap().is_empty());
     assert_eq!(failure.written.nodes as usize, sink.nodes.lock().unwrap().len(), "only acknowledged batches count");
     assert!(failure.error.to_string().contains("first source id"));
+}
+
+/// A batch holding several relationship types is written one type at a time; the failure names
+/// the type and first id of the write that failed, not those of the batch's first record.
+#[tokio::test]
+async fn a_failed_write_is_named_by_its_own_type_and_first_id() {
+    let mut source = graph(5, 10);
+    for rel in &mut source.rels {
+        rel.rel_type = if ["r4", "r5"].contains(&rel.id.as_str()) { "OTHER".into() } else { "NEXT".into() };
+    }
+    let sink = Arc::new(TestSink { refuse_type: Some("OTHER"), ..Default::default() });
+    let failure = copy_into(&source, &sink, &options(), &never_stop()).await.unwrap_err();
+    let CopyError::Batch { phase, count, scope, first_id, .. } = &failure.error else { panic!("{:?}", failure.error) };
+    assert_eq!((*phase, *count, scope.as_str(), first_id.as_str()), (Phase::Relationships, 2, "type OTHER", "r4"));
+    let message = failure.error.to_string();
+    assert!(message.contains("2 relationships (type OTHER; first source id `r4`)"), "{message}");
+    assert!(!message.contains("NEXT") && !message.contains("`r0`"), "{message}");
 }
 
 #[tokio::test]

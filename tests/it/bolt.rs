@@ -4,6 +4,7 @@
 mod finalize;
 pub mod graph;
 mod migrate;
+mod names;
 mod restart;
 mod round_trip;
 mod seed_flow;

@@ -2,10 +2,13 @@
 //! Server-backed modules need `scripts/test-servers.sh start` (the README's test command does
 //! it); they fail, never skip, when a server is missing.
 
+mod batch_errors;
 pub mod bolt;
 mod cli;
 mod file;
+mod keys;
 mod migrations;
+mod names;
 mod neptune;
 mod properties;
 mod resume;

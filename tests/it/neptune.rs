@@ -9,6 +9,6 @@ mod expect;
 mod finalize;
 mod migrate;
 mod seed_flow;
-mod server;
+pub mod server;
 mod source;
 mod verify;

@@ -25,7 +25,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::config::Neo4jConfig;
 use super::error::{classify, timeout};
-use crate::connector::ConnectorError;
+use crate::connector::{ConnectorError, FailedWrite};
 
 pub struct Client {
     /// neo4rs's settings for a new connection.
@@ -139,12 +139,28 @@ impl Client {
     /// Runs writes in one transaction, so a batch lands whole or not at all, and returns the
     /// `c` column of each (the rows it wrote; 0 for a query without one).
     pub async fn write(&self, action: &str, queries: Vec<Query>) -> Result<Vec<i64>, ConnectorError> {
+        self.write_records(action, queries.into_iter().map(|q| (q, None)).collect()).await
+    }
+
+    /// [`write`](Self::write), each query with the records it writes: the error of a query that
+    /// fails names its records (a failed commit names none: it is the whole transaction's).
+    pub async fn write_records(
+        &self,
+        action: &str,
+        queries: Vec<(Query, Option<FailedWrite>)>,
+    ) -> Result<Vec<i64>, ConnectorError> {
         let (lease, mut txn) = self.begin(action).await?;
         let mut counts = Vec::with_capacity(queries.len());
-        for q in queries {
-            let mut stream = self.bounded(action, self.query_timeout, txn.execute(q)).await?;
+        for (q, records) in queries {
+            let named = |e: ConnectorError| match &records {
+                Some(records) => e.in_write(records.clone()),
+                None => e,
+            };
+            let mut stream = self.bounded(action, self.query_timeout, txn.execute(q)).await.map_err(named)?;
             let mut count = 0;
-            while let Some(row) = self.bounded(action, self.query_timeout, stream.next(txn.handle())).await? {
+            while let Some(row) =
+                self.bounded(action, self.query_timeout, stream.next(txn.handle())).await.map_err(named)?
+            {
                 count += row.get::<i64>("c").unwrap_or(0);
             }
             counts.push(count);

@@ -33,7 +33,7 @@ pub fn classify(target: &str, action: &str, error: neo4rs::Error) -> ConnectorEr
         neo4rs::Error::UnexpectedMessage(text) => (without_statement(&text), None),
         other => (other.to_string(), Some(Box::new(other) as Box<dyn std::error::Error + Send + Sync>)),
     };
-    ConnectorError { class, code, message: format!("Neo4j target `{target}`: {action}: {error_text}"), source }
+    ConnectorError { class, code, message: format!("Neo4j target `{target}`: {action}: {error_text}"), source, write: None }
 }
 
 /// Where a server's message starts quoting a statement: the phrases that introduce one, and the

@@ -6,8 +6,9 @@
 //! id and the endpoints' labels are unknown; the one index finds any endpoint, unlabelled nodes
 //! included; a node is upserted on it by an update and a create of the missing (see
 //! [`cypher::write_nodes`] for why not one MERGE). Nodes of a label with migration-declared keys
-//! are MERGEd on those keys instead, and
-//! still get the source id. Relationships carry their source id too, so parallel relationships
+//! are MERGEd on those keys instead, and still get the source id; one without a value for a key
+//! is refused or identified by its source id, as [`keyed`](crate::connector::keyed) rules for
+//! every sink (a MERGE on a null key would match nothing and create the node again each run). Relationships carry their source id too, so parallel relationships
 //! stay apart and a re-run MERGEs onto what the last run wrote.
 
 use std::collections::{BTreeMap, HashSet};
@@ -19,13 +20,16 @@ use neo4rs::{query, BoltType};
 use super::client::{column, Client};
 use super::cypher::{self, NodeWrite};
 use super::value::{bolt_list, bolt_map, properties_to_bolt};
-use crate::connector::{
-    identity_clash, ConnectorError, CopyPlan, MaybeWritten, Sink, WriteMode, WriteReport,
-};
+use crate::connector::keyed::{node_identity, MissingKey, NodeIdentity, NodeKeys};
+use crate::connector::{identity_clash, ConnectorError, CopyPlan, FailedWrite, MaybeWritten, Sink, WriteMode, WriteReport};
 use crate::model::{Node, Properties, Relationship, Value};
 
-/// What `prepare` learnt: the write mode and the migration-declared keys per label.
-type WritePlan = (WriteMode, BTreeMap<String, Vec<String>>);
+/// Nodes written by one query: their sorted labels and how they are identified.
+type NodeGroup<'a> = (Vec<String>, NodeIdentity<'a>);
+
+/// What `prepare` learnt: the write mode, the migration-declared keys per label, and what to do
+/// with a node lacking a key value.
+type WritePlan = (WriteMode, NodeKeys, MissingKey);
 
 pub struct Neo4jSink {
     client: Client,
@@ -64,7 +68,7 @@ impl Neo4jSink {
         &self,
         action: &str,
         shapes: Vec<String>,
-        queries: Vec<neo4rs::Query>,
+        queries: Vec<(neo4rs::Query, Option<FailedWrite>)>,
     ) -> Result<Vec<i64>, ConnectorError> {
         let known = |shapes: &[String]| {
             let seen = self.shapes.lock().expect("neo4j sink lock poisoned");
@@ -72,10 +76,10 @@ impl Neo4jSink {
         };
         if known(&shapes) {
             let _shared = self.first_writes.read().await;
-            return self.client.write(action, queries).await;
+            return self.client.write_records(action, queries).await;
         }
         let _alone = self.first_writes.write().await;
-        let counts = self.client.write(action, queries).await?;
+        let counts = self.client.write_records(action, queries).await?;
         self.shapes.lock().expect("neo4j sink lock poisoned").extend(shapes);
         Ok(counts)
     }
@@ -92,20 +96,15 @@ impl Neo4jSink {
         ConnectorError::fatal(format!("Neo4j target `{}`: {message}", self.client.target()))
     }
 
-    /// How the nodes of one label set are written: keys of the first of their labels that has
-    /// any, else the source id.
-    fn node_write(&self, mode: WriteMode, keys: &BTreeMap<String, Vec<String>>, labels: &[String]) -> NodeWrite {
-        if mode == WriteMode::Create {
-            return NodeWrite::Create;
+    /// How nodes identified as `identity` are written in `mode`.
+    fn node_write(mode: WriteMode, identity: NodeIdentity<'_>) -> NodeWrite {
+        match (mode, identity) {
+            (WriteMode::Create, _) => NodeWrite::Create,
+            (_, NodeIdentity::Keys { label, keys }) => {
+                NodeWrite::MergeOnKeys { label: label.to_string(), keys: keys.to_vec() }
+            }
+            (_, NodeIdentity::SourceId) => NodeWrite::MergeOnSourceId,
         }
-        labels
-            .iter()
-            .find_map(|l| {
-                keys.get(l)
-                    .filter(|k| !k.is_empty())
-                    .map(|k| NodeWrite::MergeOnKeys { label: l.clone(), keys: k.clone() })
-            })
-            .unwrap_or(NodeWrite::MergeOnSourceId)
     }
 
     /// Neo4j stores only scalars, temporal values, points and homogeneous lists of them; say
@@ -168,18 +167,19 @@ impl Sink for Neo4jSink {
         for q in schema {
             self.client.write("creating the source-id constraint and key indexes", vec![q]).await?;
         }
-        *self.plan.lock().expect("neo4j sink lock poisoned") = Some((plan.mode, plan.node_keys.clone()));
+        *self.plan.lock().expect("neo4j sink lock poisoned") =
+            Some((plan.mode, plan.node_keys.clone(), plan.missing_key));
         Ok(())
     }
 
     async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError> {
-        let (mode, keys) = self.plan()?;
+        let (mode, keys, missing_key) = self.plan()?;
         let ids = batch.iter().map(|n| n.id.as_str());
-        self.maybe_written.write(mode, ids, |mode| self.write_node_batch(mode, &keys, batch)).await
+        self.maybe_written.write(mode, ids, |mode| self.write_node_batch(mode, &keys, missing_key, batch)).await
     }
 
     async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError> {
-        let (mode, _) = self.plan()?;
+        let (mode, _, _) = self.plan()?;
         let ids = batch.iter().map(|r| r.id.as_str());
         self.maybe_written.write(mode, ids, |mode| self.write_relationship_batch(mode, batch)).await
     }
@@ -196,12 +196,18 @@ impl Neo4jSink {
     async fn write_node_batch(
         &self,
         mode: WriteMode,
-        keys: &BTreeMap<String, Vec<String>>,
+        keys: &NodeKeys,
+        missing_key: MissingKey,
         batch: &[Node],
     ) -> Result<WriteReport, ConnectorError> {
-        let mut groups: BTreeMap<Vec<String>, Vec<BoltType>> = BTreeMap::new();
+        // Per label set and identity (a node lacking a key value may be identified by its
+        // source id while the rest of its label set goes by keys): the nodes and their rows.
+        let mut groups: BTreeMap<NodeGroup, (Vec<&Node>, Vec<BoltType>)> = BTreeMap::new();
         for node in batch {
-            self.check_storable(&format!("node {:?}", node.labels), &node.id, &node.properties)?;
+            let one = || FailedWrite::nodes([node]);
+            self.check_storable(&format!("node {:?}", node.labels), &node.id, &node.properties)
+                .map_err(|e| e.in_write(one()))?;
+            let identity = node_identity(node, keys, missing_key, self.client.target())?;
             let mut labels = node.labels.clone();
             labels.sort();
             labels.dedup();
@@ -209,25 +215,29 @@ impl Neo4jSink {
                 ("id", BoltType::from(node.id.as_str())),
                 ("props", BoltType::Map(properties_to_bolt(&node.properties))),
             ]);
-            groups.entry(labels).or_default().push(row);
+            let (nodes, rows) = groups.entry((labels, identity)).or_default();
+            nodes.push(node);
+            rows.push(row);
         }
         let mut queries = Vec::with_capacity(2 * groups.len());
-        // Per label set: the rows, and how many of the queries (in order) write them.
+        // Per group: its nodes, and how many of the queries (in order) write them.
         let mut expected = Vec::with_capacity(groups.len());
-        let shapes = groups.keys().map(|labels| format!("node {labels:?}")).collect();
-        for (labels, rows) in groups {
-            let write = self.node_write(mode, keys, &labels);
+        let shapes = groups.keys().map(|(labels, _)| format!("node {labels:?}")).collect();
+        for ((labels, identity), (nodes, rows)) in groups {
+            let write = Self::node_write(mode, identity);
             let texts = cypher::write_nodes(&write, &labels, &self.marker, &self.id_property);
-            expected.push((labels.clone(), rows.len(), texts.len()));
+            let records = FailedWrite::nodes(nodes);
+            expected.push((labels.clone(), records.clone(), texts.len()));
             let rows = bolt_list(rows);
-            queries.extend(texts.iter().map(|t| query(t).param("rows", rows.clone())));
+            queries.extend(texts.iter().map(|t| (query(t).param("rows", rows.clone()), Some(records.clone()))));
         }
         let counts = self.write_shapes("writing nodes", shapes, queries).await?;
         let mut counts = counts.into_iter();
-        for (labels, want, parts) in expected {
+        for (labels, records, parts) in expected {
             let got: i64 = counts.by_ref().take(parts).sum();
+            let want = records.count;
             if got != want as i64 {
-                return Err(self.fatal(format!("a batch of {want} nodes labelled {labels:?} wrote {got}")));
+                return Err(self.fatal(format!("a batch of {want} nodes labelled {labels:?} wrote {got}")).in_write(records));
             }
         }
         Ok(WriteReport::default())
@@ -238,37 +248,44 @@ impl Neo4jSink {
         mode: WriteMode,
         batch: &[Relationship],
     ) -> Result<WriteReport, ConnectorError> {
-        let mut groups: BTreeMap<&str, Vec<BoltType>> = BTreeMap::new();
+        let mut groups: BTreeMap<&str, (Vec<&Relationship>, Vec<BoltType>)> = BTreeMap::new();
         for rel in batch {
-            self.check_storable(&format!("relationship of type `{}`", rel.rel_type), &rel.id, &rel.properties)?;
+            self.check_storable(&format!("relationship of type `{}`", rel.rel_type), &rel.id, &rel.properties)
+                .map_err(|e| e.in_write(FailedWrite::relationships([rel])))?;
             let row = bolt_map([
                 ("id", BoltType::from(rel.id.as_str())),
                 ("s", BoltType::from(rel.start.as_str())),
                 ("e", BoltType::from(rel.end.as_str())),
                 ("props", BoltType::Map(properties_to_bolt(&rel.properties))),
             ]);
-            groups.entry(rel.rel_type.as_str()).or_default().push(row);
+            let (rels, rows) = groups.entry(rel.rel_type.as_str()).or_default();
+            rels.push(rel);
+            rows.push(row);
         }
         let create = mode == WriteMode::Create;
         let mut queries = Vec::with_capacity(groups.len());
         let mut expected = Vec::with_capacity(groups.len());
         let shapes = groups.keys().map(|t| format!("relationship {t:?}")).collect();
-        for (rel_type, rows) in groups {
-            expected.push((rel_type, rows.len()));
-            queries.push(
+        for (rel_type, (rels, rows)) in groups {
+            let records = FailedWrite::relationships(rels);
+            expected.push((rel_type, records.clone()));
+            queries.push((
                 query(&cypher::write_relationships(rel_type, create, &self.marker, &self.id_property))
                     .param("rows", bolt_list(rows)),
-            );
+                Some(records),
+            ));
         }
         let counts = self.write_shapes("writing relationships", shapes, queries).await?;
-        for ((rel_type, want), got) in expected.into_iter().zip(counts) {
+        for ((rel_type, records), got) in expected.into_iter().zip(counts) {
+            let want = records.count;
             if got != want as i64 {
                 // The endpoint MATCHes found nothing for some rows: never drop them silently.
                 return Err(self.fatal(format!(
                     "a batch of {want} relationships of type `{rel_type}` wrote {got}: {} endpoint node(s) are not in the \
                      target (copy their nodes first, or select them with --node)",
                     want as i64 - got
-                )));
+                ))
+                .in_write(records));
             }
         }
         Ok(WriteReport::default())

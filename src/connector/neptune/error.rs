@@ -52,7 +52,7 @@ pub fn from_answer(target: &str, status: u16, error_type: Option<&str>, body: &s
         ),
         _ => format!("target `{target}`: Neptune answered HTTP {status}: {detail}"),
     };
-    ConnectorError { class, code: Some(code), message, source: None }
+    ConnectorError { class, code: Some(code), message, source: None, write: None }
 }
 
 /// A request that got no complete answer. Whether it was applied is unknown, so it is retried
@@ -75,7 +75,7 @@ pub fn from_transport(target: &str, url: &str, e: reqwest::Error) -> ConnectorEr
     };
     // reqwest's Display names the URL; the body (property values) is never part of it.
     let class = if e.is_builder() { ErrorClass::Fatal } else { ErrorClass::Retryable };
-    ConnectorError { class, code: None, message: format!("target `{target}`: request to {url} {what}"), source: None }
+    ConnectorError { class, code: None, message: format!("target `{target}`: request to {url} {what}"), source: None, write: None }
 }
 
 #[cfg(test)]

@@ -1,27 +1,21 @@
 //! Which `~id` a copied node gets in Neptune.
 //!
-//! When the migrations declare keys for one of the node's labels, the id is the one nodestream's
-//! Neptune plugin computes, `<Type>_<key>:<value>` joined with `_` over the keys in sorted order,
-//! so nodestream pipelines that keep feeding the graph update the same nodes. Values render as
-//! Python's `str()` does (that is what nodestream runs), except that graphferry renders 0, false
-//! and "" as themselves where nodestream's `value or ''` turns them into an empty string; a
-//! missing or null key is the empty string in both. Otherwise the id is the source id.
+//! When the node is identified by keys the migrations declare ([`keyed`](crate::connector::keyed)
+//! decides: every key has a value), the id is the one nodestream's Neptune plugin computes,
+//! `<Type>_<key>:<value>` joined with `_` over the keys in sorted order, so nodestream pipelines
+//! that keep feeding the graph update the same nodes. Values render as Python's `str()` does
+//! (that is what nodestream runs), except that graphferry renders 0, false and "" as themselves
+//! where nodestream's `value or ''` turns them into an empty string. A node without a key value
+//! never gets a keyed id (nodestream's would be the same for all of them). Otherwise the id is
+//! the source id.
 
-use std::collections::BTreeMap;
-
+pub use crate::connector::keyed::NodeKeys;
+use crate::connector::keyed::{node_identity, MissingKey, NodeIdentity};
 use crate::model::{Node, Value};
 
-/// Node keys per label, as declared by the migrations.
-pub type NodeKeys = BTreeMap<String, Vec<String>>;
-
-/// The label a node is identified by: the first of its labels with declared keys, if any.
-pub fn keyed_label<'a>(node: &'a Node, keys: &'a NodeKeys) -> Option<(&'a str, &'a [String])> {
-    node.labels.iter().find_map(|l| keys.get(l).filter(|k| !k.is_empty()).map(|k| (l.as_str(), k.as_slice())))
-}
-
-/// The node's `~id` in Neptune.
-pub fn node_id(node: &Node, keys: &NodeKeys) -> String {
-    let Some((label, key_names)) = keyed_label(node, keys) else { return node.id.clone() };
+/// The node's `~id` in Neptune, identified as `identity` says.
+pub fn node_id(node: &Node, identity: NodeIdentity<'_>) -> String {
+    let NodeIdentity::Keys { label, keys: key_names } = identity else { return node.id.clone() };
     let mut sorted: Vec<&String> = key_names.iter().collect();
     sorted.sort();
     let parts: Vec<String> = sorted
@@ -29,6 +23,12 @@ pub fn node_id(node: &Node, keys: &NodeKeys) -> String {
         .map(|k| format!("{k}:{}", node.properties.get(k.as_str()).map(python_str).unwrap_or_default()))
         .collect();
     format!("{label}_{}", parts.join("_"))
+}
+
+/// The `~id` a copy gave `node`, for reading it back: a node lacking a key value was copied
+/// only under `--missing-key source-id`, with its source id.
+pub fn copied_id(node: &Node, keys: &NodeKeys) -> String {
+    node_id(node, node_identity(node, keys, MissingKey::SourceId, "").unwrap_or(NodeIdentity::SourceId))
 }
 
 /// `str(value)` as Python prints the value nodestream would hold.
@@ -93,20 +93,27 @@ mod tests {
     #[test]
     fn nodestream_format_over_sorted_keys() {
         let n = node(&["Person"], &[("name", Value::String("Ann".into())), ("born", Value::Int(1970))]);
-        assert_eq!(node_id(&n, &keys("Person", &["name", "born"])), "Person_born:1970_name:Ann");
+        assert_eq!(copied_id(&n, &keys("Person", &["name", "born"])), "Person_born:1970_name:Ann");
     }
 
     #[test]
     fn zero_false_and_empty_render_as_themselves() {
         let n = node(&["T"], &[("a", Value::Int(0)), ("b", Value::Bool(false)), ("c", Value::String(String::new()))]);
-        assert_eq!(node_id(&n, &keys("T", &["a", "b", "c", "d"])), "T_a:0_b:False_c:_d:");
+        assert_eq!(copied_id(&n, &keys("T", &["a", "b", "c"])), "T_a:0_b:False_c:");
     }
 
     #[test]
     fn unkeyed_nodes_keep_the_source_id_and_second_labels_can_carry_keys() {
         let n = node(&["Actor", "Person"], &[("name", Value::String("Bo".into()))]);
-        assert_eq!(node_id(&n, &NodeKeys::new()), "src-1");
-        assert_eq!(node_id(&n, &keys("Person", &["name"])), "Person_name:Bo");
+        assert_eq!(copied_id(&n, &NodeKeys::new()), "src-1");
+        assert_eq!(copied_id(&n, &keys("Person", &["name"])), "Person_name:Bo");
+    }
+
+    #[test]
+    fn a_node_without_a_key_value_never_gets_a_keyed_id() {
+        // nodestream would give both `T_a:_b:1`: two nodes merged into one.
+        let n = node(&["T"], &[("b", Value::Int(1)), ("a", Value::Null)]);
+        assert_eq!(copied_id(&n, &keys("T", &["a", "b"])), "src-1");
     }
 
     #[test]

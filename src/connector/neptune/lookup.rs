@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value as Json};
 
 use super::config::{NeptuneMode, TemporalEncoding};
 use super::encoding::{encode, normalize_datetime, Encoded};
-use super::identity::{node_id, NodeKeys};
+use super::identity::{copied_id, NodeKeys};
 use super::query::quote;
 use super::source::{value, NeptuneSource};
 use crate::connector::{ConnectorError, CopiedLookup};
@@ -81,7 +81,7 @@ fn normalize_datetimes(found: &mut Properties, source: &Properties, temporal: Te
 #[async_trait]
 impl CopiedLookup for NeptuneLookup {
     async fn find_nodes(&self, source: &[Node]) -> Result<Vec<Node>, ConnectorError> {
-        let by_target: HashMap<String, &Node> = source.iter().map(|n| (node_id(n, &self.keys), n)).collect();
+        let by_target: HashMap<String, &Node> = source.iter().map(|n| (copied_id(n, &self.keys), n)).collect();
         let rows = self
             .source
             .rows("MATCH (n) WHERE id(n) IN $ids RETURN n", Self::ids_param(by_target.keys().cloned().collect()))

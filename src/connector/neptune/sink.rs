@@ -25,11 +25,12 @@ use serde_json::{json, Map, Value as Json};
 use super::client::Client;
 use super::config::{NeptuneMode, TemporalEncoding};
 use super::encoding::{encode_properties, EncodedProperties, Refused};
-use super::identity::{keyed_label, node_id, NodeKeys};
+use super::identity::{node_id, NodeKeys};
 use super::query::{self, RelIdentity};
+use crate::connector::keyed::{node_identity, MissingKey, NodeIdentity};
 use crate::connector::{
-    identity_clash, ConnectorError, ConversionKey, Conversions, CopyPlan, ErrorClass, MaybeWritten, Sink, WriteMode,
-    WriteReport,
+    identity_clash, ConnectorError, ConversionKey, Conversions, CopyPlan, ErrorClass, FailedWrite, MaybeWritten, Sink,
+    WriteMode, WriteReport,
 };
 use crate::model::{Node, Relationship};
 
@@ -58,11 +59,15 @@ pub struct NeptuneSink {
     maybe_written: MaybeWritten,
 }
 
+/// A node and how the copy identifies it.
+type IdentifiedNode<'a> = (&'a Node, NodeIdentity<'a>);
+
 #[derive(Clone)]
 struct Plan {
     mode: WriteMode,
     strict: bool,
     node_keys: NodeKeys,
+    missing_key: MissingKey,
 }
 
 impl NeptuneSink {
@@ -96,12 +101,13 @@ impl NeptuneSink {
         .with_code("StrictTypes")
     }
 
-    /// Sends one write and checks that every row was written.
-    async fn write(&self, text: &str, rows: Vec<Json>, what: &str) -> Result<(), ConnectorError> {
+    /// Sends one write of `records` and checks that every row was written. Its errors name
+    /// `records`, not the whole batch.
+    async fn write(&self, text: &str, rows: Vec<Json>, what: &str, records: FailedWrite) -> Result<(), ConnectorError> {
         let expected = rows.len() as u64;
         let mut params = Map::new();
         params.insert("rows".into(), Json::Array(rows));
-        let answer = self.client.query(text, params).await?;
+        let answer = self.client.query(text, params).await.map_err(|e| e.in_write(records.clone()))?;
         let written = answer.first().and_then(|r| r.get("written")).and_then(Json::as_u64).unwrap_or(0);
         if written != expected {
             return Err(ConnectorError {
@@ -117,6 +123,7 @@ impl NeptuneSink {
                     }
                 ),
                 source: None,
+                write: Some(Box::new(records)),
             });
         }
         Ok(())
@@ -129,11 +136,16 @@ impl NeptuneSink {
         batch: &[Node],
         conversions: &mut Conversions,
     ) -> Result<(), ConnectorError> {
-        let mut groups: BTreeMap<(Option<&str>, &[String]), Vec<&Node>> = BTreeMap::new();
+        // Per primary label (the keyed one, else the first) and label set: the nodes and how
+        // each is identified.
+        let mut groups: BTreeMap<(Option<&str>, &[String]), Vec<IdentifiedNode>> = BTreeMap::new();
         for node in batch {
-            let primary =
-                keyed_label(node, &plan.node_keys).map(|(l, _)| l).or(node.labels.first().map(String::as_str));
-            groups.entry((primary, node.labels.as_slice())).or_default().push(node);
+            let identity = node_identity(node, &plan.node_keys, plan.missing_key, self.client.target())?;
+            let primary = match identity {
+                NodeIdentity::Keys { label, .. } => Some(label),
+                NodeIdentity::SourceId => node.labels.first().map(String::as_str),
+            };
+            groups.entry((primary, node.labels.as_slice())).or_default().push((node, identity));
         }
         // Encode every group before sending any, so a refused value (--strict-types) stops the
         // batch before part of it is written.
@@ -144,23 +156,24 @@ impl NeptuneSink {
                 *conversions.entry(unlabeled_key()).or_default() += nodes.len() as u64;
             }
             let mut rows = Vec::with_capacity(nodes.len());
-            for node in &nodes {
+            for &(node, identity) in &nodes {
                 let props = encode_properties(&node.properties, scope, self.temporal, plan.strict, conversions)
-                    .map_err(|r| self.refused(scope, r))?;
-                let id = node_id(node, &plan.node_keys);
+                    .map_err(|r| self.refused(scope, r).in_write(FailedWrite::nodes([node])))?;
+                let id = node_id(node, identity);
                 if id != node.id {
                     self.keyed_ids.write().expect("lock poisoned").insert(node.id.clone(), id.clone());
                 }
-                rows.push((json!({ "id": id }), props));
+                rows.push((json!({ "id": id }), props, node));
             }
             let what =
                 format!("nodes labelled {}", if labels.is_empty() { NO_LABEL.to_string() } else { labels.join(":") });
-            for (datetimes, rows) in by_datetime_names(rows) {
-                requests.push((query::write_nodes(labels, mode, &datetimes), rows, what.clone()));
+            for (datetimes, rows, nodes) in by_datetime_names(rows) {
+                let records = FailedWrite::nodes(nodes);
+                requests.push((query::write_nodes(labels, mode, &datetimes), rows, what.clone(), records));
             }
         }
-        for (text, rows, what) in requests {
-            self.write(&text, rows, &what).await?;
+        for (text, rows, what, records) in requests {
+            self.write(&text, rows, &what, records).await?;
         }
         Ok(())
     }
@@ -190,22 +203,25 @@ impl NeptuneSink {
                     if let RelIdentity::Property(name) = identity {
                         let scope = format!("relationship of type `{rel_type}`");
                         if let Some(why) = identity_clash(&scope, &rel.id, &rel.properties, name) {
-                            return Err(ConnectorError::fatal(format!("target `{}`: {why}", self.client.target())));
+                            return Err(ConnectorError::fatal(format!("target `{}`: {why}", self.client.target()))
+                                .in_write(FailedWrite::relationships([*rel])));
                         }
                     }
                     let props = encode_properties(&rel.properties, rel_type, self.temporal, plan.strict, conversions)
-                        .map_err(|r| self.refused(rel_type, r))?;
+                        .map_err(|r| self.refused(rel_type, r).in_write(FailedWrite::relationships([*rel])))?;
                     let row = json!({ "id": rel.id, "s": endpoint(&rel.start), "e": endpoint(&rel.end) });
-                    rows.push((row, props));
+                    rows.push((row, props, *rel));
                 }
             }
             let what = format!("relationships of type {rel_type}");
-            for (datetimes, rows) in by_datetime_names(rows) {
-                requests.push((query::write_relationships(rel_type, identity, mode, &datetimes), rows, what.clone()));
+            for (datetimes, rows, rels) in by_datetime_names(rows) {
+                let records = FailedWrite::relationships(rels);
+                let text = query::write_relationships(rel_type, identity, mode, &datetimes);
+                requests.push((text, rows, what.clone(), records));
             }
         }
-        for (text, rows, what) in requests {
-            self.write(&text, rows, &what).await?;
+        for (text, rows, what, records) in requests {
+            self.write(&text, rows, &what, records).await?;
         }
         Ok(())
     }
@@ -232,17 +248,20 @@ impl NeptuneSink {
 
 /// Completes rows (`p`, and `t` when a row has DateTime properties) and splits them by the names
 /// of their DateTime properties, in first-seen order: one request per set of names.
-fn by_datetime_names(rows: Vec<(Json, EncodedProperties)>) -> Vec<(Vec<String>, Vec<Json>)> {
-    let mut out: Vec<(Vec<String>, Vec<Json>)> = Vec::new();
-    for (mut row, props) in rows {
+fn by_datetime_names<R>(rows: Vec<(Json, EncodedProperties, R)>) -> Vec<(Vec<String>, Vec<Json>, Vec<R>)> {
+    let mut out: Vec<(Vec<String>, Vec<Json>, Vec<R>)> = Vec::new();
+    for (mut row, props, record) in rows {
         let names: Vec<String> = props.datetimes.keys().cloned().collect();
         row["p"] = Json::Object(props.plain);
         if !props.datetimes.is_empty() {
             row["t"] = Json::Object(props.datetimes);
         }
-        match out.iter_mut().find(|(n, _)| *n == names) {
-            Some((_, group)) => group.push(row),
-            None => out.push((names, vec![row])),
+        match out.iter_mut().find(|(n, _, _)| *n == names) {
+            Some((_, group, records)) => {
+                group.push(row);
+                records.push(record);
+            }
+            None => out.push((names, vec![row], vec![record])),
         }
     }
     out
@@ -258,7 +277,12 @@ impl Sink for NeptuneSink {
         }
         // Neptune indexes `~id` itself: there is nothing to create for the copy.
         *self.plan.write().expect("lock poisoned") =
-            Some(Plan { mode: plan.mode, strict: plan.strict_types, node_keys: plan.node_keys.clone() });
+            Some(Plan {
+                mode: plan.mode,
+                strict: plan.strict_types,
+                node_keys: plan.node_keys.clone(),
+                missing_key: plan.missing_key,
+            });
         Ok(())
     }
 
@@ -306,9 +330,9 @@ mod tests {
     #[test]
     fn rows_are_split_by_their_datetime_property_names() {
         let rows = vec![
-            (json!({"id": "a"}), props(json!({"n": 1}), json!({"born": "2024-02-29T00:00:00.000Z"}))),
-            (json!({"id": "b"}), props(json!({"n": 2}), json!({}))),
-            (json!({"id": "c"}), props(json!({}), json!({"born": "1900-01-01T00:00:00.000Z"}))),
+            (json!({"id": "a"}), props(json!({"n": 1}), json!({"born": "2024-02-29T00:00:00.000Z"})), 'a'),
+            (json!({"id": "b"}), props(json!({"n": 2}), json!({})), 'b'),
+            (json!({"id": "c"}), props(json!({}), json!({"born": "1900-01-01T00:00:00.000Z"})), 'c'),
         ];
         let groups = by_datetime_names(rows);
         assert_eq!(groups.len(), 2);
@@ -320,6 +344,7 @@ mod tests {
                 json!({"id": "c", "p": {}, "t": {"born": "1900-01-01T00:00:00.000Z"}})
             ]
         );
-        assert_eq!(groups[1], (vec![], vec![json!({"id": "b", "p": {"n": 2}})]));
+        assert_eq!(groups[0].2, ['a', 'c'], "each request keeps its own records, for error messages");
+        assert_eq!(groups[1], (vec![], vec![json!({"id": "b", "p": {"n": 2}})], vec!['b']));
     }
 }

@@ -235,6 +235,8 @@ fn a_misspelt_required_key_is_named_on_every_connector() {
     for (text, typo, key) in [
         ("targets:\n  x:\n    database: file\n    pth: a.jsonl\n", "pth", "path"),
         (&NEO4J.replace("password:", "passwrd:"), "passwrd", "password"),
+        (&NEO4J.replace("password:", "pasword:"), "pasword", "password"),
+        ("targets:\n  x:\n    database: file\n    Path: a.jsonl\n", "Path", "path"),
         (&NEO4J.replace("uri:", "ur:"), "ur", "uri"),
         ("targets:\n  x:\n    database: neptune\n    hots: https://h:8182\n", "hots", "host"),
         (
@@ -256,6 +258,25 @@ fn a_misspelt_required_key_is_named_on_every_connector() {
             "{err}"
         );
     }
+}
+
+/// Issue 14, point 6: `pasword:` for `password:` is reported as an unknown key with its
+/// suggestion and the missing key together, beside every other unknown key of the target, and
+/// never with the value.
+#[test]
+fn a_misspelt_required_key_is_reported_with_the_other_unknown_keys() {
+    let text = NEO4J.replace("password:", "pasword:") + "    databse_name: g\n";
+    let err = target_error(&text, "graph");
+    assert!(
+        err.contains("key `pasword`: unknown key, and required key `password` is missing (did you mean `password`?)"),
+        "{err}"
+    );
+    assert!(err.contains("key `databse_name`: unknown key") && err.contains("did you mean `database_name`?"), "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(!err.contains("s3cret-pw"), "{err}");
+    // A misspelling too far off to guess: the missing key and the unknown one, both named.
+    let err = target_error(&NEO4J.replace("password:", "pw:"), "graph");
+    assert!(err.contains("key `password`: missing required key") && err.contains("key `pw`: unknown key"), "{err}");
 }
 
 #[test]

@@ -52,7 +52,7 @@ impl Finalizer for Fake {
     async fn clear(&self, pass: MarkPass, batch: usize) -> Result<Marked, ConnectorError> {
         self.batches_seen.lock().unwrap().push(batch);
         if let Some(class) = self.failures.lock().unwrap().pop() {
-            return Err(ConnectorError { class, code: None, message: "no".into(), source: None });
+            return Err(ConnectorError { class, code: None, message: "no".into(), source: None, write: None });
         }
         match pass {
             MarkPass::Nodes => {

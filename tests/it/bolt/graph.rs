@@ -7,8 +7,9 @@ use graphferry::model::{same_properties, Properties, Value};
 use neo4rs::{query, BoltType};
 
 /// Every value kind a Neo4j property can hold, multi-label and unlabelled nodes, parallel
-/// relationships (two of them identical), self-loops, and a label, a type and property names
-/// with a backtick and a space. Loaded with literals (on ArcadeDB a plain DATETIME parameter
+/// relationships (two of them identical), self-loops, and labels, types and property names with
+/// any characters (issue 14, point 5): spaces, backticks, single and double quotes, unicode
+/// (beyond the BMP too) and leading digits. Loaded with literals (on ArcadeDB a plain DATETIME parameter
 /// loses its offset); bytes have no literal and go as a parameter.
 ///
 /// Not here, because no Neo4j server stores them as properties: null (an absent property), maps,
@@ -32,8 +33,10 @@ CREATE (a:Person:`we``ird lab` {name: 'a', `pr op``x`: 'weird', b: true, i_min: 
           ld: [date('2024-01-01'), date('2024-01-02')]}),
        (c {name: 'c'}),
        (m:Movie {title: 'm', bytes: $bytes}),
+       (q:`it's "quoted"`:`ünï 𝄞 label`:`1st` {name: 'q', `it's "p"`: 1, `ünï prop`: 'x', `9lives`: true}),
        (a)-[:KNOWS {since: 2001}]->(b), (a)-[:KNOWS {since: 2001}]->(b), (a)-[:KNOWS {since: 2002}]->(b),
-       (b)-[:KNOWS]->(b), (a)-[:`ACTED IN` {`ro``le`: 'x y'}]->(m), (c)-[:LIKES]->(a), (c)-[:LIKES]->(c)
+       (b)-[:KNOWS]->(b), (a)-[:`ACTED IN` {`ro``le`: 'x y'}]->(m), (c)-[:LIKES]->(a), (c)-[:LIKES]->(c),
+       (q)-[:`it's "T"` {`it's "r"`: 1, `1x`: 2}]->(a), (a)-[:`1st ünï`]->(q), (q)-[:`back``tick`]->(q)
 "#;
 
 pub async fn load(bolt: &neo4rs::Graph, database: &str) {
@@ -62,7 +65,9 @@ const MARKER: &str = "_GraphferryNode";
 
 pub async fn read(bolt: &neo4rs::Graph, database: &str, ids: Ids) -> Graph {
     let mut graph = Graph::default();
-    let nodes = "MATCH (n) RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props";
+    // Not nodestream's migration history and lock, which a migrated database holds too.
+    let nodes = "MATCH (n) WHERE NOT n:`__NodestreamMigration__` AND NOT n:`__NodestreamMigrationLock__` \
+                 RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props";
     for row in rows(bolt, database, nodes).await {
         let mut props = props(&row);
         let id = take_id(&row, &mut props, "id", ids);

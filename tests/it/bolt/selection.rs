@@ -37,6 +37,8 @@ async fn selection_copies_labels_and_relationships_with_their_endpoints() {
         (&[][..], &["KNOWS"][..]),
         (&["we`ird lab"][..], &[][..]),
         (&[][..], &["ACTED IN"][..]),
+        (&["it's \"quoted\""][..], &["back`tick"][..]),
+        (&["1st"][..], &["1st ünï", "it's \"T\""][..]),
     ] {
         let dst = fresh_database("sel_dst");
         let p = Project::new(&(target_yaml("src", &bolt_url(), &src) + &target_yaml("dst", &bolt_url(), &dst)));
@@ -81,6 +83,6 @@ async fn dry_run_of_everything_counts_the_whole_graph() {
     let p = Project::new(&(target_yaml("src", &bolt_url(), &src) + "  dump:\n    database: file\n    path: d.jsonl\n"));
     let out = p.cmd().args(["copy", "--source", "src", "--target", "dump", "--all", "--dry-run"]).assert().success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(stdout.contains("would copy 4 nodes and 7 relationships"), "{stdout}");
+    assert!(stdout.contains("would copy 5 nodes and 10 relationships"), "{stdout}");
     assert!(!p.path("d.jsonl").exists());
 }
