@@ -98,7 +98,7 @@ async fn a_finalized_copy_is_the_source_graph_and_nothing_else() {
     // Small batches: several transactions per pass.
     let out = p.cmd().args(["--json", "finalize", "--target", "dst", "--batch-size", "2"]).assert().success();
     let summary = event(&out.get_output().stdout, "finalize");
-    assert_eq!(summary["cleared"], serde_json::json!({"nodes": 4, "relationships": 7}), "{summary}");
+    assert_eq!(summary["cleared"], serde_json::json!({"nodes": 5, "relationships": 10}), "{summary}");
     assert_eq!(summary["dropped"].as_array().map(Vec::len), Some(1), "the identity constraint: {summary}");
     assert_eq!(summary["changed"], true);
 
@@ -106,8 +106,8 @@ async fn a_finalized_copy_is_the_source_graph_and_nothing_else() {
     let target = read_independently(&dst);
     assert_no_marks(&target);
     assert_same_graph(&source, &target);
-    assert_eq!(source["nodes"].as_array().unwrap().len(), 4);
-    assert_eq!(source["relationships"].as_array().unwrap().len(), 7, "parallel relationships stay apart");
+    assert_eq!(source["nodes"].as_array().unwrap().len(), 5);
+    assert_eq!(source["relationships"].as_array().unwrap().len(), 10, "parallel relationships stay apart");
 
     // Idempotent: a second run finds nothing to do and changes nothing.
     let out = p.cmd().args(["--json", "finalize", "--target", "dst"]).assert().success();
