@@ -137,9 +137,13 @@ impl Ui {
             text.push('\n');
         }
         if report.conversions.is_empty() {
-            text.push_str("\nLossy conversions: none\n");
+            text.push_str("\nConversions: none\n");
         } else {
-            text.push_str("\nLossy conversions (the target cannot hold these values as they are):\n");
+            // Some conversions lose nothing (a UTC datetime becoming a Neptune DateTime); those
+            // that lose something say LOSSY in their name.
+            text.push_str(
+                "\nConversions (the target cannot hold these values as they are; LOSSY ones lose part of the value):\n",
+            );
             for (k, n) in &report.conversions {
                 text.push_str(&format!("  {}.{}: {} x {}\n", k.scope, k.property, k.conversion, thousands(*n)));
             }
@@ -155,8 +159,9 @@ impl Ui {
     }
 
     /// What a failed copy had written before it stopped. The error itself is printed by `main`.
-    pub fn copy_failed(&self, source: &str, target: &str, written: &CopyReport) {
-        self.out(&self.copy_ended_text(source, target, written, Ended::Failed));
+    /// `saved`: the checkpoint holding its progress, if it left one.
+    pub fn copy_failed(&self, source: &str, target: &str, written: &CopyReport, saved: Option<&Path>) {
+        self.out(&self.copy_ended_text(source, target, written, Ended::Failed { saved }));
     }
 
     /// What a copy stopped by Ctrl-C or SIGTERM had written: not a failure, the user asked.
@@ -164,12 +169,15 @@ impl Ui {
         self.out(&self.copy_ended_text(source, target, written, Ended::Stopped { saved }));
     }
 
-    fn copy_ended_text(&self, source: &str, target: &str, written: &CopyReport, ended: Ended) -> String {
+    fn copy_ended_text(&self, source: &str, target: &str, written: &CopyReport, ended: Ended<'_>) -> String {
         if self.json {
             let mut v = serde_json::to_value(written).unwrap_or_default();
             v["event"] = json!("summary");
+            if let Ended::Failed { saved: Some(path) } = ended {
+                v["checkpoint"] = json!(path.display().to_string());
+            }
             v["status"] = json!(match ended {
-                Ended::Failed => "failed",
+                Ended::Failed { .. } => "failed",
                 Ended::Stopped { .. } => "stopped",
             });
             v["source"] = json!(source);
@@ -177,16 +185,23 @@ impl Ui {
             return v.to_string();
         }
         let (how, before) = match ended {
-            Ended::Failed => ("FAILED", "the failure"),
+            Ended::Failed { .. } => ("FAILED", "the failure"),
             Ended::Stopped { saved: true } => ("stopped (progress saved)", "it stopped"),
             Ended::Stopped { saved: false } => ("stopped", "it stopped"),
         };
-        format!(
+        let mut text = format!(
             "Copy from `{source}` to `{target}` {how} after {:.2} s. Acknowledged by the target before {before}: {}, {} (the copy is incomplete).",
             written.elapsed.as_secs_f64(),
             counted(written.nodes, "node", "nodes"),
             counted(written.relationships, "relationship", "relationships")
-        )
+        );
+        if let Ended::Failed { saved: Some(path) } = ended {
+            text.push_str(&format!(
+                "\nProgress was saved to {}: fix the cause and run the same copy with --resume to continue.",
+                path.display()
+            ));
+        }
+        text
     }
 
     pub fn targets(&self, path: &Path, rows: &[TargetRow]) {
@@ -413,12 +428,11 @@ fn count_rows(title: &str, rows: &[(&str, u64)]) -> String {
 
 /// How a copy that did not finish ended.
 #[derive(Clone, Copy)]
-enum Ended {
-    Failed,
+enum Ended<'a> {
+    /// `saved`: the checkpoint holding its progress.
+    Failed { saved: Option<&'a Path> },
     /// Stopped on request; `saved`: a checkpoint holds the progress.
-    Stopped {
-        saved: bool,
-    },
+    Stopped { saved: bool },
 }
 
 /// `1 node`, `2,000 nodes`.

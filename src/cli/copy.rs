@@ -144,7 +144,7 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
     let sink: std::sync::Arc<dyn connector::Sink> = match connector::connect_sink(target_cfg).await {
         Ok(sink) => sink.into(),
         Err(e) => {
-            ui.copy_failed(&args.source, &args.target, &pipeline::CopyReport::default());
+            ui.copy_failed(&args.source, &args.target, &pipeline::CopyReport::default(), None);
             return Err(e.into());
         }
     };
@@ -202,7 +202,12 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
                 pipeline::CopyError::Interrupted { checkpoint } => {
                     ui.copy_stopped(&args.source, &args.target, &failure.written, checkpoint.is_some())
                 }
-                _ => ui.copy_failed(&args.source, &args.target, &failure.written),
+                _ => {
+                    // The pipeline saves its progress on the way out of a failure; say where, so
+                    // the user knows the copy can go on once the cause is fixed.
+                    let saved = options.checkpoint.as_ref().map(|f| f.path.as_path()).filter(|p| p.exists());
+                    ui.copy_failed(&args.source, &args.target, &failure.written, saved)
+                }
             }
             Err(failure.error.into())
         }

@@ -41,7 +41,7 @@ fn copy_all_reproduces_the_dump_record_by_record() {
     copy(&p, &["--all", "--batch-size", "7", "--concurrency", "3"])
         .success()
         .stdout(predicate::str::contains("Copied 336 nodes and 767 relationships"))
-        .stdout(predicate::str::contains("Lossy conversions: none"));
+        .stdout(predicate::str::contains("Conversions: none"));
     let (src_nodes, src_rels) = read_dump(&example_dump());
     let (mut nodes, mut rels) = read_dump(&p.path("out.jsonl"));
     // Concurrent writers may reorder batches; identity is the source id.

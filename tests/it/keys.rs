@@ -52,11 +52,16 @@ fn copy(p: &Project, extra: &[&str]) -> assert_cmd::assert::Assert {
 /// saves its progress; the resumed copy with the fallback finishes; verify agrees.
 fn fail_then_resume_with_the_fallback(p: &Project, src: &str) {
     let missing = source_id(src, "no email");
-    copy(p, &[]).code(1).stderr(
-        predicate::str::contains(format!("label Person; first source id `{missing}`"))
-            .and(predicate::str::contains("has no value for `email`, a key of label `Person`"))
-            .and(predicate::str::contains("--missing-key source-id")),
-    );
+    copy(p, &[])
+        .code(1)
+        .stderr(
+            predicate::str::contains(format!("label Person; first source id `{missing}`"))
+                .and(predicate::str::contains("has no value for `email`, a key of label `Person`"))
+                .and(predicate::str::contains("--missing-key source-id")),
+        )
+        .stdout(
+            predicate::str::contains("Progress was saved to").and(predicate::str::contains("--resume to continue")),
+        );
     assert!(p.path(".graphferry").read_dir().is_ok_and(|mut d| d.next().is_some()), "no checkpoint saved");
     copy(p, &["--resume", "--missing-key", "source-id"]).success();
     p.cmd()
