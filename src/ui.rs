@@ -666,8 +666,21 @@ mod tests {
         let stopped = text_ui().copy_ended_text("a", "b", &r, super::Ended::Stopped { saved: true });
         assert!(stopped.contains("stopped (progress saved) after"), "{stopped}");
         assert!(!stopped.contains("FAILED"), "{stopped}");
-        let failed = text_ui().copy_ended_text("a", "b", &r, super::Ended::Failed);
-        assert!(failed.contains("FAILED"), "{failed}");
+        let failed = text_ui().copy_ended_text("a", "b", &r, super::Ended::Failed { saved: None });
+        assert!(failed.contains("FAILED") && !failed.contains("--resume"), "{failed}");
+        let saved = std::path::Path::new(".graphferry/copy.json");
+        let failed = text_ui().copy_ended_text("a", "b", &r, super::Ended::Failed { saved: Some(saved) });
+        assert!(
+            failed.contains("Progress was saved to .graphferry/copy.json") && failed.contains("--resume"),
+            "{failed}"
+        );
+        let json = Ui { json: true, quiet: true, bar: false }.copy_ended_text(
+            "a",
+            "b",
+            &r,
+            super::Ended::Failed { saved: Some(saved) },
+        );
+        assert!(json.contains(r#""checkpoint":".graphferry/copy.json""#), "{json}");
         let json = Ui { json: true, quiet: true, bar: false }.copy_ended_text(
             "a",
             "b",

@@ -38,11 +38,14 @@ pub struct NeptuneMigrator {
 /// What one operation does on Neptune.
 enum Plan {
     Nothing(&'static str),
-    /// Repeat `statement(limit)` with `params` until it changes nothing.
-    Rounds {
-        statement: Box<dyn Fn(usize) -> String + Send + Sync>,
-        params: Map<String, Json>,
-    },
+    /// Phases run one after the other, each repeated until it changes nothing.
+    Rounds(Vec<Phase>),
+}
+
+/// Repeat `statement(limit)` with `params` until it changes nothing.
+struct Phase {
+    statement: Box<dyn Fn(usize) -> String + Send + Sync>,
+    params: Map<String, Json>,
 }
 
 fn params(pairs: &[(&str, Json)]) -> Map<String, Json> {
@@ -50,7 +53,18 @@ fn params(pairs: &[(&str, Json)]) -> Map<String, Json> {
 }
 
 fn rounds(statement: impl Fn(usize) -> String + Send + Sync + 'static, params: Map<String, Json>) -> Plan {
-    Plan::Rounds { statement: Box::new(statement), params }
+    Plan::Rounds(vec![Phase { statement: Box::new(statement), params }])
+}
+
+/// Two phases: `first` until it changes nothing, then `second`.
+fn two_phases(
+    first: impl Fn(usize) -> String + Send + Sync + 'static,
+    second: impl Fn(usize) -> String + Send + Sync + 'static,
+) -> Plan {
+    Plan::Rounds(vec![
+        Phase { statement: Box::new(first), params: Map::new() },
+        Phase { statement: Box::new(second), params: Map::new() },
+    ])
 }
 
 fn node_match(label: &str) -> String {
@@ -121,18 +135,28 @@ fn plan(op: &Operation) -> Plan {
             Plan::Nothing("old and new names are the same")
         }
         RenameNodeType { old_type, new_type } => {
+            // Adding the new label to every node first and removing the old one after keeps a
+            // node labelled throughout, and each phase is idempotent, so an interrupted rename
+            // run again finishes. (One statement doing both is valid openCypher too; the test
+            // server's engine cannot change a node's labels twice in one query.)
             let (m, o, t) = (node_match(old_type), quote(old_type), quote(new_type));
-            rounds(move |n| format!("{m} WITH x LIMIT {n} SET x:{t} REMOVE x:{o} RETURN count(*) AS c"), Map::new())
+            let m2 = m.clone();
+            two_phases(
+                move |n| format!("{m} WHERE NOT x:{t} WITH x LIMIT {n} SET x:{t} RETURN count(*) AS c"),
+                move |n| format!("{m2} WITH x LIMIT {n} REMOVE x:{o} RETURN count(*) AS c"),
+            )
         }
         RenameRelationshipType { old_type, new_type } if old_type == new_type => {
             Plan::Nothing("old and new names are the same")
         }
         RenameRelationshipType { old_type, new_type } => {
-            // A relationship's type cannot change: each is recreated under the new type.
+            // A relationship's type cannot change: each is recreated under the new type, with
+            // its `~id` (the source id graphferry copied it with, so a later copy or verify
+            // finds it), which is free again once the old one is deleted.
             let (o, t) = (quote(old_type), quote(new_type));
             rounds(
                 move |n| {
-                    format!("MATCH (a)-[x:{o}]->(b) WITH a, x, b LIMIT {n} CREATE (a)-[y:{t}]->(b) SET y += properties(x) DELETE x RETURN count(*) AS c")
+                    format!("MATCH (a)-[x:{o}]->(b) WITH a, x, b LIMIT {n} WITH a, b, x, id(x) AS i, properties(x) AS p DELETE x CREATE (a)-[y:{t} {{`~id`: i}}]->(b) SET y += p RETURN count(*) AS c")
                 },
                 Map::new(),
             )
@@ -213,19 +237,36 @@ impl Migrator for NeptuneMigrator {
     fn describe(&self, op: &Operation, _keys: &NodeKeys) -> Vec<String> {
         match plan(op) {
             Plan::Nothing(why) => vec![format!("nothing to do on Neptune ({why})")],
-            Plan::Rounds { statement, params } => {
-                let shown = if params.is_empty() {
-                    String::new()
-                } else {
-                    format!(" with parameters {}", Json::Object(params))
-                };
-                vec![format!("{} (repeated until it changes nothing){shown}", statement(BATCH))]
-            }
+            Plan::Rounds(phases) => phases
+                .into_iter()
+                .map(|Phase { statement, params }| {
+                    let shown = if params.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" with parameters {}", Json::Object(params))
+                    };
+                    format!("{} (repeated until it changes nothing){shown}", statement(BATCH))
+                })
+                .collect(),
         }
     }
 
     async fn apply(&self, op: &Operation, _keys: &NodeKeys) -> Result<(), ConnectorError> {
-        let Plan::Rounds { statement, params } = plan(op) else { return Ok(()) };
+        let Plan::Rounds(phases) = plan(op) else { return Ok(()) };
+        for phase in phases {
+            self.apply_phase(op, phase).await?;
+        }
+        Ok(())
+    }
+
+    async fn record(&self, migration: &str) -> Result<(), ConnectorError> {
+        let text = format!("MERGE (m:{} {{name: $name}})", quote(MIGRATION_HISTORY));
+        self.client.query_retrying(&text, params(&[("name", json!(migration))])).await.map(drop)
+    }
+}
+
+impl NeptuneMigrator {
+    async fn apply_phase(&self, op: &Operation, Phase { statement, params }: Phase) -> Result<(), ConnectorError> {
         // Every round must shrink what its MATCH ... WHERE selects; if the server did not apply
         // a round's change, the same records would match forever. So the records to change are
         // counted first (the statement up to its `WITH`), and changing more than that fails.
@@ -246,11 +287,6 @@ impl Migrator for NeptuneMigrator {
         };
         rounds.run(round, &statement).await.map(drop)
     }
-
-    async fn record(&self, migration: &str) -> Result<(), ConnectorError> {
-        let text = format!("MERGE (m:{} {{name: $name}})", quote(MIGRATION_HISTORY));
-        self.client.query_retrying(&text, params(&[("name", json!(migration))])).await.map(drop)
-    }
 }
 
 #[cfg(test)]
@@ -259,7 +295,7 @@ mod tests {
 
     fn statement(op: &Operation) -> String {
         match plan(op) {
-            Plan::Rounds { statement, .. } => statement(10),
+            Plan::Rounds(phases) => phases.iter().map(|p| (p.statement)(10)).collect::<Vec<_>>().join("; then "),
             Plan::Nothing(why) => format!("nothing: {why}"),
         }
     }

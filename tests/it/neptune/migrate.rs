@@ -112,3 +112,29 @@ fn a_failing_operation_is_not_recorded_and_releases_the_lock() {
     assert_eq!(states(&p), [("0001".into(), "pending".into())]);
     assert_eq!(count(&server, "MATCH (l:__NodestreamMigrationLock__) RETURN count(l) AS c"), 0, "lock released");
 }
+
+/// Renames on Neptune: a node keeps its `~id` under its new label, and a relationship, which
+/// cannot change type, is recreated under the new type with its old `~id`, so a later copy or
+/// `verify` still finds every record by the source id it was copied with.
+#[test]
+fn renames_keep_every_id() {
+    let server = TestServer::start("migration_renames", &[]);
+    let p = project(&server);
+    p.cmd().args(["copy", "--source", "src", "--target", "np", "--all"]).assert().success();
+    let ids = |query: &str| {
+        let mut ids: Vec<String> =
+            server.query(query).iter().map(|r| r["i"].as_str().expect("string id").to_string()).collect();
+        ids.sort();
+        ids
+    };
+    let movies = ids("MATCH (m:Movie) RETURN id(m) AS i");
+    let acted = ids("MATCH ()-[r:ACTED_IN]->() RETURN id(r) AS i");
+    assert_eq!((movies.len(), acted.len()), (60, 260));
+    write_migration(&p, "0001", &[], "- {operation: RenameNodeType, arguments: {old_type: Movie, new_type: Film}}\n- {operation: RenameRelationshipType, arguments: {old_type: ACTED_IN, new_type: PLAYED_IN}}\n");
+    p.cmd().args(["migrations", "run", "--target", "np"]).assert().success();
+
+    assert_eq!(ids("MATCH (m:Film) RETURN id(m) AS i"), movies);
+    assert_eq!(count(&server, "MATCH (m:Movie) RETURN count(m) AS c"), 0);
+    assert_eq!(ids("MATCH ()-[r:PLAYED_IN]->() RETURN id(r) AS i"), acted);
+    assert_eq!(count(&server, "MATCH ()-[r:ACTED_IN]->() RETURN count(r) AS c"), 0);
+}
