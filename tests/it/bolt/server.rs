@@ -211,6 +211,30 @@ impl Db {
             .unwrap_or_else(|e| panic!("cannot reach {:?} Bolt at {} ({e}): {START_HINT}", self.server, self.uri))
     }
 
+    /// Runs `text` (no parameters) and returns its rows as JSON objects: strings, numbers,
+    /// booleans, nulls and lists as such, any other value as its model `Debug` text.
+    pub async fn rows(&self, text: &str) -> Vec<serde_json::Value> {
+        let bolt = self.bolt().await;
+        let mut stream =
+            bolt.execute_on(self.name.as_str(), neo4rs::query(text)).await.unwrap_or_else(|e| panic!("{text}: {e}"));
+        let mut out = Vec::new();
+        while let Some(row) = stream.next().await.unwrap_or_else(|e| panic!("{text}: {e}")) {
+            let map: neo4rs::BoltMap = row.to().unwrap_or_else(|e| panic!("{text}: a row: {e}"));
+            let row = map.value.iter().map(|(k, v)| (k.value.clone(), json_of(v))).collect();
+            out.push(serde_json::Value::Object(row));
+        }
+        out
+    }
+
+    /// Runs `text` (no parameters) for its effect.
+    pub async fn run(&self, text: &str) {
+        self.bolt()
+            .await
+            .run_on(self.name.as_str(), neo4rs::query(text))
+            .await
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+    }
+
     /// A `targets:` entry named `name` for this database.
     pub fn yaml(&self, name: &str) -> String {
         format!(
@@ -257,6 +281,22 @@ impl Db {
             }
         }
     }
+}
+
+fn json_of(v: &neo4rs::BoltType) -> serde_json::Value {
+    use graphferry::model::Value;
+    fn json(v: &Value) -> serde_json::Value {
+        match v {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => (*b).into(),
+            Value::Int(i) => (*i).into(),
+            Value::Float(f) => (*f).into(),
+            Value::String(s) => s.as_str().into(),
+            Value::List(items) => items.iter().map(json).collect(),
+            other => format!("{other:?}").into(),
+        }
+    }
+    json(&graphferry::connector::neo4j::value::from_bolt(v).unwrap_or_else(|e| panic!("a value read back: {e}")))
 }
 
 /// Generates, for each named `async fn body(server: Server)`, a module of the same name holding
