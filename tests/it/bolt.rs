@@ -1,6 +1,7 @@
 //! Bolt (Neo4j protocol) connector tests against the real ArcadeDB Bolt server, from the CLI.
 //! Each test works in databases of its own. They fail, never skip, when the server is down.
 
+mod conflicts;
 mod exact;
 mod finalize;
 pub mod graph;
