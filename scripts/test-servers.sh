@@ -37,6 +37,10 @@ ARCADEDB_VERSION="26.10.2.post1"
 ARCADEDB_PACKAGE="arcadedb-embedded==$ARCADEDB_VERSION"
 # The official Neo4j Python driver: the finalize tests' independent reader (tests/it/py/).
 NEO4J_DRIVER_VERSION="6.4.1"
+# nodestream and its Neo4j plugin, in a venv of their own (they pin their own neo4j driver): the
+# migrations interop test runs nodestream's Neo4j migrator on the same database as graphferry.
+NODESTREAM_VENV="$WORK/nodestream-venv"
+NODESTREAM_PACKAGES=("nodestream==0.16.2" "nodestream-plugin-neo4j==0.16.0")
 
 ARCADEDB_HTTP="${ARCADEDB_HTTP:-http://127.0.0.1:2480}"
 ARCADEDB_BOLT="${ARCADEDB_BOLT:-bolt://127.0.0.1:7687}"
@@ -195,8 +199,21 @@ build_neo4j() {
     (cd "$NEO4J_TOOL" && mvn -q -B -Dmaven.repo.local="$MAVEN_REPO" package)
 }
 
+# A quick no-op when the pinned nodestream is there.
+install_nodestream() {
+    local have
+    have="$("$NODESTREAM_VENV/bin/python" -c "import importlib.metadata as m; print(m.version('nodestream'))" 2>/dev/null || true)"
+    if [[ "nodestream==$have" == "${NODESTREAM_PACKAGES[0]}" ]]; then
+        return
+    fi
+    [[ -x "$NODESTREAM_VENV/bin/python" ]] || python3 -m venv "$NODESTREAM_VENV"
+    log "installing ${NODESTREAM_PACKAGES[*]} into $NODESTREAM_VENV (the migrations interop test)"
+    "$NODESTREAM_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${NODESTREAM_PACKAGES[@]}"
+}
+
 cmd_install() {
     install_arcadedb
+    install_nodestream
     build_neptune
     build_neo4j
 }
@@ -295,6 +312,7 @@ cmd_start() {
     # Always installed, even when servers already answer: tests start private ArcadeDB
     # instances from this venv (server kill and restart tests).
     install_arcadedb
+    install_nodestream
     start_arcadedb
     start_neptune
     # Both Neo4j instances start at once and are waited for together: each takes 20-40 s.

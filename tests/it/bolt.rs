@@ -7,6 +7,7 @@ mod finalize;
 pub mod graph;
 mod migrate;
 mod names;
+mod nodestream;
 mod restart;
 mod round_trip;
 mod seed_flow;
