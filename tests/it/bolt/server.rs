@@ -139,11 +139,24 @@ fn neo4j_target_url() -> String {
 }
 
 impl Server {
-    /// One empty database of its own (on Neo4j: the source instance, wiped, held until dropped).
+    /// One empty database of its own (on Neo4j: whichever instance is free, wiped, held until
+    /// dropped; the source one when both are busy).
     pub async fn database(self, prefix: &str) -> Db {
         match self {
             Server::ArcadeDb => Db::arcadedb(prefix),
-            Server::Neo4j => Db::neo4j(neo4j_source_url(), &NEO4J_SOURCE).await,
+            Server::Neo4j => {
+                // Deadlock-free: a test takes one instance here or both in `pair` (source first),
+                // never one and then another, so whoever holds the target waits for nothing.
+                for (url, lock) in [(neo4j_source_url(), &NEO4J_SOURCE), (neo4j_target_url(), &NEO4J_TARGET)] {
+                    let guard = match lock.try_lock() {
+                        Ok(guard) => guard,
+                        Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+                        Err(std::sync::TryLockError::WouldBlock) => continue,
+                    };
+                    return Db::neo4j_held(url, guard).await;
+                }
+                Db::neo4j(neo4j_source_url(), &NEO4J_SOURCE).await
+            }
         }
     }
 
@@ -179,6 +192,10 @@ impl Db {
         // A test that panicked while holding the instance poisons the lock; the wipe below makes
         // the instance clean again, so the poison carries no meaning here.
         let guard = tokio::task::block_in_place(|| lock.lock().unwrap_or_else(|e| e.into_inner()));
+        Db::neo4j_held(uri, guard).await
+    }
+
+    async fn neo4j_held(uri: String, guard: std::sync::MutexGuard<'static, ()>) -> Db {
         let db = Db { server: Server::Neo4j, uri, name: "neo4j".into(), _lock: Some(guard) };
         db.wipe().await;
         db
