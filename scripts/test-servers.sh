@@ -183,6 +183,9 @@ build_neptune() {
 neo4j_built() {
     local jar="$NEO4J_TOOL/target/neo4j-test-server-0.1.0.jar" cp="$NEO4J_TOOL/target/classpath.txt" f
     [[ -f "$jar" && -f "$cp" && -f "$NEO4J_TOOL/target/plugins/apoc-core-5.26.0-core.jar" ]] || return 1
+    # The run class path points into the Maven repository it was built with: another work folder
+    # (GRAPHFERRY_TEST_SERVERS_DIR) needs a build of its own.
+    grep -q "$MAVEN_REPO/" "$cp" || return 1
     for f in "$NEO4J_TOOL/pom.xml" $(find "$NEO4J_TOOL/src" -type f); do
         [[ "$f" -nt "$cp" || "$f" -nt "$jar" ]] && return 1
     done
