@@ -50,9 +50,8 @@ pub struct CopyArgs {
     /// Batches written at the same time, at most
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256),
           long_help = format!("Batches written at the same time, at most: fewer while the target reports write \
-              conflicts or asks to slow down, growing back as writes go through {}. A `neo4j` target that turns \
-              out to be ArcadeDB's Bolt plugin defaults to 1: its concurrent writers fail each other.",
-              registry::defaults_help(|d| d.concurrency)))]
+              conflicts or asks to slow down, growing back as writes go through {}. Neo4j's concurrent writers \
+              into one graph lock each other, hence its default of 1.", registry::defaults_help(|d| d.concurrency)))]
     pub concurrency: Option<u16>,
 
     /// merge: idempotent upsert, safe to re-run; create: insert only, faster, for an empty target
@@ -152,7 +151,7 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
     let sides = [(source_cfg, &args.source), (target_cfg, &args.target)]
         .map(|(cfg, name)| Side { name, location: cfg.settings.location() });
     let (checkpoint, resume) = checkpoint_for(&args, &config.path, &selection, sides, sink.resumable())?;
-    let defaults = sink.write_defaults().unwrap_or(registry::database(target_cfg.database).write_defaults);
+    let defaults = registry::database(target_cfg.database).write_defaults;
     let options = CopyOptions {
         selection,
         batch_size: args.batch_size.map_or(defaults.batch_size, |n| n as usize),
@@ -167,7 +166,6 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         resume,
         counted: Some(counts),
     };
-    tracing::debug!(batch_size = options.batch_size, concurrency = options.concurrency, "write settings");
     let progress = std::sync::Arc::new(ui.copy_progress());
     let stop = stop_on_signals();
     let result = pipeline::copy(source.as_ref(), sink, &options, progress.clone(), &stop).await;

@@ -364,13 +364,6 @@ pub trait Sink: Send + Sync {
         true
     }
 
-    /// Batch size and concurrency for the server this sink found on connecting, when they differ
-    /// from its database kind's registered defaults (one `database:` kind may front servers
-    /// that want different settings). `None`: the registered defaults.
-    fn write_defaults(&self) -> Option<WriteDefaults> {
-        None
-    }
-
     /// The largest request this sink should be sent, in (approximate) bytes of records; the
     /// pipeline cuts batches to fit. `None`: rows alone decide.
     fn max_batch_bytes(&self) -> Option<usize> {

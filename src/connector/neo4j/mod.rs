@@ -17,7 +17,6 @@ mod finalize;
 mod introspect;
 mod lookup;
 pub mod migrate;
-mod server;
 mod sink;
 mod source;
 pub mod value;
@@ -41,22 +40,16 @@ use crate::connector::{
 
 /// Connections a source needs: one streamed read at a time, plus a spare for counting.
 const SOURCE_CONNECTIONS: usize = 2;
-/// ArcadeDB's Bolt plugin: one transaction of 5000 rows at a time. Its optimistic concurrent
-/// modifications fail and retry each other: 100k nodes + 100k relationships took 50 s with 4
-/// batches of 1000 in flight (101 retries), 32 s with 2 of 5000, 23.5 s with 1 of 5000.
-const ARCADEDB_WRITE_DEFAULTS: WriteDefaults = WriteDefaults { batch_size: 5000, concurrency: 1 };
-
 /// Connections a sink may use; the pipeline's `--concurrency` writes share them.
 const SINK_CONNECTIONS: usize = 16;
 
 impl ConnectorConfig for Neo4jConfig {
     const DATABASE: &'static str = "neo4j";
-    /// Neo4j 5: 4 transactions of 5000 rows in flight. Concurrent writes lock each other's nodes
-    /// (a deadlock is retried and the pipeline then halves the concurrency), and still win:
-    /// 20k nodes + 20k relationships into Neo4j 5.26 Community took 8.0-9.6 s with 4 of 5000,
-    /// 9.4-12.7 s with 2, 10.4-19.7 s with 1 (bench/RESULTS.md, issue 15). ArcadeDB, detected
-    /// on connecting, gets [`ARCADEDB_WRITE_DEFAULTS`] instead.
-    const WRITE_DEFAULTS: WriteDefaults = WriteDefaults { batch_size: 5000, concurrency: 4 };
+    /// One transaction of 5000 rows at a time. Concurrent write transactions into one graph
+    /// lock each other's nodes and index entries (Neo4j deadlocks, ArcadeDB concurrent
+    /// modifications): 100k nodes + 100k relationships into ArcadeDB took 50 s with 4 batches
+    /// of 1000 in flight (101 retries), 32 s with 2 of 5000, 23.5 s with 1 of 5000.
+    const WRITE_DEFAULTS: WriteDefaults = WriteDefaults { batch_size: 5000, concurrency: 1 };
     const KEYS: &'static [&'static str] = &[
         "uri",
         "username",
@@ -103,8 +96,7 @@ impl Connector for Neo4jConfig {
     async fn sink(&self, target: &str) -> Option<Result<Box<dyn Sink>, ConnectorError>> {
         let sink = async {
             let client = Client::connect(target, self, SINK_CONNECTIONS).await?;
-            let defaults = server::is_arcadedb(&client).await.then_some(ARCADEDB_WRITE_DEFAULTS);
-            Ok(Box::new(Neo4jSink::new(client, self, defaults)) as Box<dyn Sink>)
+            Ok(Box::new(Neo4jSink::new(client, self)) as Box<dyn Sink>)
         };
         Some(sink.await)
     }

@@ -21,9 +21,7 @@ use super::client::{column, Client};
 use super::cypher::{self, NodeWrite};
 use super::value::{bolt_list, bolt_map, properties_to_bolt};
 use crate::connector::keyed::{node_identity, MissingKey, NodeIdentity, NodeKeys};
-use crate::connector::{
-    identity_clash, ConnectorError, CopyPlan, FailedWrite, MaybeWritten, Sink, WriteDefaults, WriteMode, WriteReport,
-};
+use crate::connector::{identity_clash, ConnectorError, CopyPlan, FailedWrite, MaybeWritten, Sink, WriteMode, WriteReport};
 use crate::model::{Node, Properties, Relationship, Value};
 
 /// Nodes written by one query: their sorted labels and how they are identified.
@@ -48,12 +46,10 @@ pub struct Neo4jSink {
     /// batch alone avoids that. On Neo4j it costs one unshared batch per shape.
     first_writes: tokio::sync::RwLock<()>,
     maybe_written: MaybeWritten,
-    /// The server's own write defaults, when they differ from the registered ones.
-    write_defaults: Option<WriteDefaults>,
 }
 
 impl Neo4jSink {
-    pub(super) fn new(client: Client, cfg: &super::Neo4jConfig, write_defaults: Option<WriteDefaults>) -> Self {
+    pub(super) fn new(client: Client, cfg: &super::Neo4jConfig) -> Self {
         Neo4jSink {
             client,
             marker: cfg.source_id_label.clone(),
@@ -63,7 +59,6 @@ impl Neo4jSink {
             shapes: Mutex::new(HashSet::new()),
             first_writes: tokio::sync::RwLock::new(()),
             maybe_written: MaybeWritten::default(),
-            write_defaults,
         }
     }
 
@@ -148,10 +143,6 @@ fn unstorable(value: &Value) -> Option<&'static str> {
 
 #[async_trait]
 impl Sink for Neo4jSink {
-    fn write_defaults(&self) -> Option<WriteDefaults> {
-        self.write_defaults
-    }
-
     async fn prepare(&self, plan: &CopyPlan) -> Result<(), ConnectorError> {
         if plan.mode == WriteMode::Create && !plan.force {
             for label in plan.counts.labels.keys() {

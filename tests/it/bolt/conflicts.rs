@@ -60,25 +60,3 @@ async fn concurrent_writes_into_shared_nodes_are_retried_and_land_once(server: S
         assert!(deadlocks > 0, "three copies met no deadlock: the test no longer provokes one");
     }
 }
-
-crate::on_every_server!(the_default_write_settings_are_the_servers_own);
-
-/// Neo4j gets 4 batches of 5000 in flight, ArcadeDB 1 (bench/RESULTS.md): the server is told
-/// apart on connecting, since both are `database: neo4j`.
-async fn the_default_write_settings_are_the_servers_own(server: Server) {
-    let db = server.database("defaults").await;
-    let p = Project::new(&format!("  hubs:\n    database: file\n    path: hubs.jsonl\n{}", db.yaml("g")));
-    write_hubs(&p.path("hubs.jsonl"));
-    let out = p.cmd().args(["-v", "--json", "copy", "--source", "hubs", "--target", "g", "--all"]).assert().success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    let settings: serde_json::Value = stderr
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find(|v| v["fields"]["message"] == "write settings")
-        .unwrap_or_else(|| panic!("no write settings logged: {stderr}"));
-    let concurrency = if server == Server::Neo4j { 4 } else { 1 };
-    assert_eq!(
-        settings["fields"],
-        json!({"message": "write settings", "batch_size": 5000, "concurrency": concurrency})
-    );
-}
