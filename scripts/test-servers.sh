@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Real servers for graphferry's tests: ArcadeDB (HTTP + Bolt plugin) and the Neptune-protocol test
-# server (tools/neptune-test-server) backed by ArcadeDB.
+# Real servers for graphferry's tests: ArcadeDB (HTTP + Bolt plugin), the Neptune-protocol test
+# server (tools/neptune-test-server) backed by ArcadeDB, and two embedded Neo4j 5.26 Community
+# instances (tools/neo4j-test-server, from Maven Central), one as a source and one as a target.
 #
 # Usage: scripts/test-servers.sh {install|start|stop|status}
-#   install  create .test-servers/ (python venv + ArcadeDB and the Neo4j driver from PyPI) and build
-#            the Neptune server
-#   start    install if needed, start both servers, wait until they answer; a no-op if running
+#   install  create .test-servers/ (python venv + ArcadeDB and the Neo4j driver from PyPI), build
+#            the Neptune server and the Neo4j test server (Maven, JDK 17)
+#   start    install if needed, start every server, wait until they answer; a no-op if running
 #   stop     stop what `start` started (by pid file); a no-op if nothing runs
-#   status   say what runs; exit 0 when both run, 1 otherwise
+#   status   say what runs; exit 0 when all run, 1 otherwise
 #
 # Conventions other code relies on (tests read the same environment variables):
 #   ArcadeDB HTTP         ARCADEDB_HTTP            default http://127.0.0.1:2480
@@ -17,10 +18,16 @@
 #   ArcadeDB databases    source, target, neptune  (created at start; root can use all of them)
 #   Neptune test server   NEPTUNE_TEST_SERVER_URL  default http://127.0.0.1:8182
 #                         plain HTTP, database mode (/openCypher), no IAM, ArcadeDB database `neptune`
+#   Neo4j source          NEO4J_SOURCE_BOLT        default bolt://127.0.0.1:7688
+#   Neo4j target          NEO4J_TARGET_BOLT        default bolt://127.0.0.1:7689
+#   Neo4j user            neo4j (each instance has one user database, `neo4j`)
+#   Neo4j password        NEO4J_PASSWORD           default graphferry-test (throwaway test password)
 # Other knobs:
 #   GRAPHFERRY_TEST_SERVERS_DIR   work folder (default <repo>/.test-servers): venv, logs, pids, data
 #   NEPTUNE_TEST_SERVER_PROFILE   cargo profile for the Neptune server: dev (default) or release
-#   TEST_SERVERS_TIMEOUT          seconds to wait for readiness (default 60)
+#   TEST_SERVERS_TIMEOUT          seconds to wait for readiness (default 60; Neo4j gets twice that,
+#                                 it takes 20-40 s to start on a busy 2-core machine)
+#   NEO4J_HEAP                    -Xmx of each Neo4j instance (default 1g)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +37,10 @@ ARCADEDB_VERSION="26.10.2.post1"
 ARCADEDB_PACKAGE="arcadedb-embedded==$ARCADEDB_VERSION"
 # The official Neo4j Python driver: the finalize tests' independent reader (tests/it/py/).
 NEO4J_DRIVER_VERSION="6.4.1"
+# nodestream and its Neo4j plugin, in a venv of their own (they pin their own neo4j driver): the
+# migrations interop test runs nodestream's Neo4j migrator on the same database as graphferry.
+NODESTREAM_VENV="$WORK/nodestream-venv"
+NODESTREAM_PACKAGES=("nodestream==0.16.2" "nodestream-plugin-neo4j==0.16.0")
 
 ARCADEDB_HTTP="${ARCADEDB_HTTP:-http://127.0.0.1:2480}"
 ARCADEDB_BOLT="${ARCADEDB_BOLT:-bolt://127.0.0.1:7687}"
@@ -37,6 +48,13 @@ ARCADEDB_ROOT_PASSWORD="${ARCADEDB_ROOT_PASSWORD:-graphferry-test}"
 NEPTUNE_TEST_SERVER_URL="${NEPTUNE_TEST_SERVER_URL:-http://127.0.0.1:8182}"
 NEPTUNE_TEST_SERVER_PROFILE="${NEPTUNE_TEST_SERVER_PROFILE:-dev}"
 TIMEOUT="${TEST_SERVERS_TIMEOUT:-60}"
+NEO4J_SOURCE_BOLT="${NEO4J_SOURCE_BOLT:-bolt://127.0.0.1:7688}"
+NEO4J_TARGET_BOLT="${NEO4J_TARGET_BOLT:-bolt://127.0.0.1:7689}"
+NEO4J_PASSWORD="${NEO4J_PASSWORD:-graphferry-test}"
+NEO4J_HEAP="${NEO4J_HEAP:-1g}"
+NEO4J_TOOL="$ROOT/tools/neo4j-test-server"
+# The Maven repository the Neo4j jars are fetched into and run from, kept with the other servers.
+MAVEN_REPO="$WORK/maven/repository"
 
 ARCADEDB_PID="$WORK/arcadedb.pid"
 ARCADEDB_LOG="$WORK/arcadedb.log"
@@ -69,10 +87,24 @@ neptune_ready() {
     curl -sf --max-time 2 "$NEPTUNE_TEST_SERVER_URL/status" >/dev/null 2>&1
 }
 
+# neo4j_ready URL: a real Bolt login with the test password and `RETURN 1`, through the official
+# driver. The server sets the password only once the DBMS is up, so this passing means ready.
+neo4j_ready() {
+    [[ -x "$VENV/bin/python" ]] || return 1
+    NEO4J_READY_URL="$1" NEO4J_READY_PASSWORD="$NEO4J_PASSWORD" "$VENV/bin/python" - 2>/dev/null <<'PY'
+import os, neo4j
+with neo4j.GraphDatabase.driver(os.environ["NEO4J_READY_URL"],
+        auth=("neo4j", os.environ["NEO4J_READY_PASSWORD"]), connection_timeout=2) as d:
+    d.execute_query("RETURN 1", database_="neo4j")
+PY
+}
+neo4j_source_ready() { neo4j_ready "$NEO4J_SOURCE_BOLT"; }
+neo4j_target_ready() { neo4j_ready "$NEO4J_TARGET_BOLT"; }
+
 # wait_until NAME CHECK PIDFILE LOG: poll CHECK until it passes; on timeout or early death of the
 # process, show the log tail and fail, so CI output says why.
 wait_until() {
-    local name="$1" check="$2" pidfile="$3" logfile="$4" deadline=$((SECONDS + TIMEOUT))
+    local name="$1" check="$2" pidfile="$3" logfile="$4" deadline=$((SECONDS + ${5:-$TIMEOUT}))
     while ! "$check"; do
         if ! running_pid "$pidfile" >/dev/null; then
             log "$name exited during start-up; last log lines ($logfile):"
@@ -80,7 +112,7 @@ wait_until() {
             exit 1
         fi
         if ((SECONDS >= deadline)); then
-            log "$name not ready after ${TIMEOUT}s; last log lines ($logfile):"
+            log "$name not ready after ${5:-$TIMEOUT}s; last log lines ($logfile):"
             tail -n 40 "$logfile" >&2 || true
             exit 1
         fi
@@ -146,9 +178,47 @@ build_neptune() {
     (cd "$ROOT" && cargo build --quiet -p neptune-test-server --profile "$NEPTUNE_TEST_SERVER_PROFILE")
 }
 
+# The Neo4j test server is built when its jar or run class path is missing or older than its
+# sources; otherwise this is a no-op (no Maven start-up on every `start`).
+neo4j_built() {
+    local jar="$NEO4J_TOOL/target/neo4j-test-server-0.1.0.jar" cp="$NEO4J_TOOL/target/classpath.txt" f
+    [[ -f "$jar" && -f "$cp" && -f "$NEO4J_TOOL/target/plugins/apoc-core-5.26.0-core.jar" ]] || return 1
+    # The run class path points into the Maven repository it was built with: another work folder
+    # (GRAPHFERRY_TEST_SERVERS_DIR) needs a build of its own.
+    grep -q "$MAVEN_REPO/" "$cp" || return 1
+    for f in "$NEO4J_TOOL/pom.xml" $(find "$NEO4J_TOOL/src" -type f); do
+        [[ "$f" -nt "$cp" || "$f" -nt "$jar" ]] && return 1
+    done
+    return 0
+}
+
+build_neo4j() {
+    if neo4j_built; then
+        return
+    fi
+    command -v mvn >/dev/null || die "mvn (Maven 3.8+) and a JDK 17 are needed for the Neo4j test server"
+    log "building neo4j-test-server (Maven; Neo4j 5.26 + APOC from Maven Central into $MAVEN_REPO)"
+    mkdir -p "$MAVEN_REPO"
+    (cd "$NEO4J_TOOL" && mvn -q -B -Dmaven.repo.local="$MAVEN_REPO" package)
+}
+
+# A quick no-op when the pinned nodestream is there.
+install_nodestream() {
+    local have
+    have="$("$NODESTREAM_VENV/bin/python" -c "import importlib.metadata as m; print(m.version('nodestream'))" 2>/dev/null || true)"
+    if [[ "nodestream==$have" == "${NODESTREAM_PACKAGES[0]}" ]]; then
+        return
+    fi
+    [[ -x "$NODESTREAM_VENV/bin/python" ]] || python3 -m venv "$NODESTREAM_VENV"
+    log "installing ${NODESTREAM_PACKAGES[*]} into $NODESTREAM_VENV (the migrations interop test)"
+    "$NODESTREAM_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${NODESTREAM_PACKAGES[@]}"
+}
+
 cmd_install() {
     install_arcadedb
+    install_nodestream
     build_neptune
+    build_neo4j
 }
 
 start_arcadedb() {
@@ -215,13 +285,45 @@ start_neptune() {
     log "Neptune test server ready"
 }
 
+# start_neo4j NAME(source|target) URL CHECK: one instance, its data in $WORK/neo4j-NAME.
+start_neo4j() {
+    local name="$1" url="$2" check="$3" pid
+    local pidfile="$WORK/neo4j-$name.pid" logfile="$WORK/neo4j-$name.log" home="$WORK/neo4j-$name"
+    if pid="$(running_pid "$pidfile")"; then
+        log "Neo4j $name already running (pid $pid)"
+        wait_until "Neo4j $name" "$check" "$pidfile" "$logfile" $((TIMEOUT * 2))
+        return
+    fi
+    if "$check"; then
+        log "Neo4j $name already answers at $url (not started by this script); using it"
+        return
+    fi
+    build_neo4j
+    local tool="$NEO4J_TOOL/target"
+    log "starting Neo4j $name: Bolt $url (log $logfile, data $home)"
+    # Small page cache (set in the server) and heap: two instances share the machine with ArcadeDB.
+    setsid java -Xms256m -Xmx"$NEO4J_HEAP" -XX:+UseSerialGC \
+        -cp "$tool/neo4j-test-server-0.1.0.jar:$(cat "$tool/classpath.txt")" \
+        graphferry.Neo4jTestServer --home "$home" --port "$(port_of "$url")" \
+        --password "$NEO4J_PASSWORD" --plugins "$tool/plugins" \
+        </dev/null >"$logfile" 2>&1 &
+    echo $! >"$pidfile"
+}
+
 cmd_start() {
     mkdir -p "$WORK"
     # Always installed, even when servers already answer: tests start private ArcadeDB
     # instances from this venv (server kill and restart tests).
     install_arcadedb
+    install_nodestream
     start_arcadedb
     start_neptune
+    # Both Neo4j instances start at once and are waited for together: each takes 20-40 s.
+    start_neo4j source "$NEO4J_SOURCE_BOLT" neo4j_source_ready
+    start_neo4j target "$NEO4J_TARGET_BOLT" neo4j_target_ready
+    wait_until "Neo4j source" neo4j_source_ready "$WORK/neo4j-source.pid" "$WORK/neo4j-source.log" $((TIMEOUT * 2))
+    wait_until "Neo4j target" neo4j_target_ready "$WORK/neo4j-target.pid" "$WORK/neo4j-target.log" $((TIMEOUT * 2))
+    log "Neo4j source and target ready"
 }
 
 # stop_one NAME PIDFILE: TERM, wait up to 20 s (ArcadeDB flushes its databases on TERM), then KILL.
@@ -249,6 +351,8 @@ cmd_stop() {
     # The Neptune server first: it depends on ArcadeDB.
     stop_one "Neptune test server" "$NEPTUNE_PID"
     stop_one ArcadeDB "$ARCADEDB_PID"
+    stop_one "Neo4j source" "$WORK/neo4j-source.pid"
+    stop_one "Neo4j target" "$WORK/neo4j-target.pid"
 }
 
 cmd_status() {
@@ -267,6 +371,18 @@ cmd_status() {
         echo "Neptune test server: not running"
         ok=1
     fi
+    local name url
+    for name in source target; do
+        url="$NEO4J_SOURCE_BOLT"
+        [[ "$name" == target ]] && url="$NEO4J_TARGET_BOLT"
+        if neo4j_ready "$url"; then
+            pid="$(running_pid "$WORK/neo4j-$name.pid" || echo 'not ours')"
+            echo "Neo4j $name: running (pid $pid) Bolt $url"
+        else
+            echo "Neo4j $name: not running"
+            ok=1
+        fi
+    done
     return "$ok"
 }
 

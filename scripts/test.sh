@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # graphferry's test command: the one the README gives and .ci/run runs, on a fresh machine too.
 # Checks formatting and lints, installs and starts the real test servers (ArcadeDB with its Bolt
-# plugin, the Neptune-protocol test server), then runs every test of the workspace against them.
+# plugin, the Neptune-protocol test server, two embedded Neo4j 5.26 instances), then runs every
+# test of the workspace against them (the Bolt tests on ArcadeDB and on Neo4j each).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -26,8 +26,8 @@ use super::value::to_bolt;
 use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
 use crate::migrations::{self, NodeKeys, Operation};
 use steps::{
-    drop_constraint, drop_index, entity_name, key_constraint, key_name, steps, Rounds, Step, BATCH,
-    CONSTRAINT_PROPERTIES, INDEXED_PROPERTIES,
+    drop_constraint, drop_index, drop_index_named, entity_name, key_constraint, key_name, steps, Rounds, Step, BATCH,
+    CONSTRAINT_PROPERTIES, INDEXED_PROPERTIES, PLAIN_KEY_INDEXES,
 };
 
 mod steps;
@@ -68,6 +68,17 @@ impl Neo4jMigrator {
         Ok(lists.into_iter().any(|l| l.into_iter().collect::<BTreeSet<_>>() == *keys))
     }
 
+    /// Drops plain indexes on exactly `label`'s `keys` (sorted), which Neo4j would not let a key
+    /// constraint be created beside.
+    async fn drop_plain_key_indexes(&self, op: &Operation, label: &str, keys: &[String]) -> Result<(), ConnectorError> {
+        let plain = self.client.rows(query(PLAIN_KEY_INDEXES).param("of", label).param("keys", keys.to_vec())).await?;
+        for row in &plain {
+            let index = column::<String>(self.client.target(), row, "name")?;
+            self.run(op.name(), query(&drop_index_named(&index))).await?;
+        }
+        Ok(())
+    }
+
     /// Makes key constraint `name` cover exactly `keys`, replacing one that covers other
     /// properties (a key being extended or renamed, or a run that stopped half-way).
     async fn put_key(
@@ -81,6 +92,7 @@ impl Neo4jMigrator {
             return Ok(());
         }
         self.run(op.name(), query(&drop_constraint(name))).await?;
+        self.drop_plain_key_indexes(op, label, &keys.iter().cloned().collect::<Vec<_>>()).await?;
         self.run(op.name(), query(&key_constraint(name, label, keys, self.enterprise))).await?;
         // `IF NOT EXISTS` also passes over an equivalent constraint of another name, silently.
         if !self.key_covers(name, keys).await? {
@@ -120,6 +132,7 @@ impl Neo4jMigrator {
             Step::Statement(text) => self.run(op.name(), query(text)).await.map(drop),
             Step::Rounds(r) => self.apply_rounds(op, r).await,
             Step::Key { name, label, keys } => self.put_key(op, name, label, keys).await,
+            Step::DropPlainKeyIndexes { label, keys } => self.drop_plain_key_indexes(op, label, keys).await,
             Step::ReadIndexes { entity, of } => {
                 let q = query(INDEXED_PROPERTIES).param("entity", entity_name(*entity)).param("of", of.as_str());
                 // Single-property indexes only: additional indexes are on one field each.

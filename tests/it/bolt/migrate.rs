@@ -1,19 +1,29 @@
 //! `graphferry migrations` on the Bolt server: nodestream's history, lock, constraint and index
 //! names; data changes on copied data in rounds; failures leave nothing recorded and the lock
 //! released; concurrent runs never both apply; `make --from` recreates constraints and indexes.
-//! Each test works in databases of its own, checked through the server's HTTP API.
+//! Each test works in databases of its own (on ArcadeDB and on Neo4j), checked over Bolt.
 
 use std::process::Output;
 
 use predicates::prelude::*;
 use serde_json::{json, Value as Json};
 
-use super::server::{bolt_url, cypher_http, fresh_database, http_url, target_yaml};
+use super::server::{Db, Server};
 use crate::support::Project;
 
+crate::on_every_server!(
+    run_show_run_again_uses_nodestreams_names,
+    renames_change_copied_data_and_move_keys_and_indexes_and_dry_run_changes_nothing,
+    a_failing_operation_is_not_recorded_and_releases_the_lock,
+    key_moves_whose_data_rounds_fail_keep_their_constraints_and_a_rerun_finishes_them,
+    a_key_constraint_the_server_passes_over_fails_the_run_instead_of_going_missing,
+    of_concurrent_runs_exactly_one_applies_and_a_held_lock_is_reported,
+    make_from_a_bolt_source_recreates_its_constraints_and_indexes,
+);
+
 /// A project with a small graph dump (`dump`) and Bolt targets named after `databases`.
-fn project(databases: &[(&str, &str)], persons: usize) -> Project {
-    let mut yaml: String = databases.iter().map(|(name, db)| target_yaml(name, &bolt_url(), db)).collect();
+fn project(databases: &[(&str, &Db)], persons: usize) -> Project {
+    let mut yaml: String = databases.iter().map(|(name, db)| db.yaml(name)).collect();
     yaml.push_str("  dump:\n    database: file\n    path: small.jsonl\n");
     let p = Project::new(&yaml);
     std::fs::create_dir(p.path("migrations")).unwrap();
@@ -52,27 +62,32 @@ fn states(p: &Project, target: &str) -> Vec<(String, String)> {
     rows.map(|m| (m["migration"].as_str().unwrap().into(), m["state"].as_str().unwrap().into())).collect()
 }
 
-fn rows(db: &str, text: &str) -> Vec<Json> {
-    let v: Json = serde_json::from_str(&cypher_http(&http_url(), db, text)).unwrap();
-    v["result"].as_array().cloned().unwrap_or_default()
+/// The tests' own reads and writes, blocking (the graphferry runs they check are processes).
+fn rows(db: &Db, text: &str) -> Vec<Json> {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(db.rows(text)))
 }
 
-fn count(db: &str, text: &str) -> i64 {
+fn exec(db: &Db, text: &str) {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(db.run(text)))
+}
+
+fn count(db: &Db, text: &str) -> i64 {
     rows(db, text)[0]["c"].as_i64().unwrap_or_else(|| panic!("no count from {text}"))
 }
 
-/// `name → properties` of the constraints, or of the indexes no constraint owns.
-fn schema(db: &str, what: &str) -> Vec<(String, Json)> {
+/// `name → properties` of the constraints, or of the indexes no constraint owns (but Neo4j's
+/// two token-lookup indexes, type LOOKUP, which every database has).
+fn schema(db: &Db, what: &str) -> Vec<(String, Json)> {
     let mut out: Vec<(String, Json)> = rows(db, &format!("SHOW {what}"))
         .into_iter()
-        .filter(|r| r["owningConstraint"].is_null())
+        .filter(|r| r["owningConstraint"].is_null() && r["type"] != "LOOKUP")
         .map(|r| (r["name"].as_str().unwrap().to_string(), r["properties"].clone()))
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
 
-fn bookkeeping(db: &str) -> (i64, i64) {
+fn bookkeeping(db: &Db) -> (i64, i64) {
     (
         count(db, "MATCH (m:__NodestreamMigration__) RETURN count(m) AS c"),
         count(db, "MATCH (l:__NodestreamMigrationLock__) RETURN count(l) AS c"),
@@ -84,9 +99,8 @@ const SCHEMA_OPS: &str = "- {operation: CreateNodeType, arguments: {name: Person
     - {operation: AddAdditionalNodePropertyIndex, arguments: {node_type: Person, field_name: name}}\n\
     - {operation: AddAdditionalRelationshipPropertyIndex, arguments: {relationship_type: ACTED_IN, field_name: year}}\n";
 
-#[test]
-fn run_show_run_again_uses_nodestreams_names() {
-    let db = fresh_database("mig_run");
+async fn run_show_run_again_uses_nodestreams_names(server: Server) {
+    let db = server.database("mig_run").await;
     let p = project(&[("g", &db)], 0);
     write_migration(&p, "0001", &[], SCHEMA_OPS);
     assert_eq!(states(&p, "g"), [("0001".into(), "pending".into())]);
@@ -114,9 +128,8 @@ fn run_show_run_again_uses_nodestreams_names() {
     assert_eq!(bookkeeping(&db), (1, 0), "the second run is a no-op");
 }
 
-#[test]
-fn renames_change_copied_data_and_move_keys_and_indexes_and_dry_run_changes_nothing() {
-    let db = fresh_database("mig_rename");
+async fn renames_change_copied_data_and_move_keys_and_indexes_and_dry_run_changes_nothing(server: Server) {
+    let db = server.database("mig_rename").await;
     // More persons than one round changes, so the rounds repeat.
     let p = project(&[("g", &db)], 1500);
     p.cmd().args(["copy", "--source", "dump", "--target", "g", "--all"]).assert().success();
@@ -157,9 +170,8 @@ fn renames_change_copied_data_and_move_keys_and_indexes_and_dry_run_changes_noth
     assert_eq!(bookkeeping(&db), (2, 0));
 }
 
-#[test]
-fn a_failing_operation_is_not_recorded_and_releases_the_lock() {
-    let db = fresh_database("mig_fail");
+async fn a_failing_operation_is_not_recorded_and_releases_the_lock(server: Server) {
+    let db = server.database("mig_fail").await;
     let p = project(&[("g", &db)], 9);
     p.cmd().args(["copy", "--source", "dump", "--target", "g", "--all"]).assert().success();
     write_migration(&p, "0001", &[], SCHEMA_OPS);
@@ -176,13 +188,12 @@ fn a_failing_operation_is_not_recorded_and_releases_the_lock() {
 }
 
 /// `(name, properties)` of the constraints named in `names`.
-fn constraints_named(db: &str, names: &[&str]) -> Vec<(String, Json)> {
+fn constraints_named(db: &Db, names: &[&str]) -> Vec<(String, Json)> {
     schema(db, "CONSTRAINTS").into_iter().filter(|(n, _)| names.contains(&n.as_str())).collect()
 }
 
-#[test]
-fn key_moves_whose_data_rounds_fail_keep_their_constraints_and_a_rerun_finishes_them() {
-    let db = fresh_database("mig_key_fail");
+async fn key_moves_whose_data_rounds_fail_keep_their_constraints_and_a_rerun_finishes_them(server: Server) {
+    let db = server.database("mig_key_fail").await;
     let p = project(&[("g", &db)], 9);
     p.cmd().args(["copy", "--source", "dump", "--target", "g", "--all"]).assert().success();
     let movie_index =
@@ -203,7 +214,7 @@ fn key_moves_whose_data_rounds_fail_keep_their_constraints_and_a_rerun_finishes_
         "CREATE CONSTRAINT one_mail FOR (n:Person) REQUIRE n.mail IS UNIQUE",
         "CREATE (:Person {mail: 'p0@example.org', stray: true})",
     ] {
-        cypher_http(&http_url(), &db, text);
+        exec(&db, text);
     }
     // The key constraint each failed run leaves. Renaming a key part drops it first (ArcadeDB's
     // composite unique indexes clash on half-renamed nodes); the next run rebuilds it.
@@ -227,7 +238,7 @@ fn key_moves_whose_data_rounds_fail_keep_their_constraints_and_a_rerun_finishes_
                 "{operation} failed: no key constraint over {key} in {found:?}"
             );
         }
-        cypher_http(&http_url(), &db, cure);
+        exec(&db, cure);
     }
 
     p.cmd().args(["migrations", "run", "--target", "g"]).assert().success();
@@ -246,9 +257,8 @@ fn key_moves_whose_data_rounds_fail_keep_their_constraints_and_a_rerun_finishes_
     assert_eq!(count(&db, moved), 9);
 }
 
-#[test]
-fn a_key_constraint_the_server_passes_over_fails_the_run_instead_of_going_missing() {
-    let db = fresh_database("mig_key_twin");
+async fn a_key_constraint_the_server_passes_over_fails_the_run_instead_of_going_missing(server: Server) {
+    let db = server.database("mig_key_twin").await;
     let p = project(&[("g", &db)], 0);
     write_migration(&p, "0001", &[], SCHEMA_OPS);
     write_migration(
@@ -259,7 +269,7 @@ fn a_key_constraint_the_server_passes_over_fails_the_run_instead_of_going_missin
     );
     // `CREATE CONSTRAINT … IF NOT EXISTS` does nothing, without an error, when another
     // constraint already covers the same label and properties.
-    cypher_http(&http_url(), &db, "CREATE CONSTRAINT films_by_title FOR (n:Film) REQUIRE n.title IS UNIQUE");
+    exec(&db, "CREATE CONSTRAINT films_by_title FOR (n:Film) REQUIRE n.title IS UNIQUE");
     p.cmd()
         .args(["migrations", "run", "--target", "g"])
         .assert()
@@ -269,9 +279,8 @@ fn a_key_constraint_the_server_passes_over_fails_the_run_instead_of_going_missin
     assert_eq!(constraints_named(&db, &["Movie_node_key"]), [("Movie_node_key".into(), json!(["title"]))]);
 }
 
-#[test]
-fn of_concurrent_runs_exactly_one_applies_and_a_held_lock_is_reported() {
-    let db = fresh_database("mig_race");
+async fn of_concurrent_runs_exactly_one_applies_and_a_held_lock_is_reported(server: Server) {
+    let db = server.database("mig_race").await;
     let p = project(&[("g", &db)], 1500);
     p.cmd().args(["copy", "--source", "dump", "--target", "g", "--all"]).assert().success();
     write_migration(
@@ -302,7 +311,7 @@ fn of_concurrent_runs_exactly_one_applies_and_a_held_lock_is_reported() {
     assert_eq!(bookkeeping(&db), (1, 0));
 
     // A lock left behind (a crashed run) is reported, and --force-unlock clears it.
-    cypher_http(&http_url(), &db, "CREATE (:__NodestreamMigrationLock__ {lock: 'lock'})");
+    exec(&db, "CREATE (:__NodestreamMigrationLock__ {lock: 'lock'})");
     write_migration(
         &p,
         "0002",
@@ -319,9 +328,8 @@ fn of_concurrent_runs_exactly_one_applies_and_a_held_lock_is_reported() {
     assert_eq!(bookkeeping(&db), (2, 0));
 }
 
-#[test]
-fn make_from_a_bolt_source_recreates_its_constraints_and_indexes() {
-    let (src, dst) = (fresh_database("mig_make_src"), fresh_database("mig_make_dst"));
+async fn make_from_a_bolt_source_recreates_its_constraints_and_indexes(server: Server) {
+    let (src, dst) = server.pair("mig_make").await;
     for text in [
         "CREATE CONSTRAINT person_email FOR (n:Person) REQUIRE n.email IS UNIQUE",
         "CREATE CONSTRAINT Movie_node_key FOR (n:Movie) REQUIRE (n.title, n.year) IS UNIQUE",
@@ -329,7 +337,7 @@ fn make_from_a_bolt_source_recreates_its_constraints_and_indexes() {
         "CREATE INDEX acted_since FOR ()-[r:ACTED_IN]-() ON (r.since)",
         "CREATE (:Person {email: 'a@b', name: 'A', born: 1970})-[:ACTED_IN {since: 2000, roles: ['x']}]->(:Movie {title: 'T', year: 1999})",
     ] {
-        cypher_http(&http_url(), &src, text);
+        exec(&src, text);
     }
     let p = project(&[("src", &src), ("dst", &dst)], 0);
     write_migration(

@@ -7,8 +7,10 @@
 use serde_json::Value as Json;
 
 use super::graph::{assert_same, load, read, Ids};
-use super::server::{bolt_at, bolt_url, cypher_http, fresh_database, http_url, target_yaml};
+use super::server::{Db, Server};
 use crate::support::Project;
+
+crate::on_every_server!(migrations_keys_copy_and_verify_take_names_with_any_characters);
 
 /// YAML flow scalars in double quotes: `"it's \"quoted\""`.
 const MIGRATION: &str = r#"name: '0001'
@@ -22,30 +24,29 @@ operations:
 - {operation: AddNodeProperty, arguments: {node_type: "1st", property_name: "dëfault 'd'", default: "v"}}
 "#;
 
-fn rows(db: &str, text: &str) -> Vec<Json> {
-    let v: Json = serde_json::from_str(&cypher_http(&http_url(), db, text)).unwrap();
-    v["result"].as_array().cloned().unwrap_or_default()
+async fn rows(db: &Db, text: &str) -> Vec<Json> {
+    db.rows(text).await
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn migrations_keys_copy_and_verify_take_names_with_any_characters() {
-    let (src, dst) = (fresh_database("names_src"), fresh_database("names_dst"));
-    let bolt = bolt_at(&bolt_url(), &src).await;
-    load(&bolt, &src).await;
-    let expected = read(&bolt, &src, Ids::Element).await;
-    let p = Project::new(&(target_yaml("src", &bolt_url(), &src) + &target_yaml("dst", &bolt_url(), &dst)));
+async fn migrations_keys_copy_and_verify_take_names_with_any_characters(server: Server) {
+    let (src, dst) = server.pair("names").await;
+    let bolt = src.bolt().await;
+    load(&bolt, &src.name).await;
+    let expected = read(&bolt, &src.name, Ids::Element).await;
+    let target = dst.bolt().await;
+    let p = Project::new(&(src.yaml("src") + &dst.yaml("dst")));
     std::fs::create_dir(p.path("migrations")).unwrap();
     std::fs::write(p.path("migrations/0001.yaml"), MIGRATION).unwrap();
 
     p.cmd().args(["migrations", "run", "--target", "dst", "--dry-run"]).assert().success();
     p.cmd().args(["migrations", "run", "--target", "dst"]).assert().success();
     let constraints: Vec<String> =
-        rows(&dst, "SHOW CONSTRAINTS").iter().filter_map(|r| r["name"].as_str().map(str::to_string)).collect();
+        rows(&dst, "SHOW CONSTRAINTS").await.iter().filter_map(|r| r["name"].as_str().map(str::to_string)).collect();
     for name in ["it's \"quoted\"_node_key", "we`ird lab_node_key"] {
         assert!(constraints.iter().any(|c| c == name), "{name} in {constraints:?}");
     }
     let indexes: Vec<String> =
-        rows(&dst, "SHOW INDEXES").iter().filter_map(|r| r["name"].as_str().map(str::to_string)).collect();
+        rows(&dst, "SHOW INDEXES").await.iter().filter_map(|r| r["name"].as_str().map(str::to_string)).collect();
     for name in ["ünï 𝄞 label_ünï prop_additional_index", "it's \"T\"_1x_additional_index"] {
         assert!(indexes.iter().any(|i| i == name), "{name} in {indexes:?}");
     }
@@ -54,11 +55,15 @@ async fn migrations_keys_copy_and_verify_take_names_with_any_characters() {
     // run finds every node by its keys and creates nothing), and verifies in full.
     for _ in 0..2 {
         p.cmd().args(["copy", "--source", "src", "--target", "dst", "--all", "--batch-size", "3"]).assert().success();
-        assert_same(&expected, &read(&bolt, &dst, Ids::Copied).await, "Bolt→Bolt keyed on names with any characters");
+        assert_same(
+            &expected,
+            &read(&target, &dst.name, Ids::Copied).await,
+            "Bolt→Bolt keyed on names with any characters",
+        );
     }
     p.cmd().args(["verify", "--source", "src", "--target", "dst", "--full"]).assert().success();
     // The source's own migration runs too: data operations on such names change the data.
     p.cmd().args(["migrations", "run", "--target", "src"]).assert().success();
-    let defaulted = rows(&src, "MATCH (n:`1st`) RETURN n.`dëfault 'd'` AS d");
+    let defaulted = rows(&src, "MATCH (n:`1st`) RETURN n.`dëfault 'd'` AS d").await;
     assert_eq!(defaulted.first().map(|r| r["d"].clone()), Some(Json::from("v")), "{defaulted:?}");
 }

@@ -5,16 +5,20 @@
 use predicates::prelude::*;
 use serde_json::Value as Json;
 
-use super::server::{bolt_url, cypher_http, fresh_database, http_url, target_yaml};
+use super::server::Server;
 use crate::support::{example_dump, Project};
 
-#[test]
-fn migrations_then_copy_twice_then_verify() {
-    let database = fresh_database("seed_flow");
+crate::on_every_server!(
+    migrations_then_copy_twice_then_verify,
+    a_migrated_sources_history_is_not_copied_counted_or_verified
+);
+
+async fn migrations_then_copy_twice_then_verify(server: Server) {
+    let database = server.database("seed_flow").await;
     let p = Project::new(&format!(
         "  src:\n    database: file\n    path: {}\n{}",
         example_dump().display(),
-        target_yaml("graph", &bolt_url(), &database)
+        database.yaml("graph")
     ));
     std::fs::create_dir(p.path("migrations")).unwrap();
     std::fs::write(
@@ -26,8 +30,8 @@ fn migrations_then_copy_twice_then_verify() {
     let copy = ["copy", "--source", "src", "--target", "graph", "--node", "Movie", "--relationship", "DIRECTED"];
     p.cmd().args(copy).assert().success().stdout(predicate::str::contains("Copied 75 nodes and 60 relationships"));
     p.cmd().args(copy).assert().success();
-    let count = cypher_http(&http_url(), &database, "MATCH (n:Movie) RETURN count(n) AS c");
-    assert!(count.contains("\"c\":60"), "{count}");
+    let count = database.rows("MATCH (n:Movie) RETURN count(n) AS c").await;
+    assert_eq!(count[0]["c"], 60, "{count:?}");
     p.cmd()
         .args([
             "verify",
@@ -57,18 +61,12 @@ fn states(p: &Project, target: &str) -> Vec<(String, String)> {
 
 /// nodestream's history describes the database it is in: copied along, it would make the target
 /// look migrated, and the target's key constraints would never be created.
-#[test]
-fn a_migrated_sources_history_is_not_copied_counted_or_verified() {
-    let (src, dst) = (fresh_database("history_src"), fresh_database("history_dst"));
-    let p =
-        Project::new(&format!("{}{}", target_yaml("src", &bolt_url(), &src), target_yaml("dst", &bolt_url(), &dst)));
+async fn a_migrated_sources_history_is_not_copied_counted_or_verified(server: Server) {
+    let (src, dst) = server.pair("history").await;
+    let p = Project::new(&format!("{}{}", src.yaml("src"), dst.yaml("dst")));
     std::fs::create_dir(p.path("migrations")).unwrap();
     std::fs::write(p.path("migrations/0001_keys.yaml"), MOVIE_KEYS).unwrap();
-    cypher_http(
-        &http_url(),
-        &src,
-        "CREATE (:Movie {title: 'A'}), (:Movie {title: 'B'})-[:SEEN_BY]->(:Person {name: 'p'})",
-    );
+    src.run("CREATE (:Movie {title: 'A'}), (:Movie {title: 'B'})-[:SEEN_BY]->(:Person {name: 'p'})").await;
     p.cmd().args(["migrations", "run", "--target", "src"]).assert().success();
 
     let copy = ["copy", "--source", "src", "--target", "dst", "--all"];
@@ -80,13 +78,13 @@ fn a_migrated_sources_history_is_not_copied_counted_or_verified() {
         .stdout(predicate::str::contains("would copy 3 nodes and 1 relationship from"))
         .stdout(predicate::str::contains("__Nodestream").not());
     p.cmd().args(copy).assert().success();
-    let history = cypher_http(&http_url(), &dst, "MATCH (m:__NodestreamMigration__) RETURN count(m) AS c");
-    assert!(history.contains("\"c\":0"), "history copied: {history}");
+    let history = dst.rows("MATCH (m:__NodestreamMigration__) RETURN count(m) AS c").await;
+    assert_eq!(history[0]["c"], 0, "history copied: {history:?}");
     assert_eq!(states(&p, "dst"), [("0001_keys".into(), "pending".into())]);
     p.cmd().args(["verify", "--source", "src", "--target", "dst", "--full"]).assert().success();
 
     p.cmd().args(["migrations", "run", "--target", "dst"]).assert().success();
     assert_eq!(states(&p, "dst"), [("0001_keys".into(), "applied".into())]);
-    let constraints = cypher_http(&http_url(), &dst, "SHOW CONSTRAINTS");
-    assert!(constraints.contains("Movie_node_key"), "the target's key constraint: {constraints}");
+    let constraints = dst.rows("SHOW CONSTRAINTS YIELD name RETURN name").await;
+    assert!(constraints.iter().any(|c| c["name"] == "Movie_node_key"), "the target's key constraint: {constraints:?}");
 }

@@ -2,8 +2,13 @@
 //! counts, against the server.
 
 use super::graph::{assert_same, load, read, Graph, Ids};
-use super::server::{bolt_at, bolt_url, fresh_database, target_yaml};
+use super::server::Server;
 use crate::support::Project;
+
+crate::on_every_server!(
+    selection_copies_labels_and_relationships_with_their_endpoints,
+    dry_run_of_everything_counts_the_whole_graph
+);
 
 /// The part of `g` a selection should copy: nodes with one of `labels` or at an end of a
 /// relationship of one of `types`, and those relationships.
@@ -25,12 +30,11 @@ fn subgraph(g: &Graph, labels: &[&str], types: &[&str]) -> Graph {
     out
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn selection_copies_labels_and_relationships_with_their_endpoints() {
-    let src = fresh_database("sel_src");
-    let bolt = bolt_at(&bolt_url(), &src).await;
-    load(&bolt, &src).await;
-    let full = read(&bolt, &src, Ids::Element).await;
+async fn selection_copies_labels_and_relationships_with_their_endpoints(server: Server) {
+    let (src, mut dst) = server.pair("sel").await;
+    let bolt = src.bolt().await;
+    load(&bolt, &src.name).await;
+    let full = read(&bolt, &src.name, Ids::Element).await;
 
     for (labels, types) in [
         (&["Movie"][..], &["LIKES"][..]),
@@ -40,8 +44,9 @@ async fn selection_copies_labels_and_relationships_with_their_endpoints() {
         (&["it's \"quoted\""][..], &["back`tick"][..]),
         (&["1st"][..], &["1st ünï", "it's \"T\""][..]),
     ] {
-        let dst = fresh_database("sel_dst");
-        let p = Project::new(&(target_yaml("src", &bolt_url(), &src) + &target_yaml("dst", &bolt_url(), &dst)));
+        dst.renew("sel_dst").await;
+        let target = dst.bolt().await;
+        let p = Project::new(&(src.yaml("src") + &dst.yaml("dst")));
         let mut args: Vec<&str> = vec!["copy", "--source", "src", "--target", "dst"];
         for l in labels {
             args.extend(["--node", l]);
@@ -68,19 +73,17 @@ async fn selection_copies_labels_and_relationships_with_their_endpoints() {
             }
         }
         assert_eq!(plan["labels"], serde_json::json!(per_label), "{what}: {plan}");
-        assert!(read(&bolt, &dst, Ids::Copied).await.nodes.is_empty(), "{what}: the dry run wrote");
+        assert!(read(&target, &dst.name, Ids::Copied).await.nodes.is_empty(), "{what}: the dry run wrote");
 
         p.cmd().args(&args).assert().success();
-        assert_same(&expected, &read(&bolt, &dst, Ids::Copied).await, &what);
+        assert_same(&expected, &read(&target, &dst.name, Ids::Copied).await, &what);
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn dry_run_of_everything_counts_the_whole_graph() {
-    let src = fresh_database("dry_src");
-    let bolt = bolt_at(&bolt_url(), &src).await;
-    load(&bolt, &src).await;
-    let p = Project::new(&(target_yaml("src", &bolt_url(), &src) + "  dump:\n    database: file\n    path: d.jsonl\n"));
+async fn dry_run_of_everything_counts_the_whole_graph(server: Server) {
+    let src = server.database("dry_src").await;
+    load(&src.bolt().await, &src.name).await;
+    let p = Project::new(&(src.yaml("src") + "  dump:\n    database: file\n    path: d.jsonl\n"));
     let out = p.cmd().args(["copy", "--source", "src", "--target", "dump", "--all", "--dry-run"]).assert().success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(stdout.contains("would copy 5 nodes and 10 relationships"), "{stdout}");

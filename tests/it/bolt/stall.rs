@@ -15,8 +15,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
-use super::server::{bolt_url, fresh_database, target_yaml, START_HINT};
+use super::server::{Server, START_HINT};
 use crate::support::Project;
+
+crate::on_every_server!(a_write_answered_too_late_is_retried_and_the_copy_verifies_clean);
 
 /// A property value in the dump; the batch write carrying it gets its reply late.
 const MARKER: &str = "graphferry-hold-this-reply";
@@ -24,13 +26,14 @@ const MARKER: &str = "graphferry-hold-this-reply";
 const STALL: Duration = Duration::from_secs(3);
 const NODES: usize = 200;
 
-#[test]
-fn a_write_answered_too_late_is_retried_and_the_copy_verifies_clean() {
-    let database = fresh_database("stall");
-    let proxy = start_proxy();
-    let proxied =
-        target_yaml("proxied", &proxy, &database).replace("query_timeout_seconds: 30", "query_timeout_seconds: 1");
-    let direct = target_yaml("direct", &bolt_url(), &database);
+async fn a_write_answered_too_late_is_retried_and_the_copy_verifies_clean(server: Server) {
+    let database = server.database("stall").await;
+    let proxy = start_proxy(database.uri.trim_start_matches("bolt://").to_string());
+    let proxied = database
+        .yaml("proxied")
+        .replace(&database.uri, &proxy)
+        .replace("query_timeout_seconds: 30", "query_timeout_seconds: 1");
+    let direct = database.yaml("direct");
     let p = Project::new(&format!("  src:\n    database: file\n    path: chain.jsonl\n{proxied}{direct}"));
     write_chain(&p.path("chain.jsonl"));
 
@@ -68,8 +71,7 @@ fn write_chain(path: &std::path::Path) {
 
 /// Starts the proxy on a free local port, on a thread of its own (the copy runs as a child
 /// process while the test waits), and returns its `bolt://` address.
-fn start_proxy() -> String {
-    let upstream = bolt_url().trim_start_matches("bolt://").to_string();
+fn start_proxy(upstream: String) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free local port");
     let port = listener.local_addr().expect("bound address").port();
     listener.set_nonblocking(true).expect("non-blocking listener");
@@ -82,7 +84,7 @@ fn start_proxy() -> String {
             while let Ok((client, _)) = listener.accept().await {
                 let server = TcpStream::connect(&upstream)
                     .await
-                    .unwrap_or_else(|e| panic!("cannot reach ArcadeDB Bolt at {upstream} ({e}): {START_HINT}"));
+                    .unwrap_or_else(|e| panic!("cannot reach the Bolt server at {upstream} ({e}): {START_HINT}"));
                 tokio::spawn(relay(client, server, Arc::clone(&armed)));
             }
         });

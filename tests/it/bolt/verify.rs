@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 use predicates::prelude::*;
 use serde_json::Value as Json;
 
-use super::server::{bolt_url, cypher_http, fresh_database, http_url, target_yaml};
+use super::server::{Db, Server};
 use crate::support::{example_dump, Project};
+
+crate::on_every_server!(a_file_to_bolt_copy_verifies_and_a_changed_value_is_found_by_id);
 
 /// The example dump without its value-type showcase node (it holds a map and a nested list,
 /// which Neo4j cannot store as properties) and the relationships touching it, with the end
@@ -36,18 +38,14 @@ fn storable_example(path: &std::path::Path) {
     std::fs::write(path, lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
 }
 
-fn project(database: &str) -> Project {
-    let p = Project::new(&format!(
-        "  example:\n    database: file\n    path: example.jsonl\n{}",
-        target_yaml("dst", &bolt_url(), database)
-    ));
+fn project(db: &Db) -> Project {
+    let p = Project::new(&format!("  example:\n    database: file\n    path: example.jsonl\n{}", db.yaml("dst")));
     storable_example(&p.path("example.jsonl"));
     p
 }
 
-#[test]
-fn a_file_to_bolt_copy_verifies_and_a_changed_value_is_found_by_id() {
-    let db = fresh_database("verify");
+async fn a_file_to_bolt_copy_verifies_and_a_changed_value_is_found_by_id(server: Server) {
+    let db = server.database("verify").await;
     let p = project(&db);
     p.cmd().args(["copy", "--source", "example", "--target", "dst", "--all", "--verify"]).assert().success();
     p.cmd().args(["verify", "--source", "example", "--target", "dst", "--full"]).assert().success().stdout(
@@ -55,19 +53,15 @@ fn a_file_to_bolt_copy_verifies_and_a_changed_value_is_found_by_id() {
             .and(predicate::str::contains("; 0 difference(s)")),
     );
 
-    cypher_http(&http_url(), &db, "MATCH (n:`_GraphferryNode` {`_graphferry_id`: 'movie-7'}) SET n.released = 1999.5");
+    db.run("MATCH (n:`_GraphferryNode` {`_graphferry_id`: 'movie-7'}) SET n.released = 1999.5").await;
     let out = p.cmd().args(["verify", "--source", "example", "--target", "dst", "--full"]).assert().code(1);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(stdout.contains("movie-7") && stdout.contains("released"), "{stdout}");
 
     // A relationship's property too, found from its start node.
-    let body = cypher_http(
-        &http_url(),
-        &db,
-        "MATCH ()-[r]->() WITH r LIMIT 1 SET r.graphferry_test = 1 RETURN r.`_graphferry_id` AS id",
-    );
-    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let rel_id = v["result"][0]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_string();
+    let rows =
+        db.rows("MATCH ()-[r]->() WITH r LIMIT 1 SET r.graphferry_test = 1 RETURN r.`_graphferry_id` AS id").await;
+    let rel_id = rows[0]["id"].as_str().unwrap_or_else(|| panic!("{rows:?}")).to_string();
     let out = p.cmd().args(["verify", "--source", "example", "--target", "dst", "--full"]).assert().code(1);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(stdout.contains(&rel_id) && stdout.contains("graphferry_test"), "{stdout}");

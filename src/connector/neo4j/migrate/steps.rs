@@ -39,6 +39,12 @@ impl Rounds {
 pub(super) enum Step {
     Statement(String),
     Rounds(Rounds),
+    /// Drops plain indexes on exactly `label`'s `keys` (see [`PLAIN_KEY_INDEXES`]), so the key
+    /// constraint that follows can be created on Neo4j.
+    DropPlainKeyIndexes {
+        label: String,
+        keys: Vec<String>,
+    },
     /// Makes constraint `name` on `label` cover exactly `keys`: nothing if it already does,
     /// otherwise it is dropped and created again, then checked.
     Key {
@@ -94,12 +100,23 @@ pub(super) fn drop_index(of: &str, field: &str) -> String {
     format!("DROP INDEX {} IF EXISTS", quote(&index_name(of, field)))
 }
 
+pub(super) fn drop_index_named(name: &str) -> String {
+    format!("DROP INDEX {} IF EXISTS", quote(name))
+}
+
 pub(super) fn drop_constraint(name: &str) -> String {
     format!("DROP CONSTRAINT {} IF EXISTS", quote(name))
 }
 
 pub(super) const CONSTRAINT_PROPERTIES: &str =
     "SHOW CONSTRAINTS YIELD name, properties WHERE name = $name RETURN properties AS properties";
+/// Plain indexes on exactly a key's label and properties (as a copy's key lookups create them):
+/// Neo4j refuses a uniqueness constraint while one exists (`Neo.ClientError.Schema.
+/// IndexAlreadyExists`: "A constraint cannot be created until the index has been dropped"), and
+/// the constraint's own index serves the same lookups. ArcadeDB accepts both side by side.
+pub(super) const PLAIN_KEY_INDEXES: &str = "SHOW INDEXES YIELD name, properties, entityType, labelsOrTypes, owningConstraint \
+     WHERE entityType = 'NODE' AND labelsOrTypes = [$of] AND owningConstraint IS NULL AND properties = $keys \
+     RETURN name AS name";
 pub(super) const INDEXED_PROPERTIES: &str =
     "SHOW INDEXES YIELD properties, entityType, labelsOrTypes, owningConstraint \
      WHERE entityType = $entity AND labelsOrTypes = [$of] AND owningConstraint IS NULL RETURN properties AS properties";
@@ -157,7 +174,11 @@ pub(super) fn steps(op: &Operation, keys: &NodeKeys, enterprise: bool) -> Vec<St
     use Step::Statement;
     match op {
         CreateNodeType { name, keys, .. } if !keys.is_empty() => {
-            vec![Statement(key_constraint(&key_name(name), name, &keys.iter().cloned().collect(), enterprise))]
+            let keys: BTreeSet<String> = keys.iter().cloned().collect();
+            vec![
+                Step::DropPlainKeyIndexes { label: name.clone(), keys: keys.iter().cloned().collect() },
+                Statement(key_constraint(&key_name(name), name, &keys, enterprise)),
+            ]
         }
         CreateNodeType { .. } | CreateRelationshipType { .. } => Vec::new(),
         DropNodeType { name } => vec![
@@ -296,6 +317,9 @@ pub(super) fn describe(step: &Step, enterprise: bool) -> String {
                 drop_constraint(name),
                 key_constraint(name, label, keys, enterprise)
             )
+        }
+        Step::DropPlainKeyIndexes { label, keys } => {
+            format!("{PLAIN_KEY_INDEXES} (with $of = {label:?}, $keys = {keys:?}), then DROP INDEX each")
         }
         Step::ReadIndexes { entity, of } => format!(
             "{INDEXED_PROPERTIES} (with $entity = {:?}, $of = {of:?}: remembers the indexed properties)",
