@@ -151,6 +151,9 @@ impl Ui {
                 thousands(report.expected.relationships)
             ));
         }
+        if let Some(steps) = &report.next_steps {
+            text.push_str(&format!("\nNext steps:\n{steps}\n"));
+        }
         text.trim_end().to_string()
     }
 
