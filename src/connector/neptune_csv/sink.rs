@@ -99,7 +99,8 @@ impl NeptuneCsvSink {
             let (type_name, text) = match json {
                 Json::Bool(b) => ("Bool", b.to_string()),
                 Json::Number(n) if n.is_i64() => ("Long", n.to_string()),
-                Json::Number(n) => ("Double", n.as_f64().expect("a JSON number is an f64").to_string()),
+                // `{:?}`: the shortest text that reads back as the same double, exponent included.
+                Json::Number(n) => ("Double", format!("{:?}", n.as_f64().expect("a JSON number is an f64"))),
                 Json::String(s) => ("String", s),
                 other => unreachable!("the Neptune encoding sends only scalars, got {other}"),
             };
