@@ -38,7 +38,8 @@ async fn load_source(prefix: &str, without_spaced_names: bool) -> String {
     .param("s", AWKWARD);
     bolt.run_on(db.as_str(), q).await.expect("awkward node");
     if without_spaced_names {
-        let spaced = [("(n)", "`pr op``x`"), ("(n)", "`ünï prop`"), ("(n)", "`it's \"p\"`"), ("()-[n]->()", "`it's \"r\"`")];
+        let spaced =
+            [("(n)", "`pr op``x`"), ("(n)", "`ünï prop`"), ("(n)", "`it's \"p\"`"), ("()-[n]->()", "`it's \"r\"`")];
         for (pattern, name) in spaced {
             let q = neo4rs::query(&format!("MATCH {pattern} WHERE n.{name} IS NOT NULL SET n.{name} = null"));
             bolt.run_on(db.as_str(), q).await.expect("remove a property");
@@ -49,7 +50,10 @@ async fn load_source(prefix: &str, without_spaced_names: bool) -> String {
 
 /// A project with the Bolt source `bolt`, a dump `dump`, and `extra` targets.
 pub fn project(db: &str, extra: &str) -> Project {
-    Project::new(&format!("{}  dump:\n    database: file\n    path: source.jsonl\n{extra}", target_yaml("bolt", &bolt_url(), db)))
+    Project::new(&format!(
+        "{}  dump:\n    database: file\n    path: source.jsonl\n{extra}",
+        target_yaml("bolt", &bolt_url(), db)
+    ))
 }
 
 /// Copies `bolt` to the dump, and returns what the source holds as graphferry read it.

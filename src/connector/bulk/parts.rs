@@ -105,7 +105,8 @@ mod tests {
     #[test]
     fn parts_split_at_the_size_and_each_gzip_part_has_the_header() {
         let dir = tempfile::tempdir().unwrap();
-        let mut parts = Parts::new(dir.path(), "n".into(), Some("h\r\n".into()), PartOptions { max_bytes: 6, gzip: true });
+        let mut parts =
+            Parts::new(dir.path(), "n".into(), Some("h\r\n".into()), PartOptions { max_bytes: 6, gzip: true });
         for line in ["aaa\r\n", "bb\r\n", "c\r\n"] {
             parts.row(line).unwrap();
         }

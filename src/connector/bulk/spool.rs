@@ -259,7 +259,18 @@ fn write_group(
                 .map(|cs| cells.iter().find_map(|(c, _)| cs.iter().position(|x| x == c).map(|p| p + 1)).unwrap_or(0))
                 .collect();
             if !variants.contains_key(&key) {
-                let v = open_variant(layout, &dir, &base, options, &group, &state.columns, &order, &conflicts, &key, variants.len())?;
+                let v = open_variant(
+                    layout,
+                    &dir,
+                    &base,
+                    options,
+                    &group,
+                    &state.columns,
+                    &order,
+                    &conflicts,
+                    &key,
+                    variants.len(),
+                )?;
                 variants.insert(key.clone(), v);
             }
             let variant = variants.get_mut(&key).expect("inserted above");
@@ -313,12 +324,8 @@ fn open_variant(
     number: usize,
 ) -> io::Result<Variant> {
     // A conflicting property's column is the type this variant's rows hold (or none).
-    let chosen: HashMap<&str, Option<usize>> = conflicts
-        .0
-        .iter()
-        .zip(key)
-        .map(|((name, cs), &k)| (name.as_str(), k.checked_sub(1).map(|i| cs[i])))
-        .collect();
+    let chosen: HashMap<&str, Option<usize>> =
+        conflicts.0.iter().zip(key).map(|((name, cs), &k)| (name.as_str(), k.checked_sub(1).map(|i| cs[i]))).collect();
     let mut positions = vec![None; columns.len()];
     let mut header = String::new();
     for h in layout.system_header(group.kind) {
@@ -347,5 +354,12 @@ fn open_variant(
     } else {
         (Some(header), None)
     };
-    Ok(Variant { parts: Parts::new(dir, stem, header_line, options), positions, at, width, rows: 0, header: header_path })
+    Ok(Variant {
+        parts: Parts::new(dir, stem, header_line, options),
+        positions,
+        at,
+        width,
+        rows: 0,
+        header: header_path,
+    })
 }

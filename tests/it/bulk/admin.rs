@@ -51,7 +51,8 @@ fn expected(v: &Value) -> Option<(String, Vec<String>)> {
 fn check_cell(ty: &str, cell: &str, value: &Value, delimiter: char, what: &str) {
     let (want_ty, want) = expected(value).unwrap_or_else(|| panic!("{what}: no cell expected"));
     assert_eq!(ty, want_ty, "{what}: column type");
-    let got: Vec<String> = if ty.ends_with("[]") { cell.split(delimiter).map(String::from).collect() } else { vec![cell.to_string()] };
+    let got: Vec<String> =
+        if ty.ends_with("[]") { cell.split(delimiter).map(String::from).collect() } else { vec![cell.to_string()] };
     // Temporal and point texts are checked for type and presence; numbers and strings exactly.
     if want.iter().all(|w| w != UNCHECKED) {
         assert_eq!(got, want, "{what}");

@@ -55,7 +55,13 @@ fn expected(value: &Value) -> Option<(&'static str, String)> {
 }
 
 /// Checks each property cell of a row against the source's properties.
-fn check_properties(header: &[String], row: &[String], first: usize, props: &graphferry::model::Properties, what: &str) {
+fn check_properties(
+    header: &[String],
+    row: &[String],
+    first: usize,
+    props: &graphferry::model::Properties,
+    what: &str,
+) {
     let mut seen = 0;
     for (h, cell) in header.iter().zip(row).skip(first) {
         let (name, ty) = h.rsplit_once(':').unwrap_or_else(|| panic!("{what}: header `{h}` has no type"));
@@ -65,7 +71,11 @@ fn check_properties(header: &[String], row: &[String], first: usize, props: &gra
             Some((want_ty, want)) if want_ty == ty => {
                 seen += 1;
                 if ty == "Double" {
-                    assert_eq!(cell.parse::<f64>().unwrap().to_bits(), want.parse::<f64>().unwrap().to_bits(), "{what}.{name}");
+                    assert_eq!(
+                        cell.parse::<f64>().unwrap().to_bits(),
+                        want.parse::<f64>().unwrap().to_bits(),
+                        "{what}.{name}"
+                    );
                 } else {
                     assert_eq!(*cell, want, "{what}.{name}");
                 }
@@ -128,9 +138,20 @@ fn the_shared_graph_exports_and_parses_back_exactly() {
 #[test]
 fn the_same_input_gives_the_same_files_and_a_rerun_replaces_the_folder() {
     let db = source("bulk_np_det", true);
-    let p = project(&db, &format!("{}{}", target("a", "a", "    gzip: true\n    max_file_mb: 1\n"), target("b", "b", "    gzip: true\n    max_file_mb: 1\n")));
+    let p = project(
+        &db,
+        &format!(
+            "{}{}",
+            target("a", "a", "    gzip: true\n    max_file_mb: 1\n"),
+            target("b", "b", "    gzip: true\n    max_file_mb: 1\n")
+        ),
+    );
     let copy = |to: &str, extra: &[&str]| {
-        p.cmd().args(["copy", "--source", "bolt", "--target", to, "--all", "--batch-size", "2"]).args(extra).assert().success();
+        p.cmd()
+            .args(["copy", "--source", "bolt", "--target", to, "--all", "--batch-size", "2"])
+            .args(extra)
+            .assert()
+            .success();
     };
     copy("a", &["--concurrency", "4"]);
     std::fs::create_dir_all(p.path("b")).unwrap();

@@ -15,8 +15,11 @@ pub struct Cell {
     pub quoted: bool,
 }
 
-/// Splits RFC 4180 text into records; each record's 1-based line number is the line it starts on.
-pub fn records(text: &str) -> Result<Vec<(usize, Vec<Cell>)>, (usize, String)> {
+/// A record and the 1-based line it starts on.
+pub type Record = (usize, Vec<Cell>);
+
+/// Splits RFC 4180 text into records; an error names the line and what is wrong there.
+pub fn records(text: &str) -> Result<Vec<Record>, (usize, String)> {
     let mut out = Vec::new();
     let mut chars = text.chars().peekable();
     let mut line = 1;
@@ -162,7 +165,9 @@ pub fn value(t: Type, text: &str) -> Result<Value, String> {
         Type::Long => int(i64::MIN, i64::MAX),
         Type::Float | Type::Double => match text {
             // Java's spellings; JSON has no such numbers, and the query path refuses them too.
-            "NaN" | "Infinity" | "+Infinity" | "-Infinity" => Err(format!("{text} cannot be stored by this test server")),
+            "NaN" | "Infinity" | "+Infinity" | "-Infinity" => {
+                Err(format!("{text} cannot be stored by this test server"))
+            }
             _ => text
                 .parse::<f64>()
                 .ok()
@@ -185,7 +190,8 @@ fn datetime(text: &str) -> Option<String> {
     if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return (text.len() == 10).then(|| format!("{}T00:00:00.000Z", d.format("%Y-%m-%d")));
     }
-    let forms = [("%Y-%m-%dT%H:%M", 16), ("%Y-%m-%dT%H:%M:%S", 19), ("%Y-%m-%dT%H:%M:%SZ", 20), ("%Y-%m-%dT%H:%M:%S%.3fZ", 24)];
+    let forms =
+        [("%Y-%m-%dT%H:%M", 16), ("%Y-%m-%dT%H:%M:%S", 19), ("%Y-%m-%dT%H:%M:%SZ", 20), ("%Y-%m-%dT%H:%M:%S%.3fZ", 24)];
     forms
         .iter()
         .find_map(|(f, len)| NaiveDateTime::parse_from_str(text, f).ok().filter(|_| text.len() == *len))

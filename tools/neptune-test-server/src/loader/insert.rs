@@ -32,7 +32,12 @@ const BATCH: usize = 500;
 pub async fn run(app: &App, request: &LoadRequest, job: &Arc<Mutex<Job>>) -> &'static str {
     let mut files = Vec::new();
     if let Err(e) = list(&request.source, &mut files) {
-        job.lock().await.error(ErrorLog { code: "PARSING_ERROR", message: format!("cannot list the source: {e}"), file: String::new(), record: 0 });
+        job.lock().await.error(ErrorLog {
+            code: "PARSING_ERROR",
+            message: format!("cannot list the source: {e}"),
+            file: String::new(),
+            record: 0,
+        });
         return "LOAD_FAILED";
     }
     files.sort();
@@ -102,7 +107,8 @@ struct Pending {
 
 /// Loads one file; false when it had an error.
 async fn load_file(app: &App, request: &LoadRequest, job: &Arc<Mutex<Job>>, name: &str, text: &str) -> bool {
-    let fail = |code: &'static str, record: usize, message: String| ErrorLog { code, message, file: name.to_string(), record };
+    let fail =
+        |code: &'static str, record: usize, message: String| ErrorLog { code, message, file: name.to_string(), record };
     let records = match csv::records(text) {
         Ok(r) => r,
         Err((line, m)) => {
@@ -164,7 +170,8 @@ fn check_header(columns: Vec<Column>, edge_ids: bool) -> Result<Vec<Column>, Str
             return Err(format!("system column {c:?} appears more than once"));
         }
     }
-    let mut names: Vec<&str> = columns.iter().filter_map(|c| if let Column::Property(n, _) = c { Some(n.as_str()) } else { None }).collect();
+    let mut names: Vec<&str> =
+        columns.iter().filter_map(|c| if let Column::Property(n, _) = c { Some(n.as_str()) } else { None }).collect();
     names.sort();
     if names.windows(2).any(|w| w[0] == w[1]) {
         return Err("a property has two columns".into());
@@ -213,21 +220,25 @@ fn parse_row(columns: &[Column], cells: &[csv::Cell], edge_ids: bool) -> Result<
             Ok(Value::String(cell.text.clone()))
         };
         match column {
-            Column::Id if edge_ids || !columns.contains(&Column::StartId) => drop(row.insert("id".into(), required(":ID")?)),
+            Column::Id if edge_ids || !columns.contains(&Column::StartId) => {
+                drop(row.insert("id".into(), required(":ID")?))
+            }
             Column::Id => {}
             Column::StartId => drop(row.insert("s".into(), required(":START_ID")?)),
             Column::EndId => drop(row.insert("e".into(), required(":END_ID")?)),
             Column::Type => names.push(required(":TYPE")?.as_str().expect("a string").to_string()),
             Column::Label if absent => {}
             Column::Label => {
-                let mut labels: Vec<String> = cell.text.split(';').filter(|l| !l.is_empty()).map(String::from).collect();
+                let mut labels: Vec<String> =
+                    cell.text.split(';').filter(|l| !l.is_empty()).map(String::from).collect();
                 labels.sort();
                 labels.dedup();
                 names = labels;
             }
             Column::Property(..) if absent => {}
             Column::Property(name, ty) => {
-                let value = csv::value(*ty, &cell.text).map_err(|m| ("DATATYPE_MISMATCH", format!("property {name}: {m}")))?;
+                let value =
+                    csv::value(*ty, &cell.text).map_err(|m| ("DATATYPE_MISMATCH", format!("property {name}: {m}")))?;
                 if *ty == Type::DateTime {
                     datetimes.push(name.clone());
                     t.insert(name.clone(), value);
@@ -258,7 +269,9 @@ fn query(is_rel: bool, edge_ids: bool, names: &[String], datetimes: &[String]) -
         )
     } else {
         let labels: String = names.iter().map(|l| format!(":{}", quote(l))).collect();
-        format!("UNWIND $rows AS row MERGE (n{labels} {{`~id`: row.id}}) SET n += row.p{sets} RETURN count(*) AS written")
+        format!(
+            "UNWIND $rows AS row MERGE (n{labels} {{`~id`: row.id}}) SET n += row.p{sets} RETURN count(*) AS written"
+        )
     }
 }
 
@@ -276,7 +289,8 @@ async fn write(
     let text = query(is_rel, edge_ids, &key.0, &key.1);
     let all: Vec<Value> = rows.iter().map(|r| r.row.clone()).collect();
     let expected = all.len() as u64;
-    let error = |code: &'static str, record: usize, message: String| ErrorLog { code, message, file: file.to_string(), record };
+    let error =
+        |code: &'static str, record: usize, message: String| ErrorLog { code, message, file: file.to_string(), record };
     match execute(app, &text, all).await {
         Ok(n) if n == expected => true,
         Ok(_) if is_rel => {
@@ -285,7 +299,11 @@ async fn write(
                 match execute(app, &text, vec![r.row]).await {
                     Ok(1) => {}
                     Ok(_) => {
-                        job.lock().await.error(error("FROM_OR_TO_VERTEX_ARE_MISSING", r.record, "an endpoint node is not in the graph".into()));
+                        job.lock().await.error(error(
+                            "FROM_OR_TO_VERTEX_ARE_MISSING",
+                            r.record,
+                            "an endpoint node is not in the graph".into(),
+                        ));
                         ok = false;
                     }
                     Err(e) => {
@@ -323,7 +341,8 @@ async fn execute(app: &App, text: &str, rows: Vec<Value>) -> Result<u64, Neptune
         engine.ensure_types(&analysis.labels, &analysis.rel_types).await.map_err(|e| e.to_neptune())?;
     }
     let raw = engine.run("cypher", &analysis.text, Some(&Value::Object(params))).await.map_err(|e| e.to_neptune())?;
-    let rows = crate::results::encode(raw, analysis.single_column.as_deref(), engine).await.map_err(|e| e.to_neptune())?;
+    let rows =
+        crate::results::encode(raw, analysis.single_column.as_deref(), engine).await.map_err(|e| e.to_neptune())?;
     Ok(rows.first().and_then(|r| r.get("written")).and_then(Value::as_u64).unwrap_or(0))
 }
 

@@ -99,9 +99,8 @@ impl App {
                 self.cfg.mode,
             );
         };
-        let flag = |name: &str| {
-            query.is_some_and(|q| q.split('&').any(|kv| kv.eq_ignore_ascii_case(&format!("{name}=true"))))
-        };
+        let flag =
+            |name: &str| query.is_some_and(|q| q.split('&').any(|kv| kv.eq_ignore_ascii_case(&format!("{name}=true"))));
         let job = job.lock().await;
         json_response(200, &status_body(id, &job, flag("details"), flag("errors")))
     }
@@ -147,7 +146,9 @@ impl App {
                 let status = job.lock().await.status;
                 match status {
                     "LOAD_COMPLETED" => break,
-                    "LOAD_IN_QUEUE" | "LOAD_IN_PROGRESS" => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+                    "LOAD_IN_QUEUE" | "LOAD_IN_PROGRESS" => {
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await
+                    }
                     _ => return Err("LOAD_FAILED_BECAUSE_DEPENDENCY_NOT_SATISFIED"),
                 }
             }
