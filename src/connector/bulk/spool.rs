@@ -242,7 +242,7 @@ fn write_group(
     let group_cells = layout.group_cells(&group);
     let system_width = layout.system_header(group.kind).len() - group_cells.len();
     let base = stem(n, &group);
-    let mut variants: BTreeMap<Vec<usize>, Variant> = BTreeMap::new();
+    let mut variants: Vec<(Vec<usize>, Variant)> = Vec::new();
     let mut line = String::new();
     for (_, chunk) in &state.chunks {
         let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(chunk)?;
@@ -252,28 +252,36 @@ fn write_group(
                 .step_by(2)
                 .map(|i| (record[i].parse().expect("spooled column numbers"), &record[i + 1]))
                 .collect();
-            // Which type of each conflicting property this row holds (0: none).
+            // Which type of each conflicting property this row holds (0: none). A row goes to
+            // the first file set (in creation order) holding its types; lacking a property
+            // fits any.
             let key: Vec<usize> = conflicts
                 .0
                 .values()
                 .map(|cs| cells.iter().find_map(|(c, _)| cs.iter().position(|x| x == c).map(|p| p + 1)).unwrap_or(0))
                 .collect();
-            if !variants.contains_key(&key) {
-                let v = open_variant(
-                    layout,
-                    &dir,
-                    &base,
-                    options,
-                    &group,
-                    &state.columns,
-                    &order,
-                    &conflicts,
-                    &key,
-                    variants.len(),
-                )?;
-                variants.insert(key.clone(), v);
-            }
-            let variant = variants.get_mut(&key).expect("inserted above");
+            let fits = |k: &[usize]| k.iter().zip(&key).all(|(v, r)| *r == 0 || v == r);
+            let index = match variants.iter().position(|(k, _)| fits(k)) {
+                Some(i) => i,
+                None => {
+                    let number = variants.len();
+                    let v = open_variant(
+                        layout,
+                        &dir,
+                        &base,
+                        options,
+                        &group,
+                        &state.columns,
+                        &order,
+                        &conflicts,
+                        &key,
+                        number,
+                    )?;
+                    variants.push((key.clone(), v));
+                    number
+                }
+            };
+            let variant = &mut variants[index].1;
             let mut props: Vec<Option<&str>> = vec![None; variant.width];
             for (c, text) in cells {
                 let p = variant.positions[c].expect("a row's columns are in its variant");
@@ -362,4 +370,52 @@ fn open_variant(
         rows: 0,
         header: header_path,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Plain;
+
+    impl Layout for Plain {
+        fn system_header(&self, _kind: Kind) -> Vec<String> {
+            vec![":ID".into()]
+        }
+        fn group_cells(&self, _group: &Group) -> Vec<Option<String>> {
+            vec![]
+        }
+        fn property_header(&self, name: &str, type_name: &str) -> String {
+            format!("{name}:{type_name}")
+        }
+        fn header_file(&self) -> bool {
+            false
+        }
+    }
+
+    fn row(id: &str, props: &[(&str, &str, &str)]) -> Row {
+        Row {
+            system: vec![id.into()],
+            properties: props
+                .iter()
+                .map(|(n, t, v)| Property { name: n.to_string(), type_name: t.to_string(), text: v.to_string() })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn chunks_come_out_in_source_id_order_with_sorted_columns_and_one_file_set_per_type_mix() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::create(&dir.path().join("spool")).unwrap();
+        let g = Group { kind: Kind::Nodes, names: vec!["L".into()] };
+        // Arrival order is not source order: the later chunk is appended first.
+        spool.append(&g, "b", &[row("b", &[("z", "Long", "2"), ("age", "String", "old")])]).unwrap();
+        spool.append(&g, "a", &[row("a", &[("age", "Long", "1")]), row("a2", &[("z", "Long", "")])]).unwrap();
+        let sets = spool.finish(&Plain, dir.path(), PartOptions { max_bytes: 1 << 20, gzip: false }).unwrap();
+        assert_eq!(sets.len(), 2, "age is a Long in one row and a String in another");
+        let read = |s: &FileSet| std::fs::read_to_string(&s.parts[0]).unwrap();
+        assert_eq!(read(&sets[0]), ":ID,age:Long,z:Long\r\na,1,\r\na2,,\"\"\r\n");
+        assert_eq!(read(&sets[1]), ":ID,age:String,z:Long\r\nb,old,2\r\n");
+        assert!(!dir.path().join("spool").exists(), "the spool is removed");
+    }
 }

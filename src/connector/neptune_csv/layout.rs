@@ -59,3 +59,22 @@ impl Layout for NeptuneLayout {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_escape_colons_and_names_the_format_cannot_hold_are_named() {
+        assert_eq!(NeptuneLayout.property_header("a:b", "Long"), "a\\:b:Long");
+        assert_eq!(NeptuneLayout.property_header("it's \"q\"`", "String"), "it's \"q\"`:String");
+        assert!(unusable_name("first name").is_some());
+        assert!(unusable_name("a,b").is_some());
+        assert!(unusable_name("ünï`x").is_none());
+        assert!(unusable_label("a;b").is_some());
+        let unlabelled = Group { kind: Kind::Nodes, names: vec![] };
+        assert_eq!(NeptuneLayout.group_cells(&unlabelled), vec![None], "no label: an empty cell, Neptune's `vertex`");
+        let two = Group { kind: Kind::Nodes, names: vec!["A".into(), "B c".into()] };
+        assert_eq!(NeptuneLayout.group_cells(&two), vec![Some("A;B c".to_string())]);
+    }
+}
