@@ -17,6 +17,13 @@ pub fn value(line: &mut String, text: &str) {
     }
 }
 
+/// Appends a cell holding a number (never quoted).
+pub fn number(line: &mut String, n: usize) {
+    use std::fmt::Write;
+    separator(line);
+    write!(line, "{n}").expect("writing to a String cannot fail");
+}
+
 /// Appends an empty cell: no value.
 pub fn absent(line: &mut String) {
     separator(line);

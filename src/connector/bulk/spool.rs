@@ -48,7 +48,7 @@ pub struct Group {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Property {
     pub name: String,
-    pub type_name: String,
+    pub type_name: Cow<'static, str>,
     pub text: String,
 }
 
@@ -88,7 +88,8 @@ pub struct FileSet {
 #[derive(Default)]
 struct GroupState {
     columns: Vec<(String, String)>,
-    index: HashMap<(String, String), usize>,
+    /// Property name → (type, column number): looked up without allocating, once per cell.
+    index: HashMap<String, Vec<(String, usize)>>,
     /// (source id of the chunk's first record, chunk file).
     chunks: Vec<(String, PathBuf)>,
 }
@@ -120,13 +121,14 @@ impl Spool {
                     row.properties
                         .iter()
                         .map(|p| {
-                            let key = (p.name.clone(), p.type_name.clone());
-                            if let Some(&i) = state.index.get(&key) {
+                            let types = state.index.get(p.name.as_str());
+                            if let Some(&(_, i)) = types.and_then(|t| t.iter().find(|(t, _)| *t == p.type_name)) {
                                 return i;
                             }
-                            state.columns.push(key.clone());
-                            state.index.insert(key, state.columns.len() - 1);
-                            state.columns.len() - 1
+                            let i = state.columns.len();
+                            state.columns.push((p.name.clone(), p.type_name.to_string()));
+                            state.index.entry(p.name.clone()).or_default().push((p.type_name.to_string(), i));
+                            i
                         })
                         .collect()
                 })
@@ -138,7 +140,7 @@ impl Spool {
                 cell::value(&mut text, s);
             }
             for (p, c) in row.properties.iter().zip(columns) {
-                cell::value(&mut text, &c.to_string());
+                cell::number(&mut text, *c);
                 cell::value(&mut text, &p.text);
             }
             cell::end(&mut text);
@@ -398,7 +400,7 @@ mod tests {
             system: vec![id.into()],
             properties: props
                 .iter()
-                .map(|(n, t, v)| Property { name: n.to_string(), type_name: t.to_string(), text: v.to_string() })
+                .map(|(n, t, v)| Property { name: n.to_string(), type_name: t.to_string().into(), text: v.to_string() })
                 .collect(),
         }
     }

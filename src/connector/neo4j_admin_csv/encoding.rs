@@ -26,7 +26,7 @@ pub const DELIMITERS: [char; 6] = [';', '|', '^', '~', '\u{1F}', '\u{1E}'];
 
 /// One encoded property: its import type and its text (an array's: a JSON list of elements).
 pub struct Cell {
-    pub type_name: String,
+    pub type_name: std::borrow::Cow<'static, str>,
     pub text: String,
 }
 
@@ -78,7 +78,7 @@ fn array(element: &str, texts: Vec<String>, used: &mut u32) -> Cell {
             }
         }
     }
-    Cell { type_name: format!("{element}[]"), text: serde_json::to_string(&texts).expect("strings serialize") }
+    Cell { type_name: format!("{element}[]").into(), text: serde_json::to_string(&texts).expect("strings serialize") }
 }
 
 /// The import type of a scalar value; `None` for lists, maps, bytes and null.
@@ -154,7 +154,7 @@ mod tests {
         let mut conversions = Conversions::new();
         let mut used = 0;
         let props = Properties::from([("p".to_string(), value)]);
-        let cell = encode(&props, "L", &mut conversions, &mut used).pop().map(|(_, c)| (c.type_name, c.text));
+        let cell = encode(&props, "L", &mut conversions, &mut used).pop().map(|(_, c)| (c.type_name.into_owned(), c.text));
         (cell, conversions, used)
     }
 

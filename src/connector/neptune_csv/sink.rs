@@ -8,6 +8,7 @@
 //! load resume; its `:START_ID`/`:END_ID` are its endpoints' `~id`s. So a later query-based copy
 //! into the loaded graph updates the same nodes and relationships.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -104,11 +105,11 @@ impl NeptuneCsvSink {
                 Json::String(s) => ("String", s),
                 other => unreachable!("the Neptune encoding sends only scalars, got {other}"),
             };
-            cells.push(Property { name, type_name: type_name.into(), text });
+            cells.push(Property { name, type_name: Cow::Borrowed(type_name), text });
         }
         for (name, text) in encoded.datetimes {
             let text = text.as_str().expect("DateTime texts are strings").to_string();
-            cells.push(Property { name, type_name: "DateTime".into(), text: datetime_cell(&text) });
+            cells.push(Property { name, type_name: Cow::Borrowed("DateTime"), text: datetime_cell(&text) });
         }
         cells.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(cells)
