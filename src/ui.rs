@@ -155,6 +155,9 @@ impl Ui {
                 thousands(report.expected.relationships)
             ));
         }
+        if let Some(steps) = &report.next_steps {
+            text.push_str(&format!("\nNext steps:\n{steps}\n"));
+        }
         text.trim_end().to_string()
     }
 
@@ -219,6 +222,8 @@ impl Ui {
             return;
         }
         let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(6);
+        // Database names run to `neo4j-admin-csv`: the column is as wide as the longest.
+        let db = rows.iter().filter_map(|r| r.database.map(str::len)).max().unwrap_or(8).max(8);
         let mut text = format!("Targets in {}:\n", path.display());
         for r in rows {
             let (mark, detail) = match &r.status {
@@ -226,8 +231,8 @@ impl Ui {
                 Err(e) => ("ERROR", e.as_str()),
             };
             // A target with several problems has one a line, indented under its row.
-            let detail = detail.replace('\n', &format!("\n  {:width$}  {:8}       ", "", ""));
-            text.push_str(&format!("  {:width$}  {:8} {mark} {detail}\n", r.name, r.database.unwrap_or("?")));
+            let detail = detail.replace('\n', &format!("\n  {:width$}  {:db$}       ", "", ""));
+            text.push_str(&format!("  {:width$}  {:db$} {mark} {detail}\n", r.name, r.database.unwrap_or("?")));
         }
         if rows.is_empty() {
             text.push_str("  (none)\n");

@@ -5,6 +5,7 @@
 //! Connectors only move records and classify their errors; batching, retries, concurrency and
 //! shutdown belong to the pipeline.
 
+pub mod bulk;
 mod finalizer;
 pub mod keyed;
 pub mod registry;
@@ -14,6 +15,8 @@ registry::databases! {
     neo4j::Neo4jConfig,
     neptune::NeptuneConfig,
     file::FileConfig,
+    neptune_csv::NeptuneCsvConfig,
+    neo4j_admin_csv::Neo4jAdminCsvConfig,
 }
 
 pub use finalizer::{Finalizer, MarkPass, Marked, NothingToFinalize};
@@ -377,6 +380,12 @@ pub trait Sink: Send + Sync {
     /// Make the copy visible and durable (a file sink renames its temporary file into place).
     /// Not called when the copy failed.
     async fn finish(&self) -> Result<(), ConnectorError>;
+
+    /// What the user does next with what `finish` wrote (a bulk export's upload and load
+    /// commands), printed after the summary; `None` when nothing is left to do.
+    fn next_steps(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Reads back what a copy wrote into this target, for `graphferry verify`: given source records,

@@ -194,7 +194,9 @@ async fn run(
     let env = PhaseEnv { source, sink: sink.clone(), options, progress, stop };
     run_phase::<crate::model::Node>(&env, report, saver).await?;
     run_phase::<crate::model::Relationship>(&env, report, saver).await?;
-    sink.finish().await.map_err(CopyError::Finish)
+    sink.finish().await.map_err(CopyError::Finish)?;
+    report.next_steps = sink.next_steps();
+    Ok(())
 }
 
 /// What every phase runs with.

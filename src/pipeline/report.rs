@@ -65,6 +65,9 @@ pub struct CopyReport {
     pub splits: u64,
     #[serde(rename = "elapsed_seconds", serialize_with = "seconds")]
     pub elapsed: Duration,
+    /// What the sink says to do next (a bulk export's load commands).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_steps: Option<String>,
 }
 
 impl CopyReport {

@@ -4,12 +4,13 @@
 
 mod batch_errors;
 pub mod bolt;
+mod bulk;
 mod cli;
 mod file;
 mod keys;
 mod migrations;
 mod names;
-mod neptune;
+pub mod neptune;
 mod properties;
 mod resume;
 mod support;

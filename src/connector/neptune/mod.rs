@@ -12,7 +12,7 @@ mod credentials;
 pub mod encoding;
 mod error;
 mod finalize;
-mod identity;
+pub mod identity;
 mod lookup;
 mod migrate;
 mod query;

@@ -178,11 +178,14 @@ fn a_typo_of_a_required_key_points_at_the_typo() {
 #[test]
 fn every_database_is_registered_once_and_has_write_defaults() {
     let names: Vec<&str> = DATABASES.iter().map(|d| d.name).collect();
-    assert_eq!(names, ["neo4j", "neptune", "file"]);
+    assert_eq!(names, ["neo4j", "neptune", "file", "neptune-csv", "neo4j-admin-csv"]);
     assert_eq!(database("neo4j").write_defaults, WriteDefaults { batch_size: 5000, concurrency: 1 });
     assert_eq!(database("file").write_defaults, WriteDefaults::GENERAL);
     let help = defaults_help(|d| d.batch_size);
-    assert_eq!(help, "[default by the target's database: neo4j 5000, neptune 1000, file 1000]");
+    assert_eq!(
+        help,
+        "[default by the target's database: neo4j 5000, neptune 1000, file 1000, neptune-csv 5000, neo4j-admin-csv 5000]"
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod cypher;
 mod engine;
 mod error;
 mod faults;
+mod loader;
 mod query;
 mod request;
 mod results;

@@ -26,6 +26,8 @@ pub struct App {
     pub engine: Option<Engine>,
     pub faults: Faults,
     pub counters: Counters,
+    /// The bulk loader's loads (`/loader`).
+    pub loads: crate::loader::Loads,
 }
 
 /// The endpoint names used in counters.
@@ -40,7 +42,7 @@ impl App {
             Some(Engine::connect(&cfg.arcadedb_url, &cfg.arcadedb_user, &cfg.arcadedb_password, &cfg.database).await?)
         };
         let faults = Faults::new(cfg.faults.clone());
-        Ok(Arc::new(App { cfg, engine, faults, counters: Counters::default() }))
+        Ok(Arc::new(App { cfg, engine, faults, counters: Counters::default(), loads: Default::default() }))
     }
 
     pub async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
@@ -52,6 +54,12 @@ impl App {
                 self.query(req, DATABASE_ENDPOINT).await
             }
             (Mode::Analytics, Method::POST, "/queries") => self.query(req, ANALYTICS_ENDPOINT).await,
+            (Mode::Database, Method::POST, "/loader") => self.loader(req).await,
+            (Mode::Database, Method::GET, p) if p.starts_with("/loader/") => {
+                let id = p.trim_start_matches("/loader/").to_string();
+                let query = req.uri().query().map(str::to_string);
+                self.load_status(&id, query.as_deref()).await
+            }
             (_, Method::GET, "/status") => json_response(200, &self.status()),
             (_, Method::GET, "/admin/counters") => json_response(200, &self.counters.snapshot()),
             (_, Method::GET, "/admin/faults") => json_response(200, &self.faults.plan()),

@@ -1,0 +1,30 @@
+//! What the bulk-load exports share (`neptune-csv`, `neo4j-admin-csv`): the export folder and
+//! its atomic replacement ([`folder`]), CSV cells that tell an empty string from no value
+//! ([`cell`]), the spool that turns concurrent writes into deterministic file sets
+//! ([`spool`]), and data files split by size and optionally gzip-compressed ([`parts`]).
+
+pub mod cell;
+pub mod folder;
+pub mod parts;
+pub mod spool;
+
+pub use folder::Staging;
+pub use parts::PartOptions;
+pub use spool::{FileSet, Group, Kind, Layout, Property, Row, Spool};
+
+/// The default size at which a data file is cut: big enough that a loader is not slowed by
+/// many small files, small enough to upload and retry one file at a time.
+pub const DEFAULT_MAX_FILE_MB: u64 = 512;
+
+/// `targets --check` for an export folder: its parent must exist.
+pub fn check_folder(path: &std::path::Path) -> Result<String, super::ConnectorError> {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    if !parent.is_dir() {
+        return Err(super::ConnectorError::fatal(format!("folder {} does not exist", parent.display())));
+    }
+    Ok(if path.exists() {
+        format!("{} exists; an export replaces it whole", path.display())
+    } else {
+        format!("no export yet; {} can be written", path.display())
+    })
+}

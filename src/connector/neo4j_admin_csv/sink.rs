@@ -1,0 +1,196 @@
+//! The `neo4j-admin-csv` sink: each write encodes its records into the spool; `finish` picks
+//! the array delimiter, writes the file sets and a README with the import command, and puts
+//! the folder in place.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+use super::command;
+use super::encoding::{self, DELIMITERS};
+use super::layout::AdminLayout;
+use super::Neo4jAdminCsvConfig;
+use crate::connector::bulk::{Group, Kind, Property, Row, Spool, Staging};
+use crate::connector::{identity_clash, ConnectorError, Conversions, CopyPlan, FailedWrite, Sink, WriteMode, WriteReport};
+use crate::model::{Node, Relationship};
+
+const NO_LABEL: &str = "(no label)";
+
+pub struct Neo4jAdminCsvSink {
+    target: String,
+    cfg: Neo4jAdminCsvConfig,
+    open: Mutex<Option<(Staging, Arc<Spool>)>>,
+    strict: Mutex<bool>,
+    /// Which of [`DELIMITERS`] appear inside an array element or a label.
+    used_delimiters: AtomicU32,
+    next_steps: Mutex<Option<String>>,
+}
+
+impl Neo4jAdminCsvSink {
+    pub fn new(target: &str, cfg: &Neo4jAdminCsvConfig) -> Self {
+        Neo4jAdminCsvSink {
+            target: target.to_string(),
+            cfg: cfg.clone(),
+            open: Mutex::new(None),
+            strict: Mutex::new(false),
+            used_delimiters: AtomicU32::new(0),
+            next_steps: Mutex::new(None),
+        }
+    }
+
+    fn spool(&self) -> Result<Arc<Spool>, ConnectorError> {
+        let open = self.open.lock().expect("lock poisoned");
+        open.as_ref()
+            .map(|(_, s)| s.clone())
+            .ok_or_else(|| ConnectorError::fatal("neo4j-admin-csv sink used before prepare"))
+    }
+
+    fn io(&self, action: &str, e: std::io::Error) -> ConnectorError {
+        ConnectorError::fatal(format!("target `{}`: {}: cannot {action}: {e}", self.target, self.cfg.path.display()))
+            .with_source(e)
+    }
+
+    fn properties(
+        &self,
+        scope: &str,
+        id: &str,
+        props: &crate::model::Properties,
+        conversions: &mut Conversions,
+    ) -> Result<Vec<Property>, ConnectorError> {
+        if let Some(message) = identity_clash(scope, id, props, &self.cfg.source_id_property) {
+            return Err(ConnectorError::fatal(format!("target `{}`: {message}", self.target)).with_code("IdentityClash"));
+        }
+        let mut local = Conversions::new();
+        let mut used = 0;
+        let cells = encoding::encode(props, scope, &mut local, &mut used);
+        if *self.strict.lock().expect("lock poisoned") {
+            if let Some(k) = local.keys().next() {
+                return Err(ConnectorError::fatal(format!(
+                    "target `{}`: {scope}.{} holds a value neo4j-admin import cannot carry as is (it would become {}); \
+                     --strict-types refuses it",
+                    self.target, k.property, k.conversion
+                ))
+                .with_code("StrictTypes"));
+            }
+        }
+        for (k, n) in local {
+            *conversions.entry(k).or_default() += n;
+        }
+        self.used_delimiters.fetch_or(used, Ordering::Relaxed);
+        Ok(cells.into_iter().map(|(name, c)| Property { name, type_name: c.type_name, text: c.text }).collect())
+    }
+
+    fn note_label(&self, label: &str) {
+        let mut used = 0;
+        for (i, d) in DELIMITERS.iter().enumerate() {
+            if label.contains(*d) {
+                used |= 1 << i;
+            }
+        }
+        self.used_delimiters.fetch_or(used, Ordering::Relaxed);
+    }
+}
+
+#[async_trait]
+impl Sink for Neo4jAdminCsvSink {
+    async fn prepare(&self, plan: &CopyPlan) -> Result<(), ConnectorError> {
+        if plan.mode == WriteMode::Create && !plan.force && self.cfg.path.exists() {
+            return Err(ConnectorError::fatal(format!(
+                "{} already exists; create mode writes only into an empty target (use --force to replace it, or --mode merge)",
+                self.cfg.path.display()
+            )));
+        }
+        let staging = Staging::create(&self.cfg.path).map_err(|e| self.io("create its staging folder", e))?;
+        let spool = Spool::create(&staging.path().join(".spool")).map_err(|e| self.io("create its spool", e))?;
+        *self.open.lock().expect("lock poisoned") = Some((staging, Arc::new(spool)));
+        *self.strict.lock().expect("lock poisoned") = plan.strict_types;
+        self.note_label(&self.cfg.source_id_label);
+        Ok(())
+    }
+
+    fn resumable(&self) -> bool {
+        false
+    }
+
+    async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError> {
+        let spool = self.spool()?;
+        let mut conversions = Conversions::new();
+        let mut groups: std::collections::BTreeMap<Vec<String>, (String, Vec<Row>)> = Default::default();
+        for node in batch {
+            let mut labels = node.labels.clone();
+            labels.sort();
+            labels.dedup();
+            labels.retain(|l| *l != self.cfg.source_id_label);
+            let scope = node.labels.first().map_or(NO_LABEL, String::as_str);
+            let properties = self
+                .properties(scope, &node.id, &node.properties, &mut conversions)
+                .map_err(|e| e.in_write(FailedWrite::nodes([node])))?;
+            let entry = groups.entry(labels).or_insert_with(|| (node.id.clone(), Vec::new()));
+            entry.1.push(Row { system: vec![node.id.clone()], properties });
+        }
+        for (names, (first, rows)) in groups {
+            names.iter().for_each(|l| self.note_label(l));
+            let group = Group { kind: Kind::Nodes, names };
+            spool.append(&group, &first, &rows).map_err(|e| self.io("spool nodes", e))?;
+        }
+        Ok(WriteReport { conversions })
+    }
+
+    async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError> {
+        let spool = self.spool()?;
+        let mut conversions = Conversions::new();
+        let mut groups: std::collections::BTreeMap<&str, (String, Vec<Row>)> = Default::default();
+        for rel in batch {
+            let properties = self
+                .properties(&rel.rel_type, &rel.id, &rel.properties, &mut conversions)
+                .map_err(|e| e.in_write(FailedWrite::relationships([rel])))?;
+            let entry = groups.entry(&rel.rel_type).or_insert_with(|| (rel.id.clone(), Vec::new()));
+            entry.1.push(Row { system: vec![rel.id.clone(), rel.start.clone(), rel.end.clone()], properties });
+        }
+        for (rel_type, (first, rows)) in groups {
+            let group = Group { kind: Kind::Relationships, names: vec![rel_type.to_string()] };
+            spool.append(&group, &first, &rows).map_err(|e| self.io("spool relationships", e))?;
+        }
+        Ok(WriteReport { conversions })
+    }
+
+    async fn finish(&self) -> Result<(), ConnectorError> {
+        let (staging, spool) = self
+            .open
+            .lock()
+            .expect("lock poisoned")
+            .take()
+            .ok_or_else(|| ConnectorError::fatal("neo4j-admin-csv sink finished twice"))?;
+        let spool = Arc::try_unwrap(spool).map_err(|_| ConnectorError::fatal("neo4j-admin-csv sink finished while writing"))?;
+        let used = self.used_delimiters.load(Ordering::Relaxed);
+        let delimiter = DELIMITERS.iter().enumerate().find(|(i, _)| used & (1 << i) == 0).map(|(_, d)| *d).ok_or_else(|| {
+            ConnectorError::fatal(format!(
+                "target `{}`: array elements and labels hold every array delimiter graphferry can choose ({:?}); \
+                 neo4j-admin import could not split them back",
+                self.target, DELIMITERS
+            ))
+        })?;
+        let layout = AdminLayout {
+            id_property: self.cfg.source_id_property.clone(),
+            identity_label: self.cfg.source_id_label.clone(),
+            delimiter,
+        };
+        let root = staging.path().to_path_buf();
+        let parts = self.cfg.parts;
+        let sets = tokio::task::spawn_blocking(move || spool.finish(&layout, &root, parts))
+            .await
+            .map_err(|e| ConnectorError::fatal(format!("writing the files stopped: {e}")))?
+            .map_err(|e| self.io("write the files", e))?;
+        let command = command::command(&self.cfg, &sets, staging.path(), delimiter);
+        command::write_readme(staging.path(), &self.cfg, &sets, &command).map_err(|e| self.io("write README.md", e))?;
+        staging.commit().map_err(|e| self.io("put the export in place", e))?;
+        let cd = format!("cd '{}'", self.cfg.path.display().to_string().replace('\'', "'\\''"));
+        *self.next_steps.lock().expect("lock poisoned") = Some(format!("{cd}\n{command}"));
+        Ok(())
+    }
+
+    fn next_steps(&self) -> Option<String> {
+        self.next_steps.lock().expect("lock poisoned").clone()
+    }
+}
