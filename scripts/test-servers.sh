@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Real servers for graphferry's tests: ArcadeDB (HTTP + Bolt plugin) and the Neptune-protocol test
-# server (tools/neptune-test-server) backed by ArcadeDB.
+# server (tools/neptune-test-server) backed by ArcadeDB, and a throwaway PostgreSQL cluster.
 #
 # Usage: scripts/test-servers.sh {install|start|stop|status}
 #   install  create .test-servers/ (python venv + ArcadeDB and the Neo4j driver from PyPI) and build
 #            the Neptune server
-#   start    install if needed, start both servers, wait until they answer; a no-op if running
+#   start    install if needed, start the servers, wait until they answer; a no-op if running
 #   stop     stop what `start` started (by pid file); a no-op if nothing runs
 #   status   say what runs; exit 0 when both run, 1 otherwise
 #
@@ -17,6 +17,11 @@
 #   ArcadeDB databases    source, target, neptune  (created at start; root can use all of them)
 #   Neptune test server   NEPTUNE_TEST_SERVER_URL  default http://127.0.0.1:8182
 #                         plain HTTP, database mode (/openCypher), no IAM, ArcadeDB database `neptune`
+#   PostgreSQL            PG_TEST_URL              default postgres://postgres:graphferry-test@127.0.0.1:54329/postgres
+#                         a throwaway cluster in $WORK/pg (initdb + pg_ctl, Debian's PostgreSQL, no
+#                         system service); port PG_TEST_PORT (default 54329); superuser `postgres`,
+#                         password PG_TEST_PASSWORD (default graphferry-test); tests create and drop
+#                         their own databases
 # Other knobs:
 #   GRAPHFERRY_TEST_SERVERS_DIR   work folder (default <repo>/.test-servers): venv, logs, pids, data
 #   NEPTUNE_TEST_SERVER_PROFILE   cargo profile for the Neptune server: dev (default) or release
@@ -37,11 +42,16 @@ ARCADEDB_ROOT_PASSWORD="${ARCADEDB_ROOT_PASSWORD:-graphferry-test}"
 NEPTUNE_TEST_SERVER_URL="${NEPTUNE_TEST_SERVER_URL:-http://127.0.0.1:8182}"
 NEPTUNE_TEST_SERVER_PROFILE="${NEPTUNE_TEST_SERVER_PROFILE:-dev}"
 TIMEOUT="${TEST_SERVERS_TIMEOUT:-60}"
+PG_TEST_PORT="${PG_TEST_PORT:-54329}"
+PG_TEST_PASSWORD="${PG_TEST_PASSWORD:-graphferry-test}"
 
 ARCADEDB_PID="$WORK/arcadedb.pid"
 ARCADEDB_LOG="$WORK/arcadedb.log"
 NEPTUNE_PID="$WORK/neptune-test-server.pid"
 NEPTUNE_LOG="$WORK/neptune-test-server.log"
+PG_DIR="$WORK/pg"
+PG_DATA="$PG_DIR/data"
+PG_LOG="$PG_DIR/postgres.log"
 
 log() { printf 'test-servers: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -149,6 +159,7 @@ build_neptune() {
 cmd_install() {
     install_arcadedb
     build_neptune
+    install_postgres
 }
 
 start_arcadedb() {
@@ -215,6 +226,86 @@ start_neptune() {
     log "Neptune test server ready"
 }
 
+# PostgreSQL: Debian's server binaries (any installed major version, newest first), a cluster of
+# our own under $PG_DIR; never the system service.
+pg_bindir() {
+    local d
+    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r); do
+        [[ -x "$d/initdb" && -x "$d/pg_ctl" ]] && { printf '%s' "$d"; return 0; }
+    done
+    return 1
+}
+
+install_postgres() {
+    if pg_bindir >/dev/null; then
+        return
+    fi
+    log "installing PostgreSQL from Debian's packages (apt-get install -y postgresql)"
+    local sudo=""
+    [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+    # The package starts a system cluster on 5432; ours runs on its own port, so leave it be.
+    pg_bindir >/dev/null || die "apt-get installed postgresql but no initdb under /usr/lib/postgresql/*/bin"
+}
+
+# pg_as CMD...: PostgreSQL refuses to run as root, so as root the cluster belongs to the
+# `postgres` user the Debian package creates (TESTING.md).
+pg_as() {
+    if [[ "$(id -u)" == 0 ]]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+postgres_ready() {
+    "$(pg_bindir)/pg_isready" -q -h 127.0.0.1 -p "$PG_TEST_PORT" -t 2 >/dev/null 2>&1
+}
+
+start_postgres() {
+    install_postgres
+    local bin
+    bin="$(pg_bindir)"
+    if postgres_ready; then
+        log "PostgreSQL already answers on 127.0.0.1:$PG_TEST_PORT; using it"
+        return
+    fi
+    mkdir -p "$PG_DIR"
+    [[ "$(id -u)" == 0 ]] && chown postgres: "$PG_DIR"
+    if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
+        log "creating a PostgreSQL cluster in $PG_DATA"
+        local pwfile="$PG_DIR/pwfile"
+        printf '%s\n' "$PG_TEST_PASSWORD" >"$pwfile"
+        [[ "$(id -u)" == 0 ]] && chown postgres: "$pwfile"
+        pg_as "$bin/initdb" -D "$PG_DATA" -U postgres --pwfile="$pwfile" --auth=scram-sha-256 \
+            --encoding=UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 ||
+            { tail -n 20 "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
+        rm -f "$pwfile"
+    fi
+    log "starting PostgreSQL on 127.0.0.1:$PG_TEST_PORT (log $PG_LOG)"
+    # -k: the Unix socket lives in our folder, not /var/run/postgresql (which may not exist).
+    pg_as "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t "$TIMEOUT" \
+        -o "-p $PG_TEST_PORT -h 127.0.0.1 -k $PG_DIR -c fsync=off -c full_page_writes=off" start >/dev/null ||
+        { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start"; }
+    local deadline=$((SECONDS + TIMEOUT))
+    until postgres_ready; do
+        ((SECONDS < deadline)) || { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL not ready after ${TIMEOUT}s"; }
+        sleep 0.3
+    done
+    log "PostgreSQL ready"
+}
+
+stop_postgres() {
+    local bin
+    if ! bin="$(pg_bindir)" || [[ ! -f "$PG_DATA/postmaster.pid" ]]; then
+        log "PostgreSQL not running"
+        return
+    fi
+    pg_as "$bin/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
+    log "PostgreSQL stopped"
+}
+
 cmd_start() {
     mkdir -p "$WORK"
     # Always installed, even when servers already answer: tests start private ArcadeDB
@@ -222,6 +313,7 @@ cmd_start() {
     install_arcadedb
     start_arcadedb
     start_neptune
+    start_postgres
 }
 
 # stop_one NAME PIDFILE: TERM, wait up to 20 s (ArcadeDB flushes its databases on TERM), then KILL.
@@ -246,6 +338,7 @@ stop_one() {
 }
 
 cmd_stop() {
+    stop_postgres
     # The Neptune server first: it depends on ArcadeDB.
     stop_one "Neptune test server" "$NEPTUNE_PID"
     stop_one ArcadeDB "$ARCADEDB_PID"
@@ -265,6 +358,12 @@ cmd_status() {
         echo "Neptune test server: running (pid $pid) $NEPTUNE_TEST_SERVER_URL"
     else
         echo "Neptune test server: not running"
+        ok=1
+    fi
+    if pg_bindir >/dev/null && postgres_ready; then
+        echo "PostgreSQL: running 127.0.0.1:$PG_TEST_PORT ($PG_DATA)"
+    else
+        echo "PostgreSQL: not running"
         ok=1
     fi
     return "$ok"
