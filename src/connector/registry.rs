@@ -73,6 +73,17 @@ pub trait Connector: fmt::Debug + Send + Sync {
         None
     }
 
+    /// The mapping from this target's data to a graph, inferred from it, as the text
+    /// `graphferry map` prints (a relational database).
+    async fn inferred_mapping(&self, _target: &str) -> Option<Result<String, ConnectorError>> {
+        None
+    }
+
+    /// These settings reading through the mapping in `file` (`--mapping FILE`).
+    fn with_mapping(&self, _file: &Path) -> Option<Result<Settings, ConnectorError>> {
+        None
+    }
+
     /// Opens the target to remove a copy's identity marks (`graphferry finalize`). A database
     /// a copy leaves no marks in answers with [`super::NothingToFinalize`], saying why.
     async fn finalizer(&self, _target: &str) -> Option<Result<Box<dyn Finalizer>, ConnectorError>> {
@@ -206,6 +217,7 @@ enum Capability {
     Lookup,
     Migrator,
     Finalizer,
+    Mapped,
 }
 
 impl Capability {
@@ -216,6 +228,7 @@ impl Capability {
             Capability::Lookup => "read back by verify",
             Capability::Migrator => "a migration target",
             Capability::Finalizer => "finalized",
+            Capability::Mapped => "read through a mapping (only relational sources have one)",
         }
     }
 }
@@ -250,6 +263,16 @@ pub async fn connect_migrator(target: &Target) -> Result<Box<dyn Migrator>, Conn
 
 pub async fn connect_finalizer(target: &Target) -> Result<Box<dyn Finalizer>, ConnectorError> {
     target.settings.finalizer(&target.name).await.unwrap_or_else(|| Err(lacks(target, Capability::Finalizer)))
+}
+
+/// The inferred mapping of `target`, as text (`graphferry map`).
+pub async fn inferred_mapping(target: &Target) -> Result<String, ConnectorError> {
+    target.settings.inferred_mapping(&target.name).await.unwrap_or_else(|| Err(lacks(target, Capability::Mapped)))
+}
+
+/// `target` reading through the mapping in `file`.
+pub fn with_mapping(target: &Target, file: &Path) -> Result<Settings, ConnectorError> {
+    target.settings.with_mapping(file).unwrap_or_else(|| Err(lacks(target, Capability::Mapped)))
 }
 
 pub async fn check(target: &Target) -> Result<String, ConnectorError> {
