@@ -260,6 +260,12 @@ fn relationship_type(columns: &[String], ref_table: &str) -> String {
 /// `address`, `order_items` → `order_item`; words ending in `ss`, `us`, `is` stay.
 pub fn singular(name: &str) -> String {
     let lower = name.to_lowercase();
+    // The irregular plurals table names use most; a word ending in one (`sales_people`) too.
+    for (plural, single) in [("people", "person"), ("children", "child"), ("women", "woman"), ("men", "man")] {
+        if lower.ends_with(plural) && (lower.len() == plural.len() || !lower.as_bytes()[lower.len() - plural.len() - 1].is_ascii_alphabetic()) {
+            return format!("{}{single}", &name[..name.len() - plural.len()]);
+        }
+    }
     let cut = |n: usize, add: &str| format!("{}{add}", &name[..name.len() - n]);
     if lower.ends_with("ies") && name.len() > 3 {
         cut(3, "y")
@@ -301,6 +307,8 @@ mod tests {
         assert_eq!(pascal(&singular("categories")), "Category");
         assert_eq!(pascal(&singular("addresses")), "Address");
         assert_eq!(pascal(&singular("status")), "Status");
+        assert_eq!(pascal(&singular("sales_people")), "SalesPerson");
+        assert_eq!(pascal(&singular("women")), "Woman");
         assert_eq!(pascal(&singular("café_commandes")), "CaféCommande");
         assert_eq!(upper_snake(&singular("order_items")), "ORDER_ITEM");
         assert_eq!(relationship_type(&["author_id".into()], "users"), "AUTHOR");
