@@ -111,7 +111,7 @@ fn properties(
                 return Err(bad(format!("{what}: property name `{property}` is empty or given twice")));
             }
             let cast = cast.get(column).copied();
-            if let Some(why) = Decode::refusal(ty, cast) {
+            if let Some(why) = Decode::refusal(column, ty, cast) {
                 return Err(bad(format!("{what}: column `{column}`: {why}")));
             }
             Ok(PropertyColumn {

@@ -112,14 +112,14 @@ pub const NUMERIC_AS_FLOAT: &str = "NUMERIC -> FLOAT (not exact)";
 
 impl Decode {
     /// Why this column cannot be read as mapped, if it cannot.
-    pub fn refusal(ty: &ColumnType, cast: Option<Cast>) -> Option<String> {
+    pub fn refusal(column: &str, ty: &ColumnType, cast: Option<Cast>) -> Option<String> {
         match (ty.kind, cast) {
             (_, Some(Cast::Text)) => None,
             (Kind::Numeric, Some(Cast::Float)) => None,
             (_, Some(Cast::Float)) => Some(format!("`cast: float` applies to numeric columns, not {}", ty.pg)),
             (Kind::Other, None) => Some(format!(
-                "type {} has no graph type; add `cast: {{column: text}}` to the mapping to copy its text form, \
-                 or leave the column out",
+                "type {} has no graph type; add `cast: {{{column}: text}}` to its entry in the mapping to copy its \
+                 text form, or leave the column out",
                 ty.pg
             )),
             _ => None,
@@ -316,9 +316,10 @@ mod tests {
     #[test]
     fn types_without_a_rule_are_refused_unless_cast() {
         let ty = ColumnType::classify("tsvector".into(), "tsvector".into(), "tsvector", b'b', None);
-        assert!(Decode::refusal(&ty, None).unwrap().contains("tsvector"));
-        assert_eq!(Decode::refusal(&ty, Some(Cast::Text)), None);
+        assert!(Decode::refusal("body", &ty, None).unwrap().contains("tsvector"));
+        assert!(Decode::refusal("body", &ty, None).unwrap().contains("cast: {body: text}"));
+        assert_eq!(Decode::refusal("body", &ty, Some(Cast::Text)), None);
         let money = ColumnType::classify("money".into(), "money".into(), "money", b'b', None);
-        assert!(Decode::refusal(&money, Some(Cast::Float)).is_some());
+        assert!(Decode::refusal("price", &money, Some(Cast::Float)).is_some());
     }
 }
