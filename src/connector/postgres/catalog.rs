@@ -101,13 +101,16 @@ pub async fn read(client: &Client, schemas: &[String]) -> Result<BTreeMap<(Strin
         );
     }
     let oids: Vec<u32> = by_oid.keys().copied().collect();
-    // A domain is read as its base type; an array as its element type (`typelem`).
+    // A domain is read as its base type; an array as its element type (`typelem`). The base
+    // type keeps its modifier: `character` alone means `character(1)`, and a resume key cast to
+    // it would be cut to one character.
     let rows = client
         .query(
             "SELECT a.attrelid, a.attname::text, format_type(a.atttypid, a.atttypmod), \
                     COALESCE(bt.typname, t.typname)::text, COALESCE(bt.typtype, t.typtype), \
                     et.typname::text, et.typtype, \
-                    format_type(COALESCE(NULLIF(t.typbasetype, 0), a.atttypid), NULL) \
+                    format_type(COALESCE(NULLIF(t.typbasetype, 0), a.atttypid), \
+                                CASE WHEN t.typbasetype <> 0 THEN t.typtypmod ELSE a.atttypmod END) \
              FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid \
              LEFT JOIN pg_type bt ON bt.oid = NULLIF(t.typbasetype, 0) \
              LEFT JOIN pg_type et ON et.oid = COALESCE(bt.typelem, t.typelem) \

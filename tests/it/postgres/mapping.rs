@@ -148,3 +148,25 @@ fn what_has_no_rule_is_refused_by_name() {
                 .and(predicate::str::contains("public.docs:1")),
         );
 }
+
+/// A `char(n)` key is compared in its own type when a page starts after the last key: cast to
+/// `character` alone it would be cut to one character (`'5000'` → `'5'`), and the next page
+/// would read rows again (6,001 nodes from 6,000 rows before the fix).
+#[test]
+fn a_char_key_pages_on_its_whole_value() {
+    let db = Database::with("char_key", &[]);
+    super::server::execute(
+        &db.url(),
+        "CREATE TABLE codes (code char(4) PRIMARY KEY, n int NOT NULL);
+         INSERT INTO codes SELECT lpad(i::text, 4, '0'), i FROM generate_series(1, 6000) i;",
+    );
+    let p = Project::new(&format!("{}  dump:\n    database: file\n    path: out.jsonl\n", db.target("pg", "")));
+    p.cmd()
+        .args(["copy", "--source", "pg", "--target", "dump", "--all"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Copied 6,000 nodes"));
+    let d = read_dump(&p.path("out.jsonl"));
+    assert_eq!(d.nodes.len(), 6000);
+    assert_eq!(d.nodes["public.codes:5001"]["properties"], json!({"code": "5001", "n": 5001}));
+}
