@@ -3,11 +3,11 @@
 # server (tools/neptune-test-server) backed by ArcadeDB, and a throwaway PostgreSQL cluster.
 #
 # Usage: scripts/test-servers.sh {install|start|stop|status}
-#   install  create .test-servers/ (python venv + ArcadeDB and the Neo4j driver from PyPI) and build
-#            the Neptune server
+#   install  create .test-servers/ (python venv + ArcadeDB and the Neo4j driver from PyPI), build
+#            the Neptune server, and apt-get install postgresql when no server binaries are there
 #   start    install if needed, start the servers, wait until they answer; a no-op if running
-#   stop     stop what `start` started (by pid file); a no-op if nothing runs
-#   status   say what runs; exit 0 when both run, 1 otherwise
+#   stop     stop what `start` started (by pid file; PostgreSQL by pg_ctl); a no-op if nothing runs
+#   status   say what runs; exit 0 when all run, 1 otherwise
 #
 # Conventions other code relies on (tests read the same environment variables):
 #   ArcadeDB HTTP         ARCADEDB_HTTP            default http://127.0.0.1:2480
