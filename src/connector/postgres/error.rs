@@ -15,7 +15,9 @@ pub fn describe(e: &tokio_postgres::Error) -> String {
 }
 
 pub fn classify(target: &str, what: &str, e: &tokio_postgres::Error) -> ConnectorError {
-    let message = format!("target `{target}`: {what}: {}", describe(e));
+    // The SQLSTATE goes in the error's code (shown before the message), not twice.
+    let said = e.as_db_error().map_or_else(|| e.to_string(), |db| db.message().to_string());
+    let message = format!("target `{target}`: {what}: {said}");
     let transient = match e.code() {
         Some(code) => {
             [SqlState::T_R_SERIALIZATION_FAILURE, SqlState::T_R_DEADLOCK_DETECTED, SqlState::ADMIN_SHUTDOWN]

@@ -317,6 +317,57 @@ mod tests {
         assert_eq!(relationship_type(&["owner".into()], "users"), "USER");
     }
 
+    fn table(name: &str, pk: &[&str], fks: &[(&str, &[&str], &str)], columns: &[&str]) -> Table {
+        use super::super::catalog::{Column, ForeignKey};
+        use super::super::types::ColumnType;
+        let ty = ColumnType::classify("integer".into(), "integer".into(), "int4", b'b', None);
+        Table {
+            schema: "public".into(),
+            name: name.into(),
+            kind: TableKind::Table,
+            columns: columns.iter().map(|c| Column { name: c.to_string(), ty: ty.clone() }).collect(),
+            primary_key: pk.iter().map(|c| c.to_string()).collect(),
+            foreign_keys: fks
+                .iter()
+                .map(|(n, cols, to)| ForeignKey {
+                    name: n.to_string(),
+                    columns: cols.iter().map(|c| c.to_string()).collect(),
+                    ref_schema: "public".into(),
+                    ref_table: to.to_string(),
+                    ref_columns: vec!["id".into()],
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn join_tables_become_relationships_and_wider_tables_stay_nodes() {
+        let tables: Tables = [
+            table("a", &["id"], &[], &["id"]),
+            table("b", &["id"], &[], &["id"]),
+            table("a_bs", &["a_id", "b_id"], &[("f1", &["a_id"], "a"), ("f2", &["b_id"], "b")], &["a_id", "b_id", "w"]),
+            table("links", &[], &[("l1", &["x"], "a"), ("l2", &["y"], "a")], &["x", "y"]),
+            table("triples", &["id"], &[("t1", &["a_id"], "a"), ("t2", &["b_id"], "b"), ("t3", &["c"], "a")], &["id", "a_id", "b_id", "c"]),
+            table("notes", &[], &[("n1", &["a_id"], "a")], &["a_id", "text"]),
+        ]
+        .into_iter()
+        .map(|t| ((t.schema.clone(), t.name.clone()), t))
+        .collect();
+        let m = infer(&tables);
+        let labels: Vec<&str> = m.nodes.iter().map(|n| n.label.as_str()).collect();
+        assert_eq!(labels, ["A", "B", "Triple"]);
+        let join = m.relationships.iter().find(|r| r.table == "a_bs").unwrap();
+        assert_eq!((join.rel_type.as_str(), join.from.as_deref(), join.to.as_deref()), ("A_B", Some("f1"), Some("f2")));
+        assert_eq!(join.properties.0, vec![("w".to_string(), "w".to_string())]);
+        let links = m.relationships.iter().find(|r| r.table == "links").unwrap();
+        assert_eq!(links.rel_type, "LINK", "no primary key and exactly two foreign keys: a join table");
+        let triple: Vec<&str> =
+            m.relationships.iter().filter(|r| r.table == "triples").map(|r| r.rel_type.as_str()).collect();
+        assert_eq!(triple, ["A", "B", "C"], "one relationship per foreign key; the bare column `c` names its own");
+        assert_eq!(m.nodes[2].properties.0.len(), 1, "foreign-key columns are not properties");
+        assert!(m.left_out.iter().any(|l| l.table == "notes" && l.reason.contains("no primary key")));
+    }
+
     #[test]
     fn a_mapping_file_keeps_column_order_and_refuses_unknown_keys() {
         let text = "nodes:\n- schema: public\n  table: t\n  label: T\n  key: [id]\n  properties:\n    z: zed\n    a: a\n";
