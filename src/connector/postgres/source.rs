@@ -1,5 +1,7 @@
 //! Reading a PostgreSQL database as a graph, through a [`Plan`]: node tables first, then
-//! relationships, each table in primary-key order by keyset pages (see [`super::sql`]).
+//! relationships, each table by one query streamed in key order (see [`super::sql`]). Memory
+//! stays flat: tokio-postgres stops reading the socket while the pipeline has not taken the
+//! rows it has (its response channel is bounded), and the pipeline's channel is bounded too.
 //!
 //! Consistency: every read runs in one `REPEATABLE READ READ ONLY` transaction, opened when the
 //! source connects and kept for the whole copy (counts, nodes, relationships), so the copy sees
@@ -11,7 +13,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Row};
+use futures::TryStreamExt;
+use tokio_postgres::{Client, Row, RowStream};
 
 use super::plan::{row_id, suffixed, Plan};
 use super::sql;
@@ -21,9 +24,6 @@ use crate::connector::{
     SchemaDetails, Selection, SelectionCounts, Source,
 };
 use crate::model::{GraphSchema, Node, Properties, Relationship};
-
-/// Rows per keyset page (the pipeline's batches are cut from them).
-const PAGE_ROWS: usize = 5000;
 
 type Position = ScanPosition<Option<Vec<String>>>;
 
@@ -60,6 +60,17 @@ impl PostgresSource {
         let client = self.client().await?;
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         client.query(query, &params).await.map_err(|e| super::error::classify(&self.target, what, &e))
+    }
+
+    /// Runs `query`; its rows arrive as they are taken from the stream.
+    async fn stream(&self, query: &str, params: &[String], what: &str) -> Result<RowStream, ConnectorError> {
+        let client = self.client().await?;
+        client.query_raw(query, params.iter()).await.map_err(|e| super::error::classify(&self.target, what, &e))
+    }
+
+    fn next_failed(&self, what: &str) -> impl Fn(tokio_postgres::Error) -> ConnectorError + '_ {
+        let what = what.to_string();
+        move |e| super::error::classify(&self.target, &what, &e)
     }
 
     async fn count_of(&self, query: &str, what: &str) -> Result<u64, ConnectorError> {
@@ -188,26 +199,21 @@ impl Source for PostgresSource {
         let mut batcher = Batcher::new(tx, batch_size);
         for (i, scan) in self.plan.nodes.iter().enumerate().skip(position.scan) {
             let Some(filter) = &filters[i] else { continue };
-            let mut after = position.start_of(i, None).after;
+            let after = position.start_of(i, None).after;
             let table = format!("{}.{}", scan.schema, scan.table);
-            loop {
-                let query = sql::node_page(scan, filter.as_deref(), after.is_some(), PAGE_ROWS);
-                let rows = self.rows(&query, after.as_deref().unwrap_or_default(), &format!("reading {table}")).await?;
-                let k = scan.key.len();
-                for row in &rows {
-                    let key = texts(row, 0, k);
-                    let id = row_id(&scan.schema, &scan.table, &key);
-                    let properties = self.properties(&scan.label, &id, row, k, &scan.properties, &table)?;
-                    let node = Node { id, labels: vec![scan.label.clone()], properties };
-                    let next = || ResumeToken::new(Position { scan: i, after: Some(key.clone()) });
-                    if !batcher.push(node, next).await {
-                        return Ok(());
-                    }
+            let what = format!("reading {table}");
+            let query = sql::node_read(scan, filter.as_deref(), after.is_some());
+            let rows = self.stream(&query, after.as_deref().unwrap_or_default(), &what).await?;
+            futures::pin_mut!(rows);
+            let k = scan.key.len();
+            while let Some(row) = rows.try_next().await.map_err(self.next_failed(&what))? {
+                let key = texts(&row, 0, k);
+                let id = row_id(&scan.schema, &scan.table, &key);
+                let properties = self.properties(&scan.label, &id, &row, k, &scan.properties, &table)?;
+                let node = Node { id, labels: vec![scan.label.clone()], properties };
+                if !batcher.push(node, || ResumeToken::new(Position { scan: i, after: Some(key) })).await {
+                    return Ok(());
                 }
-                if rows.len() < PAGE_ROWS {
-                    break;
-                }
-                after = rows.last().map(|r| texts(r, 0, k));
             }
         }
         batcher.flush(|| ResumeToken::new(Position { scan: self.plan.nodes.len(), after: None })).await;
@@ -227,37 +233,32 @@ impl Source for PostgresSource {
             if !selection.includes_type(&scan.rel_type) {
                 continue;
             }
-            let mut after = position.start_of(i, None).after;
+            let after = position.start_of(i, None).after;
             let table = format!("{}.{}", scan.schema, scan.table);
+            let what = format!("reading {table}");
             let (start, end) = (&self.plan.nodes[scan.start.node], &self.plan.nodes[scan.end.node]);
             let (k, s, e) = (scan.key.len(), scan.start.columns.len(), scan.end.columns.len());
-            loop {
-                let query = sql::relationship_page(scan, after.is_some(), PAGE_ROWS);
-                let rows = self.rows(&query, after.as_deref().unwrap_or_default(), &format!("reading {table}")).await?;
-                for row in &rows {
-                    let key = texts(row, 0, k);
-                    let id = row_id(&scan.schema, &scan.table, &key);
-                    let id = match &scan.suffix {
-                        Some(fk) => suffixed(id, fk),
-                        None => id,
-                    };
-                    let properties = self.properties(&scan.rel_type, &id, row, k + s + e, &scan.properties, &table)?;
-                    let rel = Relationship {
-                        id,
-                        rel_type: scan.rel_type.clone(),
-                        start: row_id(&start.schema, &start.table, &texts(row, k, s)),
-                        end: row_id(&end.schema, &end.table, &texts(row, k + s, e)),
-                        properties,
-                    };
-                    let next = || ResumeToken::new(Position { scan: i, after: Some(key.clone()) });
-                    if !batcher.push(rel, next).await {
-                        return Ok(());
-                    }
+            let query = sql::relationship_read(scan, after.is_some());
+            let rows = self.stream(&query, after.as_deref().unwrap_or_default(), &what).await?;
+            futures::pin_mut!(rows);
+            while let Some(row) = rows.try_next().await.map_err(self.next_failed(&what))? {
+                let key = texts(&row, 0, k);
+                let id = row_id(&scan.schema, &scan.table, &key);
+                let id = match &scan.suffix {
+                    Some(fk) => suffixed(id, fk),
+                    None => id,
+                };
+                let properties = self.properties(&scan.rel_type, &id, &row, k + s + e, &scan.properties, &table)?;
+                let rel = Relationship {
+                    id,
+                    rel_type: scan.rel_type.clone(),
+                    start: row_id(&start.schema, &start.table, &texts(&row, k, s)),
+                    end: row_id(&end.schema, &end.table, &texts(&row, k + s, e)),
+                    properties,
+                };
+                if !batcher.push(rel, || ResumeToken::new(Position { scan: i, after: Some(key) })).await {
+                    return Ok(());
                 }
-                if rows.len() < PAGE_ROWS {
-                    break;
-                }
-                after = rows.last().map(|r| texts(r, 0, k));
             }
         }
         batcher.flush(|| ResumeToken::new(Position { scan: self.plan.relationships.len(), after: None })).await;

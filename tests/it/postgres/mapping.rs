@@ -149,9 +149,9 @@ fn what_has_no_rule_is_refused_by_name() {
         );
 }
 
-/// A `char(n)` key is compared in its own type when a page starts after the last key: cast to
-/// `character` alone it would be cut to one character (`'5000'` → `'5'`), and the next page
-/// would read rows again (6,001 nodes from 6,000 rows before the fix).
+/// A `char(n)` key copies whole (it found a bug when the source read in pages of 5,000: the
+/// page after `'5000'` compared in `character` alone, i.e. after `'5'`, and read rows again;
+/// the resume test covers that path now, with `char(6)` keys).
 #[test]
 fn a_char_key_pages_on_its_whole_value() {
     let db = Database::with("char_key", &[]);

@@ -1,5 +1,7 @@
 //! A PostgreSQL → Bolt copy killed with SIGKILL mid-way and resumed ends with exactly the rows:
-//! the checkpoint's token is the last primary key read, and the resumed read starts after it.
+//! the checkpoint's token is the last primary key read, and the resumed read starts after it,
+//! comparing in the key's own type (`char(6)` here: cast to `character` alone, the resumed read
+//! would start after its first character and read rows again).
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -24,11 +26,12 @@ fn a_copy_out_of_postgres_killed_mid_way_resumes_and_ends_exact() {
     execute(
         &db.url(),
         &format!(
-            "CREATE TABLE people (id integer PRIMARY KEY, name text NOT NULL);
-             INSERT INTO people SELECT i, 'person ' || i FROM generate_series(1, {PEOPLE}) i;
-             CREATE TABLE follows (follower integer REFERENCES people, followee integer REFERENCES people,
+            "CREATE TABLE people (id char(6) PRIMARY KEY, name text NOT NULL);
+             INSERT INTO people SELECT lpad(i::text, 6, '0'), 'person ' || i FROM generate_series(1, {PEOPLE}) i;
+             CREATE TABLE follows (follower char(6) REFERENCES people, followee char(6) REFERENCES people,
                                    PRIMARY KEY (follower, followee));
-             INSERT INTO follows SELECT i, i % {PEOPLE} + 1 FROM generate_series(1, {PEOPLE}) i;"
+             INSERT INTO follows SELECT lpad(i::text, 6, '0'), lpad((i % {PEOPLE} + 1)::text, 6, '0')
+             FROM generate_series(1, {PEOPLE}) i;"
         ),
     );
     let graph = fresh_database("pg_resume");
