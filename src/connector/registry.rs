@@ -101,6 +101,8 @@ pub trait ConnectorConfig: Connector + Sized + 'static {
     /// Whether `migrations run --all-targets` migrates this target; if not, only `--target`
     /// naming it does (a config lists most dumps only to read from them).
     const MIGRATED_BY_ALL_TARGETS: bool = true;
+    /// Whether a copy can write to it; a read-only source's write defaults are not shown in help.
+    const WRITABLE: bool = true;
     /// Every key `from_keys` reads (but `database:`), so that when a target has a bad value its
     /// other problems are reported too: a key not in this list is unknown even though reading
     /// stopped before it. Checked against what `from_keys` reads on every valid parse (debug).
@@ -129,6 +131,8 @@ pub struct Database {
     pub write_defaults: WriteDefaults,
     /// See [`ConnectorConfig::MIGRATED_BY_ALL_TARGETS`].
     pub migrated_by_all_targets: bool,
+    /// See [`ConnectorConfig::WRITABLE`].
+    pub writable: bool,
     keys: &'static [&'static str],
     parse: fn(&mut KeyReader<'_>, &Path) -> Result<Settings, ConfigError>,
 }
@@ -139,6 +143,7 @@ impl Database {
             name: C::DATABASE,
             write_defaults: C::WRITE_DEFAULTS,
             migrated_by_all_targets: C::MIGRATED_BY_ALL_TARGETS,
+            writable: C::WRITABLE,
             keys: C::KEYS,
             parse: parse_as::<C>,
         }
@@ -281,7 +286,8 @@ pub async fn check(target: &Target) -> Result<String, ConnectorError> {
 
 /// `--help` text for a write setting's per-database defaults, from the registry itself.
 pub fn defaults_help(what: impl Fn(&WriteDefaults) -> usize) -> String {
-    let each: Vec<String> = DATABASES.iter().map(|d| format!("{} {}", d.name, what(&d.write_defaults))).collect();
+    let each: Vec<String> =
+        DATABASES.iter().filter(|d| d.writable).map(|d| format!("{} {}", d.name, what(&d.write_defaults))).collect();
     format!("[default by the target's database: {}]", each.join(", "))
 }
 

@@ -61,6 +61,7 @@ impl ConnectorConfig for PostgresConfig {
     const DATABASE: &'static str = "postgres";
     /// A relational database is read here, never written: `migrations run` has nothing to do.
     const MIGRATED_BY_ALL_TARGETS: bool = false;
+    const WRITABLE: bool = false;
     const KEYS: &'static [&'static str] = &[
         "uri",
         "host",
