@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Real servers for graphferry's tests: ArcadeDB (HTTP + Bolt plugin), the Neptune-protocol test
-# server (tools/neptune-test-server) backed by ArcadeDB, and two embedded Neo4j 5.26 Community
-# instances (tools/neo4j-test-server, from Maven Central), one as a source and one as a target.
+# server (tools/neptune-test-server) backed by ArcadeDB, two embedded Neo4j 5.26 Community
+# instances (tools/neo4j-test-server, from Maven Central), one as a source and one as a target,
+# and a throwaway PostgreSQL cluster (Debian's packages).
 #
 # Usage: scripts/test-servers.sh {install|start|stop|status}
 #   install  create .test-servers/ (python venv + ArcadeDB and the Neo4j driver from PyPI), build
-#            the Neptune server and the Neo4j test server (Maven, JDK 17)
+#            the Neptune server and the Neo4j test server (Maven, JDK 17), and apt-get install
+#            postgresql when no server binaries are there
 #   start    install if needed, start every server, wait until they answer; a no-op if running
-#   stop     stop what `start` started (by pid file); a no-op if nothing runs
+#   stop     stop what `start` started (by pid file; PostgreSQL by pg_ctl); a no-op if nothing runs
 #   status   say what runs; exit 0 when all run, 1 otherwise
 #
 # Conventions other code relies on (tests read the same environment variables):
@@ -22,6 +24,11 @@
 #   Neo4j target          NEO4J_TARGET_BOLT        default bolt://127.0.0.1:7689
 #   Neo4j user            neo4j (each instance has one user database, `neo4j`)
 #   Neo4j password        NEO4J_PASSWORD           default graphferry-test (throwaway test password)
+#   PostgreSQL            PG_TEST_URL              default postgres://postgres:graphferry-test@127.0.0.1:54329/postgres
+#                         a throwaway cluster in $WORK/pg (initdb + pg_ctl, Debian's PostgreSQL, no
+#                         system service); port PG_TEST_PORT (default 54329); superuser `postgres`,
+#                         password PG_TEST_PASSWORD (default graphferry-test); tests create and drop
+#                         their own databases
 # Other knobs:
 #   GRAPHFERRY_TEST_SERVERS_DIR   work folder (default <repo>/.test-servers): venv, logs, pids, data
 #   NEPTUNE_TEST_SERVER_PROFILE   cargo profile for the Neptune server: dev (default) or release
@@ -55,11 +62,16 @@ NEO4J_HEAP="${NEO4J_HEAP:-1g}"
 NEO4J_TOOL="$ROOT/tools/neo4j-test-server"
 # The Maven repository the Neo4j jars are fetched into and run from, kept with the other servers.
 MAVEN_REPO="$WORK/maven/repository"
+PG_TEST_PORT="${PG_TEST_PORT:-54329}"
+PG_TEST_PASSWORD="${PG_TEST_PASSWORD:-graphferry-test}"
 
 ARCADEDB_PID="$WORK/arcadedb.pid"
 ARCADEDB_LOG="$WORK/arcadedb.log"
 NEPTUNE_PID="$WORK/neptune-test-server.pid"
 NEPTUNE_LOG="$WORK/neptune-test-server.log"
+PG_DIR="$WORK/pg"
+PG_DATA="$PG_DIR/data"
+PG_LOG="$PG_DIR/postgres.log"
 
 log() { printf 'test-servers: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -219,6 +231,7 @@ cmd_install() {
     install_nodestream
     build_neptune
     build_neo4j
+    install_postgres
 }
 
 start_arcadedb() {
@@ -310,6 +323,86 @@ start_neo4j() {
     echo $! >"$pidfile"
 }
 
+# PostgreSQL: Debian's server binaries (any installed major version, newest first), a cluster of
+# our own under $PG_DIR; never the system service.
+pg_bindir() {
+    local d
+    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r); do
+        [[ -x "$d/initdb" && -x "$d/pg_ctl" ]] && { printf '%s' "$d"; return 0; }
+    done
+    return 1
+}
+
+install_postgres() {
+    if pg_bindir >/dev/null; then
+        return
+    fi
+    log "installing PostgreSQL from Debian's packages (apt-get install -y postgresql)"
+    local sudo=""
+    [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+    # The package starts a system cluster on 5432; ours runs on its own port, so leave it be.
+    pg_bindir >/dev/null || die "apt-get installed postgresql but no initdb under /usr/lib/postgresql/*/bin"
+}
+
+# pg_as CMD...: PostgreSQL refuses to run as root, so as root the cluster belongs to the
+# `postgres` user the Debian package creates (TESTING.md).
+pg_as() {
+    if [[ "$(id -u)" == 0 ]]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+postgres_ready() {
+    "$(pg_bindir)/pg_isready" -q -h 127.0.0.1 -p "$PG_TEST_PORT" -t 2 >/dev/null 2>&1
+}
+
+start_postgres() {
+    install_postgres
+    local bin
+    bin="$(pg_bindir)"
+    if postgres_ready; then
+        log "PostgreSQL already answers on 127.0.0.1:$PG_TEST_PORT; using it"
+        return
+    fi
+    mkdir -p "$PG_DIR"
+    [[ "$(id -u)" == 0 ]] && chown postgres: "$PG_DIR"
+    if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
+        log "creating a PostgreSQL cluster in $PG_DATA"
+        local pwfile="$PG_DIR/pwfile"
+        printf '%s\n' "$PG_TEST_PASSWORD" >"$pwfile"
+        [[ "$(id -u)" == 0 ]] && chown postgres: "$pwfile"
+        pg_as "$bin/initdb" -D "$PG_DATA" -U postgres --pwfile="$pwfile" --auth=scram-sha-256 \
+            --encoding=UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 ||
+            { tail -n 20 "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
+        rm -f "$pwfile"
+    fi
+    log "starting PostgreSQL on 127.0.0.1:$PG_TEST_PORT (log $PG_LOG)"
+    # -k: the Unix socket lives in our folder, not /var/run/postgresql (which may not exist).
+    pg_as "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t "$TIMEOUT" \
+        -o "-p $PG_TEST_PORT -h 127.0.0.1 -k $PG_DIR -c fsync=off -c full_page_writes=off" start >/dev/null ||
+        { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start"; }
+    local deadline=$((SECONDS + TIMEOUT))
+    until postgres_ready; do
+        ((SECONDS < deadline)) || { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL not ready after ${TIMEOUT}s"; }
+        sleep 0.3
+    done
+    log "PostgreSQL ready"
+}
+
+stop_postgres() {
+    local bin
+    if ! bin="$(pg_bindir)" || [[ ! -f "$PG_DATA/postmaster.pid" ]]; then
+        log "PostgreSQL not running"
+        return
+    fi
+    pg_as "$bin/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
+    log "PostgreSQL stopped"
+}
+
 cmd_start() {
     mkdir -p "$WORK"
     # Always installed, even when servers already answer: tests start private ArcadeDB
@@ -324,6 +417,7 @@ cmd_start() {
     wait_until "Neo4j source" neo4j_source_ready "$WORK/neo4j-source.pid" "$WORK/neo4j-source.log" $((TIMEOUT * 2))
     wait_until "Neo4j target" neo4j_target_ready "$WORK/neo4j-target.pid" "$WORK/neo4j-target.log" $((TIMEOUT * 2))
     log "Neo4j source and target ready"
+    start_postgres
 }
 
 # stop_one NAME PIDFILE: TERM, wait up to 20 s (ArcadeDB flushes its databases on TERM), then KILL.
@@ -348,6 +442,7 @@ stop_one() {
 }
 
 cmd_stop() {
+    stop_postgres
     # The Neptune server first: it depends on ArcadeDB.
     stop_one "Neptune test server" "$NEPTUNE_PID"
     stop_one ArcadeDB "$ARCADEDB_PID"
@@ -383,6 +478,12 @@ cmd_status() {
             ok=1
         fi
     done
+    if pg_bindir >/dev/null && postgres_ready; then
+        echo "PostgreSQL: running 127.0.0.1:$PG_TEST_PORT ($PG_DATA)"
+    else
+        echo "PostgreSQL: not running"
+        ok=1
+    fi
     return "$ok"
 }
 

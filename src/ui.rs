@@ -48,6 +48,16 @@ impl Ui {
         let _ = writeln!(stdout, "{text}");
     }
 
+    /// A mapping file's text, as is (YAML; in --json mode, one object holding it).
+    pub fn mapping(&self, text: &str) {
+        if self.json {
+            self.out(&serde_json::json!({ "mapping": text }).to_string());
+        } else {
+            let mut stdout = std::io::stdout().lock();
+            let _ = write!(stdout, "{text}");
+        }
+    }
+
     pub fn copy_progress(&self) -> CopyProgress {
         CopyProgress {
             bar: self.bar,

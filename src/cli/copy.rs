@@ -88,6 +88,9 @@ pub struct CopyArgs {
     #[command(flatten)]
     pub folder: FolderArg,
 
+    #[command(flatten)]
+    pub mapping: super::map::MappingArg,
+
     /// After the copy, verify the target: counts, dangling relationships and a sample of records
     #[arg(long)]
     pub verify: bool,
@@ -124,7 +127,8 @@ impl CopyArgs {
 
 pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Result<()> {
     let selection = args.selection()?;
-    let config = global.load_config()?;
+    let mut config = global.load_config()?;
+    args.mapping.apply(&mut config, &args.source)?;
     let source_cfg = config.target(&args.source)?;
     let target_cfg = config.target(&args.target)?;
     refuse_same(&args, source_cfg.settings.location(), target_cfg.settings.location())?;

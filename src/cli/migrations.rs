@@ -76,6 +76,8 @@ pub struct MakeArgs {
     /// Name of the new migration (default: numbered after the existing ones)
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    #[command(flatten)]
+    pub mapping: super::map::MappingArg,
 }
 
 /// Whether `--all-targets` migrates target `name`. A target whose config is broken is included,
@@ -150,6 +152,8 @@ pub async fn exec(global: &GlobalArgs, cmd: MigrationsCommand, ui: &Ui) -> anyho
         MigrationsCommand::Make(args) => {
             let dir = dir(&args.folder);
             let set = migrations::load(&dir)?;
+            let mut config = config;
+            args.mapping.apply(&mut config, &args.from)?;
             let source = connector::connect_source(config.target(&args.from)?).await?;
             let details =
                 source.introspect().await.with_context(|| format!("reading the schema of `{}`", args.from))?;

@@ -4,6 +4,7 @@
 
 mod copy;
 mod finalize;
+mod map;
 mod migrations;
 mod targets;
 mod verify;
@@ -74,6 +75,8 @@ pub enum Command {
         graphferry migrations make --from my-neo4j-database"
     )]
     Migrations(migrations::MigrationsCommand),
+    /// Print the graph mapping inferred from a relational source (PostgreSQL), to edit and pass back
+    Map(map::MapArgs),
     /// List the targets of the config file, and with --check, whether each can be reached
     Targets(targets::TargetsArgs),
     /// Compare a target with its source: counts, dangling relationships, records field by field
@@ -86,6 +89,7 @@ impl Cli {
             Command::Copy(args) => copy::exec(&self.global, args, ui).await,
             Command::Finalize(args) => finalize::exec(&self.global, args, ui).await,
             Command::Migrations(cmd) => migrations::exec(&self.global, cmd, ui).await,
+            Command::Map(args) => map::exec(&self.global, args, ui).await,
             Command::Targets(args) => targets::exec(&self.global, args, ui).await,
             Command::Verify(args) => verify::exec(&self.global, args, ui).await,
         }

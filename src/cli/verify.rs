@@ -45,6 +45,9 @@ pub struct VerifyArgs {
 
     #[command(flatten)]
     pub folder: FolderArg,
+
+    #[command(flatten)]
+    pub mapping: super::map::MappingArg,
 }
 
 impl VerifyArgs {
@@ -66,7 +69,8 @@ impl VerifyArgs {
 }
 
 pub async fn exec(global: &GlobalArgs, args: VerifyArgs, ui: &Ui) -> anyhow::Result<()> {
-    let config = global.load_config()?;
+    let mut config = global.load_config()?;
+    args.mapping.apply(&mut config, &args.source)?;
     // The copy identified keyed nodes by their migration keys; verify looks them up the same way.
     let node_keys =
         migrations::load(&migrations::folder(&config.path, args.folder.migrations.as_deref()))?.node_keys()?;

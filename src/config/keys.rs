@@ -123,6 +123,12 @@ impl<'a> KeyReader<'a> {
         Err(self.invalid(key, format!("must be one of: {}", allowed.join(", ")), suggestion))
     }
 
+    /// A key's raw YAML value (a list, a nested mapping), for a connector that reads structure;
+    /// `!env` and other tags are not resolved inside it.
+    pub fn optional_yaml(&mut self, key: &'static str) -> Option<Value> {
+        self.take(key)
+    }
+
     /// Keys nodestream defines for this database that graphferry accepts and does not use.
     pub fn accept_unused(&mut self, keys: &[&'static str]) {
         for key in keys {

@@ -116,6 +116,12 @@ impl<S: Clone + fmt::Debug> Config<S> {
     }
 
     /// The target called `name`, validated; an unknown name suggests the closest one.
+    /// [`target`](Self::target), to change its settings (a `--mapping` flag given for it).
+    pub fn target_mut(&mut self, name: &str) -> Result<&mut TargetConfig<S>, ConfigError> {
+        self.target(name)?;
+        Ok(self.targets.get_mut(name).and_then(|t| t.as_mut().ok()).expect("checked just above"))
+    }
+
     pub fn target(&self, name: &str) -> Result<&TargetConfig<S>, ConfigError> {
         match self.targets.get(name) {
             Some(Ok(target)) => Ok(target),

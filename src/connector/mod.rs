@@ -17,6 +17,7 @@ registry::databases! {
     file::FileConfig,
     neptune_csv::NeptuneCsvConfig,
     neo4j_admin_csv::Neo4jAdminCsvConfig,
+    postgres::PostgresConfig,
 }
 
 pub use finalizer::{Finalizer, MarkPass, Marked, NothingToFinalize};
@@ -215,6 +216,13 @@ pub trait Source: Send + Sync {
             relationship_properties: schema.relationship_types.into_keys().map(|t| (t, BTreeSet::new())).collect(),
             ..SchemaDetails::default()
         })
+    }
+
+    /// Values the source itself converted with loss while reading (a mapping that asks for a
+    /// PostgreSQL numeric as a float), counted like a sink's conversions; the pipeline adds them
+    /// to the copy's summary when the copy ends.
+    fn conversions(&self) -> Conversions {
+        Conversions::new()
     }
 
     async fn read_nodes(

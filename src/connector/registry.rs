@@ -73,6 +73,17 @@ pub trait Connector: fmt::Debug + Send + Sync {
         None
     }
 
+    /// The mapping from this target's data to a graph, inferred from it, as the text
+    /// `graphferry map` prints (a relational database).
+    async fn inferred_mapping(&self, _target: &str) -> Option<Result<String, ConnectorError>> {
+        None
+    }
+
+    /// These settings reading through the mapping in `file` (`--mapping FILE`).
+    fn with_mapping(&self, _file: &Path) -> Option<Result<Settings, ConnectorError>> {
+        None
+    }
+
     /// Opens the target to remove a copy's identity marks (`graphferry finalize`). A database
     /// a copy leaves no marks in answers with [`super::NothingToFinalize`], saying why.
     async fn finalizer(&self, _target: &str) -> Option<Result<Box<dyn Finalizer>, ConnectorError>> {
@@ -90,6 +101,8 @@ pub trait ConnectorConfig: Connector + Sized + 'static {
     /// Whether `migrations run --all-targets` migrates this target; if not, only `--target`
     /// naming it does (a config lists most dumps only to read from them).
     const MIGRATED_BY_ALL_TARGETS: bool = true;
+    /// Whether a copy can write to it; a read-only source's write defaults are not shown in help.
+    const WRITABLE: bool = true;
     /// Every key `from_keys` reads (but `database:`), so that when a target has a bad value its
     /// other problems are reported too: a key not in this list is unknown even though reading
     /// stopped before it. Checked against what `from_keys` reads on every valid parse (debug).
@@ -118,6 +131,8 @@ pub struct Database {
     pub write_defaults: WriteDefaults,
     /// See [`ConnectorConfig::MIGRATED_BY_ALL_TARGETS`].
     pub migrated_by_all_targets: bool,
+    /// See [`ConnectorConfig::WRITABLE`].
+    pub writable: bool,
     keys: &'static [&'static str],
     parse: fn(&mut KeyReader<'_>, &Path) -> Result<Settings, ConfigError>,
 }
@@ -128,6 +143,7 @@ impl Database {
             name: C::DATABASE,
             write_defaults: C::WRITE_DEFAULTS,
             migrated_by_all_targets: C::MIGRATED_BY_ALL_TARGETS,
+            writable: C::WRITABLE,
             keys: C::KEYS,
             parse: parse_as::<C>,
         }
@@ -206,6 +222,7 @@ enum Capability {
     Lookup,
     Migrator,
     Finalizer,
+    Mapped,
 }
 
 impl Capability {
@@ -216,6 +233,7 @@ impl Capability {
             Capability::Lookup => "read back by verify",
             Capability::Migrator => "a migration target",
             Capability::Finalizer => "finalized",
+            Capability::Mapped => "read through a mapping (only relational sources have one)",
         }
     }
 }
@@ -252,13 +270,24 @@ pub async fn connect_finalizer(target: &Target) -> Result<Box<dyn Finalizer>, Co
     target.settings.finalizer(&target.name).await.unwrap_or_else(|| Err(lacks(target, Capability::Finalizer)))
 }
 
+/// The inferred mapping of `target`, as text (`graphferry map`).
+pub async fn inferred_mapping(target: &Target) -> Result<String, ConnectorError> {
+    target.settings.inferred_mapping(&target.name).await.unwrap_or_else(|| Err(lacks(target, Capability::Mapped)))
+}
+
+/// `target` reading through the mapping in `file`.
+pub fn with_mapping(target: &Target, file: &Path) -> Result<Settings, ConnectorError> {
+    target.settings.with_mapping(file).unwrap_or_else(|| Err(lacks(target, Capability::Mapped)))
+}
+
 pub async fn check(target: &Target) -> Result<String, ConnectorError> {
     target.settings.check(&target.name).await
 }
 
 /// `--help` text for a write setting's per-database defaults, from the registry itself.
 pub fn defaults_help(what: impl Fn(&WriteDefaults) -> usize) -> String {
-    let each: Vec<String> = DATABASES.iter().map(|d| format!("{} {}", d.name, what(&d.write_defaults))).collect();
+    let each: Vec<String> =
+        DATABASES.iter().filter(|d| d.writable).map(|d| format!("{} {}", d.name, what(&d.write_defaults))).collect();
     format!("[default by the target's database: {}]", each.join(", "))
 }
 

@@ -162,6 +162,10 @@ pub async fn copy(
     if let (Ok(()), Err(e)) = (&result, saved) {
         result = Err(e.into());
     }
+    // Conversions the source made while reading (a PostgreSQL numeric read as a float).
+    for (key, n) in source.conversions() {
+        *report.conversions.entry(key).or_default() += n;
+    }
     report.elapsed = started.elapsed();
     match result {
         Ok(()) => Ok(report),

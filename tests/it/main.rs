@@ -11,6 +11,7 @@ mod keys;
 mod migrations;
 mod names;
 pub mod neptune;
+mod postgres;
 mod properties;
 mod resume;
 mod support;

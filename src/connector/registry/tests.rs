@@ -178,10 +178,11 @@ fn a_typo_of_a_required_key_points_at_the_typo() {
 #[test]
 fn every_database_is_registered_once_and_has_write_defaults() {
     let names: Vec<&str> = DATABASES.iter().map(|d| d.name).collect();
-    assert_eq!(names, ["neo4j", "neptune", "file", "neptune-csv", "neo4j-admin-csv"]);
+    assert_eq!(names, ["neo4j", "neptune", "file", "neptune-csv", "neo4j-admin-csv", "postgres"]);
     assert_eq!(database("neo4j").write_defaults, WriteDefaults { batch_size: 5000, concurrency: 1 });
     assert_eq!(database("file").write_defaults, WriteDefaults::GENERAL);
     let help = defaults_help(|d| d.batch_size);
+    // Only databases a copy can write to: a PostgreSQL target is only ever read.
     assert_eq!(
         help,
         "[default by the target's database: neo4j 5000, neptune 1000, file 1000, neptune-csv 5000, neo4j-admin-csv 5000]"
@@ -315,10 +316,12 @@ fn every_connector_lists_every_key_it_reads() {
     // `build_target` fails any parse that reads a key not listed.
     let neo4j = "uri: bolt://h:7687\nusername: u\npassword: p\ndatabase_name: g\nuse_enterprise_features: true\nsource_id_property: s\nsource_id_label: L\nfetch_size: 5\nconnect_timeout_seconds: 1\nquery_timeout_seconds: 1\nchunk_size: 1\nexecute_chunks_in_parallel: true\nretries_per_chunk: 1\nmax_connection_pool_size: 1\n";
     let neptune = "mode: database\nhost: https://h:8182\ngraph_id: g\nregion: r\niam_auth: false\ntls_ca_file: ca.pem\ntls_insecure: true\nsource_id_property: s\ntemporal_encoding: string\nasync_partitions: 1\ningest_query_builder: x\n";
+    let postgres = "uri: postgres://u@h/d\nhost: h\nport: 5433\nuser: u\npassword: p\ndbname: d\nschema: s\nsslmode: disable\nmapping: m.yaml\nconnect_timeout_seconds: 1\n";
     for (database, body, keys) in [
         ("file", "path: x.jsonl\n", FileConfig::KEYS),
         ("neo4j", neo4j, Neo4jConfig::KEYS),
         ("neptune", neptune, NeptuneConfig::KEYS),
+        ("postgres", postgres, crate::connector::postgres::PostgresConfig::KEYS),
     ] {
         let body: String = body.lines().map(|l| format!("    {l}\n")).collect();
         let text = format!("targets:\n  t:\n    database: {database}\n{body}");
