@@ -16,6 +16,29 @@ pub use spool::{FileSet, Group, Kind, Layout, Property, Row, Spool};
 /// many small files, small enough to upload and retry one file at a time.
 pub const DEFAULT_MAX_FILE_MB: u64 = 512;
 
+/// What a bulk sink's `prepare` does first: refuse an existing folder in create mode (unless
+/// `--force`), then open the staging folder and the spool in it. `target` names the target in
+/// errors.
+pub fn open_export(
+    target: &str,
+    path: &std::path::Path,
+    plan: &super::CopyPlan,
+) -> Result<(Staging, std::sync::Arc<Spool>), super::ConnectorError> {
+    if plan.mode == super::WriteMode::Create && !plan.force && path.exists() {
+        return Err(super::ConnectorError::fatal(format!(
+            "{} already exists; create mode writes only into an empty target (use --force to replace it, or --mode merge)",
+            path.display()
+        )));
+    }
+    let io = |action: &str, e: std::io::Error| {
+        super::ConnectorError::fatal(format!("target `{target}`: {}: cannot {action}: {e}", path.display()))
+            .with_source(e)
+    };
+    let staging = Staging::create(path).map_err(|e| io("create its staging folder", e))?;
+    let spool = Spool::create(&staging.path().join(".spool")).map_err(|e| io("create its spool", e))?;
+    Ok((staging, std::sync::Arc::new(spool)))
+}
+
 /// `targets --check` for an export folder: its parent must exist.
 pub fn check_folder(path: &std::path::Path) -> Result<String, super::ConnectorError> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));

@@ -12,7 +12,7 @@ use super::encoding::{self, DELIMITERS};
 use super::layout::AdminLayout;
 use super::Neo4jAdminCsvConfig;
 use crate::connector::bulk::{Group, Kind, Property, Row, Spool, Staging};
-use crate::connector::{identity_clash, ConnectorError, Conversions, CopyPlan, FailedWrite, Sink, WriteMode, WriteReport};
+use crate::connector::{identity_clash, ConnectorError, Conversions, CopyPlan, FailedWrite, Sink, WriteReport};
 use crate::model::{Node, Relationship};
 
 const NO_LABEL: &str = "(no label)";
@@ -95,15 +95,7 @@ impl Neo4jAdminCsvSink {
 #[async_trait]
 impl Sink for Neo4jAdminCsvSink {
     async fn prepare(&self, plan: &CopyPlan) -> Result<(), ConnectorError> {
-        if plan.mode == WriteMode::Create && !plan.force && self.cfg.path.exists() {
-            return Err(ConnectorError::fatal(format!(
-                "{} already exists; create mode writes only into an empty target (use --force to replace it, or --mode merge)",
-                self.cfg.path.display()
-            )));
-        }
-        let staging = Staging::create(&self.cfg.path).map_err(|e| self.io("create its staging folder", e))?;
-        let spool = Spool::create(&staging.path().join(".spool")).map_err(|e| self.io("create its spool", e))?;
-        *self.open.lock().expect("lock poisoned") = Some((staging, Arc::new(spool)));
+        *self.open.lock().expect("lock poisoned") = Some(crate::connector::bulk::open_export(&self.target, &self.cfg.path, plan)?);
         *self.strict.lock().expect("lock poisoned") = plan.strict_types;
         self.note_label(&self.cfg.source_id_label);
         Ok(())

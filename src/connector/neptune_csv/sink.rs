@@ -23,7 +23,7 @@ use crate::connector::keyed::{node_identity, NodeIdentity};
 use crate::connector::neptune::encoding::{encode_properties, Refused};
 use crate::connector::neptune::identity::node_id;
 use crate::connector::{
-    ConnectorError, ConversionKey, Conversions, CopyPlan, FailedWrite, Sink, WriteMode, WriteReport,
+    ConnectorError, ConversionKey, Conversions, CopyPlan, FailedWrite, Sink, WriteReport,
 };
 use crate::model::{Node, Relationship};
 
@@ -130,15 +130,7 @@ fn datetime_cell(text: &str) -> String {
 #[async_trait]
 impl Sink for NeptuneCsvSink {
     async fn prepare(&self, plan: &CopyPlan) -> Result<(), ConnectorError> {
-        if plan.mode == WriteMode::Create && !plan.force && self.cfg.path.exists() {
-            return Err(ConnectorError::fatal(format!(
-                "{} already exists; create mode writes only into an empty target (use --force to replace it, or --mode merge)",
-                self.cfg.path.display()
-            )));
-        }
-        let staging = Staging::create(&self.cfg.path).map_err(|e| self.io("create its staging folder", e))?;
-        let spool = Spool::create(&staging.path().join(".spool")).map_err(|e| self.io("create its spool", e))?;
-        *self.open.lock().expect("lock poisoned") = Some((staging, Arc::new(spool)));
+        *self.open.lock().expect("lock poisoned") = Some(crate::connector::bulk::open_export(&self.target, &self.cfg.path, plan)?);
         *self.plan.write().expect("lock poisoned") = Some(plan.clone());
         Ok(())
     }
