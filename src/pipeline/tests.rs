@@ -224,6 +224,7 @@ fn options() -> CopyOptions {
         checkpoint: None,
         resume: None,
         counted: None,
+        transform: None,
         strict_types: false,
         missing_key: Default::default(),
     }
