@@ -13,4 +13,5 @@ mod neptune;
 mod properties;
 mod resume;
 mod support;
+mod transform;
 mod verify;

@@ -5,7 +5,7 @@
 mod bolt;
 mod copy;
 mod encoding;
-mod expect;
+pub mod expect;
 mod finalize;
 mod migrate;
 mod seed_flow;
