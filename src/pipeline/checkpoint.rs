@@ -315,4 +315,31 @@ mod tests {
         file.remove().unwrap();
         assert!(!file.path.exists());
     }
+
+    #[test]
+    fn a_resume_with_another_transform_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = |text: &str| crate::pipeline::transform::Transform::parse(Path::new("t.yaml"), text).unwrap();
+        let (one, two) = (t("operations: []"), t("operations: []\n"));
+        let fp = |tr: Option<&crate::pipeline::transform::Transform>| {
+            Fingerprint::new(side("a"), side("b"), &Selection::All).with_transform(tr)
+        };
+        let file = CheckpointFile { path: dir.path().join("cp.json"), fingerprint: fp(Some(&one)) };
+        file.save(&PhaseProgress::default(), &PhaseProgress::default()).unwrap();
+        assert!(file.load().unwrap().is_some(), "the same transform resumes");
+        for (other, says) in [(Some(&two), "this one with transform t.yaml"), (None, "this one without a transform")] {
+            let other = CheckpointFile { path: file.path.clone(), fingerprint: fp(other) };
+            let err = other.load().unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("saved by a copy with transform t.yaml (fingerprint {})", one.fingerprint)),
+                "{err}"
+            );
+            assert!(err.contains(says) && err.contains("Run it with the same transform"), "{err}");
+        }
+        // A checkpoint of a copy without a transform, read back: no `transform` key at all.
+        let plain = CheckpointFile { path: dir.path().join("plain.json"), fingerprint: fp(None) };
+        plain.save(&PhaseProgress::default(), &PhaseProgress::default()).unwrap();
+        assert!(!std::fs::read_to_string(&plain.path).unwrap().contains("transform"));
+        assert!(plain.load().unwrap().is_some());
+    }
 }

@@ -127,7 +127,13 @@ fn operation(path: &Path, line: Option<usize>, index: usize, item: Yaml) -> Resu
         _ => return Err(at(None, format!("operation {} has no `operation:` name", index + 1), None)),
     };
     let Some(&name) = OPERATIONS.iter().find(|o| **o == name) else {
-        let suggestion = closest_name(&name, OPERATIONS.iter().copied());
+        // A shortened name (`Dedupe`) is too far from its operation for a typo: match its start.
+        let suggestion = closest_name(&name, OPERATIONS.iter().copied()).or_else(|| {
+            let lower = name.to_lowercase();
+            let stem: String = lower.chars().take(lower.chars().count().saturating_sub(1)).collect();
+            let starts = |o: &&str| stem.chars().count() >= 3 && o.to_lowercase().starts_with(&stem);
+            OPERATIONS.iter().copied().find(starts).map(str::to_string)
+        });
         return Err(at(None, format!("unknown operation `{name}`"), suggestion));
     };
     let arguments = match item.remove("arguments") {
@@ -140,7 +146,11 @@ fn operation(path: &Path, line: Option<usize>, index: usize, item: Yaml) -> Resu
         return Err(at(Some(name.into()), format!("unknown key `{k}`"), closest_name(&k, ["operation", "arguments"])));
     }
     let mut args = Args { map: arguments, known: Vec::new() };
-    let op = build(name, &mut args).and_then(|op| args.finish().map(|()| op));
+    // A misspelt argument reads as a missing one: name the misspelling, it is the cause.
+    let op = match build(name, &mut args) {
+        Ok(op) => args.finish().map(|()| op),
+        Err(e) => Err(args.misspelt().unwrap_or(e)),
+    };
     match op {
         Ok(op) => Ok(Operation { name, line, op }),
         Err((message, suggestion)) => Err(at(Some(name.into()), message, suggestion)),
@@ -214,6 +224,14 @@ impl Args {
             (None, Some(t)) => Ok(Scope::Type(t)),
             (None, None) => Ok(otherwise),
         }
+    }
+
+    /// A left-over argument close to one the operation takes.
+    fn misspelt(&self) -> Option<ArgError> {
+        self.map.keys().filter_map(Yaml::as_str).find_map(|k| {
+            let suggestion = closest_name(k, self.known.iter().copied())?;
+            Some((format!("unknown argument `{k}`"), Some(suggestion)))
+        })
     }
 
     fn finish(self) -> Result<(), ArgError> {

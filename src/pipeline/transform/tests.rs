@@ -456,8 +456,13 @@ fn file_errors_name_the_line_and_operation_and_suggest() {
     assert_eq!(e, "transform t.yaml:4: unknown operation `RenameNodeTyp` (did you mean `RenameNodeType`?)");
     let e = err("operations:\n  - operation: Coerce\n    arguments: {property_name: a, to: integr}\n");
     assert_eq!(e, "transform t.yaml:2: operation `Coerce`: `to: integr` is not one of integer, float, boolean, string, date, datetime, map, list (did you mean `integer`?)");
+    // A misspelt required argument is named as the misspelling, not as a missing one.
     let e = err("operations:\n  - operation: DropNodeType\n    arguments: {nme: A}\n");
-    assert!(e.starts_with("transform t.yaml:2: operation `DropNodeType`: argument `name` is required"), "{e}");
+    assert_eq!(e, "transform t.yaml:2: operation `DropNodeType`: unknown argument `nme` (did you mean `name`?)");
+    let e = err("operations:\n  - operation: DropNodeType\n    arguments: {}\n");
+    assert_eq!(e, "transform t.yaml:2: operation `DropNodeType`: argument `name` is required");
+    let e = err("operations:\n  - operation: Dedupe\n");
+    assert!(e.ends_with("(did you mean `Deduplicate`?)"), "{e}");
     let e = err("operations:\n  - operation: DropNodeType\n    arguments: {name: A, nme: B}\n");
     assert!(e.contains("unknown argument `nme`") && e.ends_with("(did you mean `name`?)"), "{e}");
     let e = err("operatons: []\n");
