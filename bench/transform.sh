@@ -8,7 +8,10 @@
 # The five operations touch every record (none is dropped, so both copies write the same count):
 # rename a label and a relationship type, cleanse a string, coerce an integer to a string, set a
 # constant on everything. Output: one line per run, then the medians and their ratio; the dumps
-# are count-checked. Work files go to bench/out/transform-<id>/ and are removed at exit.
+# are count-checked. Then the memory the transform's state takes: the peak RSS of one copy
+# without a transform and of one that de-duplicates every Person by name (most of them are
+# duplicates) and gives every Company a new id, so nearly every node leaves an entry.
+# Work files go to bench/out/transform-<id>/ and are removed at exit.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -79,6 +82,19 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 
 mp=$(median "${plain[@]}")
 mt=$(median "${transformed[@]}")
 records=$((NODES + RELS))
+
+cat >"$WORK/state.yaml" <<'YAML'
+operations:
+  - operation: Deduplicate
+    arguments: {node_type: Person, key: name}
+  - operation: IdTemplate
+    arguments: {node_type: Company, template: "{label}_{id}"}
+YAML
+peak() { /usr/bin/time -f '%M' "$BIN/graphferry" --config "$WORK/nodestream.yaml" -q copy --source graph --target out --all "$@" 2>&1 >/dev/null | tail -n 1; }
+rss_plain=$(peak)
+rss_state=$(peak --transform "$WORK/state.yaml")
+kept=$(grep -c '"kind":"node"' "$WORK/out.jsonl")
+log "peak RSS: plain ${rss_plain} KB; de-duplicating and re-identifying ${rss_state} KB ($((NODES - kept)) nodes merged, $kept kept)"
 awk -v p="$mp" -v t="$mt" -v r="$records" 'BEGIN {
     printf "file -> file, %d records: plain median %.3f s (%.0f records/s), five operations median %.3f s (%.0f records/s), ratio %.3f\n", r, p, r / p, t, r / t, t / p
 }'

@@ -20,13 +20,14 @@ impl Transform {
         state: &mut State,
         report: &mut TransformReport,
     ) -> Result<Vec<Node>, TransformError> {
-        let mut out = Vec::with_capacity(records.len());
-        for node in records {
-            if let Some(node) = self.node(node, state, report)? {
-                out.push(node);
-            }
-        }
-        Ok(out)
+        // Collected in place (the page's own allocation), stopping at the first error.
+        let mut failed = None;
+        let out = records
+            .into_iter()
+            .map_while(|node| self.node(node, state, report).map_err(|e| failed = Some(e)).ok())
+            .flatten()
+            .collect();
+        failed.map_or(Ok(out), Err)
     }
 
     /// Transforms a page of relationships in order; the dropped ones are left out.
@@ -36,13 +37,13 @@ impl Transform {
         state: &State,
         report: &mut TransformReport,
     ) -> Result<Vec<Relationship>, TransformError> {
-        let mut out = Vec::with_capacity(records.len());
-        for rel in records {
-            if let Some(rel) = self.relationship(rel, state, report)? {
-                out.push(rel);
-            }
-        }
-        Ok(out)
+        let mut failed = None;
+        let out = records
+            .into_iter()
+            .map_while(|rel| self.relationship(rel, state, report).map_err(|e| failed = Some(e)).ok())
+            .flatten()
+            .collect();
+        failed.map_or(Ok(out), Err)
     }
 
     fn fail(&self, o: &Operation, kind: &'static str, id: &str, scope: String, message: String) -> TransformError {
@@ -74,7 +75,7 @@ impl Transform {
                         if has(&node, to) {
                             node.labels.remove(at);
                         } else {
-                            node.labels[at] = to.clone();
+                            node.labels[at].clone_from(to); // reuses the old name's buffer
                         }
                         count.changed += 1;
                     }
@@ -168,7 +169,7 @@ impl Transform {
             let count = &mut report.operations[i];
             match &o.op {
                 Op::RenameType { from, to } if rel.rel_type == *from => {
-                    rel.rel_type = to.clone();
+                    rel.rel_type.clone_from(to);
                     count.changed += 1;
                 }
                 Op::DropRelationships { rel_type } if rel.rel_type == *rel_type => {

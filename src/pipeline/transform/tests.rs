@@ -292,6 +292,8 @@ fn cleanses_strings_step_by_step() {
     let nfc = one("Cleanse", "{property_name: v, steps: [{normalize: NFC}, upper]}");
     let n = one_node(&nfc, node("1", &[], &[("v", Value::List(vec![s("e\u{301}"), Value::Int(1)]))])).unwrap().unwrap();
     assert_eq!(n.properties["v"], Value::List(vec![s("\u{c9}"), Value::Int(1)]));
+    let lower = one("Cleanse", "{property_name: v, steps: [lower]}");
+    assert_eq!(one_node(&lower, node("1", &[], &[("v", s("ǅÉ"))])).unwrap().unwrap().properties["v"], s("ǆé"));
     let nfkd = one("Cleanse", "{property_name: v, steps: [{normalize: nfkd}]}");
     assert_eq!(one_node(&nfkd, node("1", &[], &[("v", s("ﬁ"))])).unwrap().unwrap().properties["v"], s("fi"));
 }

@@ -190,34 +190,66 @@ pub(crate) const FORMS: &[&str] = &["NFC", "NFD", "NFKC", "NFKD"];
 /// Returns the new value if it differs.
 pub(crate) fn cleanse(value: &Value, steps: &[Step]) -> Option<Value> {
     match value {
-        Value::String(s) => {
-            let out = cleanse_str(s, steps);
-            (out != *s).then_some(Value::String(out))
-        }
+        Value::String(s) => cleanse_str(s, steps).map(Value::String),
         Value::List(items) if items.iter().any(|v| matches!(v, Value::String(_))) => {
-            let out: Vec<Value> = items.iter().map(|v| cleanse(v, steps).unwrap_or_else(|| v.clone())).collect();
-            (out != *items).then_some(Value::List(out))
+            let mut changed = false;
+            let out: Vec<Value> = items
+                .iter()
+                .map(|v| match cleanse(v, steps) {
+                    Some(new) => {
+                        changed = true;
+                        new
+                    }
+                    None => v.clone(),
+                })
+                .collect();
+            changed.then_some(Value::List(out))
         }
         _ => None,
     }
 }
 
-fn cleanse_str(s: &str, steps: &[Step]) -> String {
-    let mut out = s.to_string();
+/// The cleansed string, or `None` if no step changed it. A step that would change nothing
+/// allocates nothing (most values of a column are often clean already).
+fn cleanse_str(s: &str, steps: &[Step]) -> Option<String> {
+    let mut out: Option<String> = None;
     for step in steps {
-        out = match step {
-            Step::Trim => out.trim().to_string(),
-            Step::Lower => out.to_lowercase(),
-            Step::Upper => out.to_uppercase(),
-            Step::CollapseWhitespace => out.split_whitespace().collect::<Vec<_>>().join(" "),
-            Step::Replace { pattern, with } => pattern.replace_all(&out, with.as_str()).into_owned(),
-            Step::Normalize(Form::Nfc) => out.nfc().collect(),
-            Step::Normalize(Form::Nfd) => out.nfd().collect(),
-            Step::Normalize(Form::Nfkc) => out.nfkc().collect(),
-            Step::Normalize(Form::Nfkd) => out.nfkd().collect(),
+        let current = out.as_deref().unwrap_or(s);
+        let next = match step {
+            Step::Trim => (current.trim().len() != current.len()).then(|| current.trim().to_string()),
+            // ASCII text is checked before converting; other text is converted and compared
+            // (a titlecase letter such as `ǅ` changes both ways without being upper or lower).
+            Step::Lower if current.is_ascii() => {
+                current.bytes().any(|b| b.is_ascii_uppercase()).then(|| current.to_ascii_lowercase())
+            }
+            Step::Upper if current.is_ascii() => {
+                current.bytes().any(|b| b.is_ascii_lowercase()).then(|| current.to_ascii_uppercase())
+            }
+            Step::Lower => Some(current.to_lowercase()).filter(|o| o != current),
+            Step::Upper => Some(current.to_uppercase()).filter(|o| o != current),
+            Step::CollapseWhitespace => {
+                let collapsed = current.split_whitespace().collect::<Vec<_>>().join(" ");
+                (collapsed != current).then_some(collapsed)
+            }
+            Step::Replace { pattern, with } => match pattern.replace_all(current, with.as_str()) {
+                std::borrow::Cow::Borrowed(_) => None,
+                std::borrow::Cow::Owned(o) => Some(o),
+            },
+            Step::Normalize(form) => {
+                let normal: String = match form {
+                    Form::Nfc => current.nfc().collect(),
+                    Form::Nfd => current.nfd().collect(),
+                    Form::Nfkc => current.nfkc().collect(),
+                    Form::Nfkd => current.nfkd().collect(),
+                };
+                (normal != current).then_some(normal)
+            }
         };
+        if next.is_some() {
+            out = next;
+        }
     }
-    out
+    out.filter(|o| o != s)
 }
 
 /// Equality for `where:` and `SetProperty`: numbers compare by value (`3` matches `3.0`).
