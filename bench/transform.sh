@@ -58,29 +58,37 @@ operations:
     arguments: {property_name: source, value: legacy}
 YAML
 
-# run NAME [ARGS...]: one timed copy; prints the seconds and checks the records written.
+# run NAME [ARGS...]: one timed copy; prints "wall cpu" seconds (cpu: user + sys of the process,
+# steadier than wall time on a shared machine) and checks the records written.
 run() {
-    local name="$1" started ended lines
+    local name="$1" lines
     shift
-    started=$(date +%s.%N)
-    "$BIN/graphferry" --config "$WORK/nodestream.yaml" -q copy --source graph --target out --all "$@" >/dev/null
-    ended=$(date +%s.%N)
+    /usr/bin/time -f '%e %U %S' -o "$WORK/time" \
+        "$BIN/graphferry" --config "$WORK/nodestream.yaml" -q copy --source graph --target out --all "$@" >/dev/null
     lines=$(grep -c '"kind":"\(node\|relationship\)"' "$WORK/out.jsonl")
     [[ "$lines" == $((NODES + RELS)) ]] || { log "$name wrote $lines records, not $((NODES + RELS))"; exit 1; }
-    awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.3f\n", b - a }'
+    awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$WORK/time"
 }
 
 plain=()
 transformed=()
+plain_cpu=()
+transformed_cpu=()
 for i in $(seq "$RUNS"); do
-    plain+=("$(run plain)")
-    transformed+=("$(run five --transform "$WORK/five.yaml")")
-    log "run $i: plain ${plain[-1]} s, five operations ${transformed[-1]} s"
+    read -r wall cpu < <(run plain)
+    plain+=("$wall")
+    plain_cpu+=("$cpu")
+    read -r wall cpu < <(run five --transform "$WORK/five.yaml")
+    transformed+=("$wall")
+    transformed_cpu+=("$cpu")
+    log "run $i: plain ${plain[-1]} s (cpu ${plain_cpu[-1]} s), five operations ${transformed[-1]} s (cpu ${transformed_cpu[-1]} s)"
 done
 grep -q '"FRIEND_OF"' "$WORK/out.jsonl" || { log "the transformed dump has no FRIEND_OF"; exit 1; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 mp=$(median "${plain[@]}")
 mt=$(median "${transformed[@]}")
+cp=$(median "${plain_cpu[@]}")
+ct=$(median "${transformed_cpu[@]}")
 records=$((NODES + RELS))
 
 cat >"$WORK/state.yaml" <<'YAML'
@@ -95,6 +103,7 @@ rss_plain=$(peak)
 rss_state=$(peak --transform "$WORK/state.yaml")
 kept=$(grep -c '"kind":"node"' "$WORK/out.jsonl")
 log "peak RSS: plain ${rss_plain} KB; de-duplicating and re-identifying ${rss_state} KB ($((NODES - kept)) nodes merged, $kept kept)"
-awk -v p="$mp" -v t="$mt" -v r="$records" 'BEGIN {
+awk -v p="$mp" -v t="$mt" -v cp="$cp" -v ct="$ct" -v r="$records" 'BEGIN {
     printf "file -> file, %d records: plain median %.3f s (%.0f records/s), five operations median %.3f s (%.0f records/s), ratio %.3f\n", r, p, r / p, t, r / t, t / p
+    printf "cpu (user + sys): plain median %.3f s, five operations median %.3f s, ratio %.3f\n", cp, ct, ct / cp
 }'

@@ -20,14 +20,11 @@ impl Transform {
         state: &mut State,
         report: &mut TransformReport,
     ) -> Result<Vec<Node>, TransformError> {
-        // Collected in place (the page's own allocation), stopping at the first error.
-        let mut failed = None;
-        let out = records
-            .into_iter()
-            .map_while(|node| self.node(node, state, report).map_err(|e| failed = Some(e)).ok())
-            .flatten()
-            .collect();
-        failed.map_or(Ok(out), Err)
+        let mut out = Vec::with_capacity(records.len());
+        for node in records {
+            out.extend(self.node(node, state, report)?);
+        }
+        Ok(out)
     }
 
     /// Transforms a page of relationships in order; the dropped ones are left out.
@@ -37,13 +34,11 @@ impl Transform {
         state: &State,
         report: &mut TransformReport,
     ) -> Result<Vec<Relationship>, TransformError> {
-        let mut failed = None;
-        let out = records
-            .into_iter()
-            .map_while(|rel| self.relationship(rel, state, report).map_err(|e| failed = Some(e)).ok())
-            .flatten()
-            .collect();
-        failed.map_or(Ok(out), Err)
+        let mut out = Vec::with_capacity(records.len());
+        for rel in records {
+            out.extend(self.relationship(rel, state, report)?);
+        }
+        Ok(out)
     }
 
     fn fail(&self, o: &Operation, kind: &'static str, id: &str, scope: String, message: String) -> TransformError {
