@@ -15,6 +15,7 @@ use crate::connector::SelectionCounts;
 use crate::pipeline::{CopyReport, Phase, Progress};
 
 mod finalize;
+mod transform;
 pub use finalize::FinalizeBar;
 
 /// The bar on screen, if any, so log lines can be printed above it instead of through it.
@@ -157,6 +158,9 @@ impl Ui {
             for (k, n) in &report.conversions {
                 text.push_str(&format!("  {}.{}: {} x {}\n", k.scope, k.property, k.conversion, thousands(*n)));
             }
+        }
+        if let Some(t) = &report.transform {
+            text.push_str(&transform::summary_text(t));
         }
         if report.source_changed() {
             text.push_str(&format!(

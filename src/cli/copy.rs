@@ -18,7 +18,8 @@ use crate::ui::Ui;
     graphferry copy --source my-neo4j-database --target my-neptune-database --all\n  \
     graphferry copy --source A --target B --node Person --relationship KNOWS\n  \
     graphferry copy --source A --target B --all --dry-run\n  \
-    graphferry copy --source A --target B --all --verify --finalize\n\n\
+    graphferry copy --source A --target B --all --verify --finalize\n  \
+    graphferry copy --source A --target B --all --transform transform.yaml --dry-run\n\n\
     --relationship T also copies the nodes at both ends of every T relationship, so nothing dangles.")]
 pub struct CopyArgs {
     /// Target to read from (a name under `targets:` in the config)
@@ -85,6 +86,24 @@ pub struct CopyArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Transform records on the way: a YAML file of operations (rename, drop, set, coerce,
+    /// cleanse, filter, de-duplicate), applied in order; default: the target's `transform:` key
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Transform records on the way: a YAML file of operations applied \
+        in file order to every record between source and sink (rename labels, types and properties; drop labels, \
+        nodes, relationships, properties; set constants; build ids from a template; coerce types; cleanse strings; \
+        filter; de-duplicate by a key). Each operation's effect is counted in the summary. With --dry-run, \
+        prints the first records of each label and type before and after. Default: the file named by the \
+        `transform:` key of the --target in the config. See the README's Transform section."
+    )]
+    pub transform: Option<PathBuf>,
+
+    /// With --dry-run and a transform: show property values in the preview (they may be private)
+    #[arg(long)]
+    pub show_values: bool,
+
     #[command(flatten)]
     pub folder: FolderArg,
 
@@ -136,8 +155,14 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
     let counts = pipeline::plan(source.as_ref(), &selection).await?;
     refuse_absent(&args, source.as_ref(), &selection, &counts).await?;
 
+    let transform = super::transform_for(args.transform.as_deref(), target_cfg)?;
+
     if args.dry_run {
         ui.dry_run(&args.source, &args.target, &counts);
+        if let Some(t) = &transform {
+            let preview = pipeline::transform::preview(source.as_ref(), &selection, t, PREVIEW_PER_GROUP).await?;
+            ui.transform_preview(t, &preview, args.show_values);
+        }
         return Ok(());
     }
 
@@ -154,7 +179,8 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
     };
     let sides = [(source_cfg, &args.source), (target_cfg, &args.target)]
         .map(|(cfg, name)| Side { name, location: cfg.settings.location() });
-    let (checkpoint, resume) = checkpoint_for(&args, &config.path, &selection, sides, sink.resumable())?;
+    let (checkpoint, resume) =
+        checkpoint_for(&args, &config.path, &selection, sides, sink.resumable(), transform.as_deref())?;
     let defaults = registry::database(target_cfg.database).write_defaults;
     let options = CopyOptions {
         selection,
@@ -169,6 +195,7 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         checkpoint,
         resume,
         counted: Some(counts),
+        transform,
     };
     let progress = std::sync::Arc::new(ui.copy_progress());
     let stop = stop_on_signals();
@@ -188,6 +215,7 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
                     &options.selection,
                     depth,
                     &options.node_keys,
+                    options.transform.as_deref(),
                     ui,
                 )
                 .await?;
@@ -217,6 +245,9 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         }
     }
 }
+
+/// Records shown per label and relationship type by `--dry-run --transform`.
+const PREVIEW_PER_GROUP: usize = 3;
 
 /// Copying a database onto itself rewrites every record in place at best and, with `--mode
 /// create`, duplicates them, so a source and target that are the same target, or two names for
@@ -269,6 +300,7 @@ fn checkpoint_for(
     selection: &Selection,
     [source, target]: [Side<'_>; 2],
     resumable: bool,
+    transform: Option<&pipeline::transform::Transform>,
 ) -> anyhow::Result<(Option<CheckpointFile>, Option<pipeline::checkpoint::Checkpoint>)> {
     if args.resume && args.mode == WriteMode::Create {
         return Err(UsageError(
@@ -282,7 +314,7 @@ fn checkpoint_for(
         }
         return Ok((None, None));
     }
-    let fingerprint = Fingerprint::new(source, target, selection);
+    let fingerprint = Fingerprint::new(source, target, selection).with_transform(transform);
     let path = args.checkpoint.clone().unwrap_or_else(|| CheckpointFile::default_path(config, &fingerprint));
     let file = CheckpointFile { path, fingerprint };
     let resume = if args.resume {

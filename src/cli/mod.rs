@@ -109,3 +109,14 @@ pub struct UsageError(pub String);
 
 #[cfg(test)]
 mod tests;
+
+/// The transform of a copy into `target`: `--transform FILE` if given, else the target's
+/// `transform:` key; `None` for neither, or for a file with no operation.
+pub(crate) fn transform_for(
+    flag: Option<&std::path::Path>,
+    target: &crate::connector::registry::Target,
+) -> anyhow::Result<Option<std::sync::Arc<crate::pipeline::transform::Transform>>> {
+    let Some(path) = flag.or(target.transform.as_deref()) else { return Ok(None) };
+    let transform = crate::pipeline::transform::Transform::load(path)?;
+    Ok((!transform.is_empty()).then(|| std::sync::Arc::new(transform)))
+}

@@ -211,3 +211,18 @@ fn finalize_flags() {
     assert!(copy_args(&["copy", "-f", "a", "-t", "b", "-a", "--finalize"]).finalize);
     assert!(!copy_args(&["copy", "-f", "a", "-t", "b", "-a"]).finalize);
 }
+
+#[test]
+fn transform_flags() {
+    let copy = |extra: &[&str]| copy_args(&[&["copy", "--source", "a", "--target", "b", "--all"][..], extra].concat());
+    let c = copy(&["--transform", "t.yaml", "--dry-run", "--show-values"]);
+    assert_eq!((c.transform.as_deref(), c.show_values), (Some(std::path::Path::new("t.yaml")), true));
+    let c = copy(&[]);
+    assert_eq!((c.transform, c.show_values), (None, false));
+    let Command::Verify(v) =
+        parse(&["verify", "--source", "a", "--target", "b", "--transform", "t.yaml"]).unwrap().command
+    else {
+        panic!("verify")
+    };
+    assert_eq!(v.transform.as_deref(), Some(std::path::Path::new("t.yaml")));
+}

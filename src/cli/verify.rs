@@ -8,6 +8,7 @@ use super::migrations::FolderArg;
 use super::GlobalArgs;
 use crate::connector::{self, Selection};
 use crate::migrations;
+use crate::pipeline::transform::TransformedSource;
 use crate::ui::Ui;
 use crate::verify::{self, Depth, Sides};
 
@@ -43,6 +44,11 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub full: bool,
 
+    /// Apply this transform file to the source side before comparing, as the copy did
+    /// (default: the target's `transform:` key)
+    #[arg(long, value_name = "FILE")]
+    pub transform: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub folder: FolderArg,
 
@@ -74,10 +80,13 @@ pub async fn exec(global: &GlobalArgs, args: VerifyArgs, ui: &Ui) -> anyhow::Res
     // The copy identified keyed nodes by their migration keys; verify looks them up the same way.
     let node_keys =
         migrations::load(&migrations::folder(&config.path, args.folder.migrations.as_deref()))?.node_keys()?;
-    run(&config, &args.source, &args.target, &args.selection(), args.depth(), &node_keys, ui).await
+    let transform = super::transform_for(args.transform.as_deref(), config.target(&args.target)?)?;
+    run(&config, &args.source, &args.target, &args.selection(), args.depth(), &node_keys, transform.as_deref(), ui)
+        .await
 }
 
 /// Verifies and prints the report; a difference is an error (exit 1).
+#[allow(clippy::too_many_arguments)] // each is one thing a copy hands on to its --verify
 pub async fn run(
     config: &crate::connector::registry::Config,
     source_name: &str,
@@ -85,11 +94,15 @@ pub async fn run(
     selection: &Selection,
     depth: Depth,
     node_keys: &BTreeMap<String, Vec<String>>,
+    transform: Option<&crate::pipeline::transform::Transform>,
     ui: &Ui,
 ) -> anyhow::Result<()> {
     let source_cfg = config.target(source_name)?;
     let target_cfg = config.target(target_name)?;
-    let source = connector::connect_source(source_cfg).await?;
+    let mut source = connector::connect_source(source_cfg).await?;
+    if let Some(t) = transform.filter(|t| !t.is_empty()) {
+        source = Box::new(TransformedSource::new(source, t.clone()));
+    }
     let target = connector::connect_source(target_cfg).await?;
     let lookup = connector::connect_lookup(target_cfg, node_keys).await?;
     let names = Sides { source: source_name, target: target_name };

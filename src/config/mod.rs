@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, TargetError};
 pub use keys::{closest as closest_name, KeyReader};
+pub use yaml::key_line;
 
 /// The config file graphferry reads when `--config` is not given, like nodestream.
 pub const DEFAULT_CONFIG: &str = "nodestream.yaml";
@@ -63,6 +64,9 @@ pub struct TargetConfig<S> {
     /// Its `database:` value.
     pub database: &'static str,
     pub settings: S,
+    /// Its `transform:` key: a transform file (resolved against the config's folder) applied
+    /// when a copy writes into this target, and by `verify` against it.
+    pub transform: Option<PathBuf>,
 }
 
 /// A secret read from the config (a password, a key). Its `Debug` and `Display` never show it,
@@ -150,6 +154,8 @@ fn build_target<D: Databases>(
 ) -> Result<TargetConfig<D::Settings>, ConfigError> {
     let mut keys = KeyReader::new(raw, located)?;
     let database = keys.required_str("database")?;
+    // Any target may name a transform: it is the copy's business, not the connector's.
+    let transform = keys.optional_str(TRANSFORM_KEY)?.map(|p| base_dir.join(p));
     let names = databases.names();
     let Some(settings) = databases.parse(&database, &mut keys, base_dir) else {
         return Err(keys.invalid(
@@ -161,7 +167,8 @@ fn build_target<D: Databases>(
     let settings = match settings {
         Ok(settings) => {
             debug_assert!(
-                databases.keys(&database).is_empty() || keys.read().all(|k| databases.keys(&database).contains(&k)),
+                databases.keys(&database).is_empty()
+                    || keys.read().all(|k| k == TRANSFORM_KEY || databases.keys(&database).contains(&k)),
                 "a connector's KEYS lists every key it reads"
             );
             keys.finish()?;
@@ -181,8 +188,11 @@ fn build_target<D: Databases>(
         }
     };
     let database = names.into_iter().find(|n| *n == database).expect("a parsed database is a known one");
-    Ok(TargetConfig { name: name.to_string(), database, settings })
+    Ok(TargetConfig { name: name.to_string(), database, settings, transform })
 }
+
+/// The key every target may have besides its connector's.
+const TRANSFORM_KEY: &str = "transform";
 
 #[cfg(test)]
 mod tests;

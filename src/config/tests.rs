@@ -106,3 +106,20 @@ fn without_a_key_list_a_failed_target_names_only_its_error() {
     assert_eq!(err.to_string().lines().count(), 1, "{err}");
     assert!(err.to_string().contains("key `name`: missing required key"), "{err}");
 }
+
+#[test]
+fn any_target_may_name_a_transform_file_beside_the_config() {
+    let cfg = parse("targets:\n  a:\n    database: dummy\n    name: x\n    transform: t/transform.yaml\n  b:\n    database: dummy\n    name: y\n").unwrap();
+    assert_eq!(cfg.target("a").unwrap().transform.as_deref(), Some(Path::new("/project/t/transform.yaml")));
+    assert_eq!(cfg.target("b").unwrap().transform, None);
+    let err = parse("targets:\n  a:\n    database: dummy\n    name: x\n    transfrom: t.yaml\n")
+        .unwrap()
+        .target("a")
+        .unwrap_err();
+    assert!(err.to_string().contains("did you mean `transform`?"), "{err}");
+    let err = parse("targets:\n  a:\n    database: dummy\n    name: x\n    transform: [t.yaml]\n")
+        .unwrap()
+        .target("a")
+        .unwrap_err();
+    assert!(err.to_string().contains("key `transform`: expected a string, found a list"), "{err}");
+}

@@ -97,6 +97,17 @@ fn is_key_line(line: &str, key: &str) -> bool {
     matches!(t, Some(rest) if rest.trim_start().starts_with(':'))
 }
 
+/// The 1-based line of the `nth` (0-based) occurrence of `key:` in a YAML text, at any depth
+/// and also as a list item (`- key:`): serde_yaml's value tree keeps no positions, so files
+/// other than the config (transform files) put lines on their errors with this.
+pub fn key_line(text: &str, key: &str, nth: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| is_key_line(l.trim_start().trim_start_matches("- "), key))
+        .nth(nth)
+        .map(|(i, _)| i + 1)
+}
+
 fn line_of(text: &str, key: &str) -> Option<usize> {
     text.lines().position(|l| is_key_line(l, key)).map(|i| i + 1)
 }

@@ -29,6 +29,17 @@ pub struct Fingerprint {
     /// `None`: `--all`.
     pub labels: Option<Vec<String>>,
     pub relationship_types: Option<Vec<String>>,
+    /// The transform file's path and fingerprint (`None`: no transform). A resume with another
+    /// transform would write records the earlier run never would have, so it is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transform: Option<TransformMark>,
+}
+
+/// Which transform a copy ran with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransformMark {
+    pub file: String,
+    pub fingerprint: String,
 }
 
 /// One side of a copy: its target name and where its data lives.
@@ -50,7 +61,15 @@ impl Fingerprint {
             target_location: target.location,
             labels,
             relationship_types,
+            transform: None,
         }
+    }
+
+    /// The same copy, run through `transform`.
+    pub fn with_transform(mut self, transform: Option<&crate::pipeline::transform::Transform>) -> Self {
+        self.transform =
+            transform.map(|t| TransformMark { file: t.file.display().to_string(), fingerprint: t.fingerprint.clone() });
+        self
     }
 
     /// What differs from `other`, for the refusal.
@@ -101,8 +120,17 @@ pub enum CheckpointError {
     Io { path: PathBuf, message: String },
     #[error("checkpoint {} belongs to another copy ({}); this one is {}. Run that copy with --resume, or delete the file to start over", path.display(), found.describe(), wanted.describe())]
     Mismatch { path: PathBuf, found: Box<Fingerprint>, wanted: Box<Fingerprint> },
+    #[error("checkpoint {} was saved by a copy {}, and this one {}: resuming would mix records transformed two ways. Run it with the same transform, or delete the file to start over", path.display(), describe_transform(found), describe_transform(wanted))]
+    TransformChanged { path: PathBuf, found: Option<TransformMark>, wanted: Option<TransformMark> },
     #[error("checkpoint {} was saved for other databases: {}. Resuming would skip records the earlier run wrote elsewhere; delete the file to start over", path.display(), changes.join("; "))]
     Moved { path: PathBuf, changes: Vec<String> },
+}
+
+fn describe_transform(t: &Option<TransformMark>) -> String {
+    match t {
+        None => "without a transform".into(),
+        Some(t) => format!("with transform {} (fingerprint {})", t.file, t.fingerprint),
+    }
 }
 
 /// The checkpoint file of one copy.
@@ -153,6 +181,13 @@ impl CheckpointFile {
         let changes = cp.fingerprint.differences(&self.fingerprint);
         if !changes.is_empty() {
             return Err(CheckpointError::Moved { path: self.path.clone(), changes });
+        }
+        if cp.fingerprint.transform != self.fingerprint.transform {
+            return Err(CheckpointError::TransformChanged {
+                path: self.path.clone(),
+                found: cp.fingerprint.transform,
+                wanted: self.fingerprint.transform.clone(),
+            });
         }
         if cp.fingerprint != self.fingerprint {
             return Err(CheckpointError::Mismatch {
@@ -279,5 +314,32 @@ mod tests {
         assert!(err.contains("version 1 is not supported") && err.contains("delete the file"), "{err}");
         file.remove().unwrap();
         assert!(!file.path.exists());
+    }
+
+    #[test]
+    fn a_resume_with_another_transform_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = |text: &str| crate::pipeline::transform::Transform::parse(Path::new("t.yaml"), text).unwrap();
+        let (one, two) = (t("operations: []"), t("operations: []\n"));
+        let fp = |tr: Option<&crate::pipeline::transform::Transform>| {
+            Fingerprint::new(side("a"), side("b"), &Selection::All).with_transform(tr)
+        };
+        let file = CheckpointFile { path: dir.path().join("cp.json"), fingerprint: fp(Some(&one)) };
+        file.save(&PhaseProgress::default(), &PhaseProgress::default()).unwrap();
+        assert!(file.load().unwrap().is_some(), "the same transform resumes");
+        for (other, says) in [(Some(&two), "this one with transform t.yaml"), (None, "this one without a transform")] {
+            let other = CheckpointFile { path: file.path.clone(), fingerprint: fp(other) };
+            let err = other.load().unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("saved by a copy with transform t.yaml (fingerprint {})", one.fingerprint)),
+                "{err}"
+            );
+            assert!(err.contains(says) && err.contains("Run it with the same transform"), "{err}");
+        }
+        // A checkpoint of a copy without a transform, read back: no `transform` key at all.
+        let plain = CheckpointFile { path: dir.path().join("plain.json"), fingerprint: fp(None) };
+        plain.save(&PhaseProgress::default(), &PhaseProgress::default()).unwrap();
+        assert!(!std::fs::read_to_string(&plain.path).unwrap().contains("transform"));
+        assert!(plain.load().unwrap().is_some());
     }
 }

@@ -18,6 +18,7 @@ mod records;
 mod report;
 mod retry;
 mod throttle;
+pub mod transform;
 
 use std::time::{Duration, Instant};
 
@@ -64,6 +65,8 @@ pub struct CopyOptions {
     /// What the source counted for the selection just before, if it was asked already (the
     /// copy then does not count again).
     pub counted: Option<SelectionCounts>,
+    /// The transform stage between source and sink (`None`: records pass unchanged).
+    pub transform: Option<Arc<transform::Transform>>,
 }
 
 /// Asks a running copy to stop: in-flight writes finish, the checkpoint is saved, and the copy
@@ -104,6 +107,10 @@ pub enum CopyError {
     Interrupted { checkpoint: Option<std::path::PathBuf> },
     #[error(transparent)]
     Checkpoint(#[from] checkpoint::CheckpointError),
+    #[error(transparent)]
+    Transform(#[from] transform::TransformError),
+    #[error("rebuilding the transform's state from the source's nodes (to resume) failed")]
+    Rebuild(#[source] ConnectorError),
 }
 
 /// A failed copy: the error, and what the sink had acknowledged before it.
@@ -195,12 +202,44 @@ async fn run(
         missing_key: options.missing_key,
     };
     sink.prepare(&plan).await.map_err(CopyError::Prepare)?;
+    let mut state = transform::State::default();
+    if let Some(t) = &options.transform {
+        report.transform = Some(t.new_report());
+        if saver.has_progress() && t.is_stateful() {
+            rebuild_state(source, options, t, &mut state).await?;
+        }
+    }
     let env = PhaseEnv { source, sink: sink.clone(), options, progress, stop };
-    run_phase::<crate::model::Node>(&env, report, saver).await?;
-    run_phase::<crate::model::Relationship>(&env, report, saver).await?;
+    run_phase::<crate::model::Node>(&env, report, saver, &mut state).await?;
+    run_phase::<crate::model::Relationship>(&env, report, saver, &mut state).await?;
     sink.finish().await.map_err(CopyError::Finish)?;
     report.next_steps = sink.next_steps();
     Ok(())
+}
+
+/// A resumed copy does not read again the nodes an earlier run wrote, but what the transform
+/// did to them (drops, duplicates, new ids) decides the relationships still to write: the state
+/// is rebuilt by passing every node of the selection through the transform, writing nothing.
+/// The nodes the phase then reads again meet a state that already knows them, which changes
+/// nothing (a node is its own first duplicate; a drop is a drop again).
+async fn rebuild_state(
+    source: &dyn Source,
+    options: &CopyOptions,
+    t: &transform::Transform,
+    state: &mut transform::State,
+) -> Result<(), CopyError> {
+    let mut scratch = t.new_report();
+    let (tx, mut rx) = mpsc::channel::<Page<crate::model::Node>>(2);
+    let read = source.read_nodes(&options.selection, options.batch_size.max(1), None, tx);
+    let apply = async {
+        while let Some(page) = rx.recv().await {
+            t.nodes(page.records, state, &mut scratch)?;
+        }
+        Ok::<(), CopyError>(())
+    };
+    let (read, applied) = tokio::join!(read, apply);
+    applied?;
+    read.map_err(CopyError::Rebuild)
 }
 
 /// What every phase runs with.
@@ -278,6 +317,7 @@ async fn run_phase<T: PhaseRecord>(
     env: &PhaseEnv<'_>,
     report: &mut CopyReport,
     saver: &mut Saver,
+    state: &mut transform::State,
 ) -> Result<(), CopyError> {
     let PhaseEnv { options, stop, .. } = *env;
     let progress = env.progress.as_ref();
@@ -380,6 +420,25 @@ async fn run_phase<T: PhaseRecord>(
                 },
                 page = rx.recv(), if !source_done && failed.is_none() && !stopping && waiting.is_empty() && in_flight.len() < throttle.limit() => match page {
                     Some(Page { records, next }) => {
+                        // The transform runs here, in read order, so its state sees the records
+                        // in the order a resumed run reads them too.
+                        let records = match (&options.transform, report.transform.as_mut()) {
+                            (Some(t), Some(counts)) => {
+                                let read = records.len();
+                                match T::transform(t, records, state, counts) {
+                                    Ok(kept) => {
+                                        progress.written(phase, (read - kept.len()) as u64);
+                                        kept
+                                    }
+                                    Err(e) => {
+                                        rx.close();
+                                        failed.get_or_insert(e.into());
+                                        continue;
+                                    }
+                                }
+                            }
+                            _ => records,
+                        };
                         if records.is_empty() {
                             // Only the token moves (the source skipped records it did not select).
                             *saver.phase(phase) = watermark.ack(seq, 0, Some(next)).clone();

@@ -5,6 +5,7 @@ use std::future::Future;
 use crate::connector::{ConnectorError, Page, ResumeToken, Selection, Sink, Source, WriteReport};
 use crate::model::{bump, Node, Relationship};
 
+use super::transform::{State, Transform, TransformError, TransformReport};
 use super::{CopyReport, Phase};
 use crate::connector::SelectionCounts;
 
@@ -19,6 +20,13 @@ pub(crate) trait PhaseRecord: Sized + Send + Sync + 'static {
     /// Counts `n` records an earlier run wrote in a phase this run does not read again.
     fn add_finished(report: &mut CopyReport, n: u64);
     fn tally(batch: &[Self], report: &mut CopyReport);
+    /// Passes a page through the transform stage (the dropped records left out).
+    fn transform(
+        transform: &Transform,
+        records: Vec<Self>,
+        state: &mut State,
+        report: &mut TransformReport,
+    ) -> Result<Vec<Self>, TransformError>;
     fn read<'a>(
         source: &'a dyn Source,
         selection: &'a Selection,
@@ -67,6 +75,15 @@ impl PhaseRecord for Node {
         }
     }
 
+    fn transform(
+        transform: &Transform,
+        records: Vec<Self>,
+        state: &mut State,
+        report: &mut TransformReport,
+    ) -> Result<Vec<Self>, TransformError> {
+        transform.nodes(records, state, report)
+    }
+
     fn read<'a>(
         source: &'a dyn Source,
         selection: &'a Selection,
@@ -113,6 +130,15 @@ impl PhaseRecord for Relationship {
         for rel in batch {
             bump(&mut report.relationship_types, &rel.rel_type);
         }
+    }
+
+    fn transform(
+        transform: &Transform,
+        records: Vec<Self>,
+        state: &mut State,
+        report: &mut TransformReport,
+    ) -> Result<Vec<Self>, TransformError> {
+        transform.relationships(records, state, report)
     }
 
     fn read<'a>(

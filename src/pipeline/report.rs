@@ -63,6 +63,9 @@ pub struct CopyReport {
     /// Reads that met a transient error and read again from their last token.
     pub read_retries: u64,
     pub splits: u64,
+    /// What the transform stage did (`None`: no transform).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transform: Option<super::transform::TransformReport>,
     #[serde(rename = "elapsed_seconds", serialize_with = "seconds")]
     pub elapsed: Duration,
     /// What the sink says to do next (a bulk export's load commands).
@@ -85,8 +88,15 @@ impl CopyReport {
     }
 
     /// True when the written counts differ from what the source counted before the copy.
+    /// Records the transform dropped are not written, so they count as read.
     pub fn source_changed(&self) -> bool {
-        self.expected.nodes != self.nodes || self.expected.relationships != self.relationships
+        if self.transform.is_some() && self.resumed > 0 {
+            return false; // the earlier run's drops are not counted in this run's report
+        }
+        let (dropped_nodes, dropped_rels) =
+            self.transform.as_ref().map_or((0, 0), |t| (t.dropped_nodes, t.dropped_relationships));
+        self.expected.nodes != self.nodes + dropped_nodes
+            || self.expected.relationships != self.relationships + dropped_rels
     }
 }
 

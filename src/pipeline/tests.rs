@@ -224,6 +224,7 @@ fn options() -> CopyOptions {
         checkpoint: None,
         resume: None,
         counted: None,
+        transform: None,
         strict_types: false,
         missing_key: Default::default(),
     }
@@ -517,4 +518,142 @@ async fn a_stop_while_writes_are_in_flight_lets_them_finish_and_saves_them() {
     assert!(written < 200, "the stop ended the copy early");
     let saved = file.load().unwrap().expect("checkpoint saved");
     assert_eq!(saved.nodes.acknowledged, written as u64);
+}
+
+/// Keeps every record written, for the transform's tests; fails node writes on command.
+#[derive(Default)]
+struct RecordingSink {
+    nodes: Mutex<Vec<Node>>,
+    rels: Mutex<Vec<Relationship>>,
+    /// Once this many nodes were written, every node write fails fatally.
+    fail_after_nodes: Option<usize>,
+}
+
+#[async_trait]
+impl Sink for RecordingSink {
+    async fn prepare(&self, _: &CopyPlan) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError> {
+        let mut nodes = self.nodes.lock().unwrap();
+        if self.fail_after_nodes.is_some_and(|n| nodes.len() >= n) {
+            return Err(ConnectorError::fatal("injected: the target went away"));
+        }
+        nodes.extend_from_slice(batch);
+        Ok(WriteReport::default())
+    }
+    async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError> {
+        self.rels.lock().unwrap().extend_from_slice(batch);
+        Ok(WriteReport::default())
+    }
+    async fn finish(&self) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+}
+
+/// 30 nodes: every third labelled `Gone`; `k` is `i % 10`, so nodes 10..29 duplicate 0..9.
+/// Relationship `ri` runs from node i to node (i + 1) % 30.
+fn keyed_graph() -> MemorySource {
+    let mut source = graph(30, 30);
+    for (i, n) in source.nodes.iter_mut().enumerate() {
+        if i % 3 == 0 {
+            n.labels = vec!["Gone".into()];
+        }
+        n.properties.insert("k".into(), crate::model::Value::Int(i as i64 % 10));
+    }
+    source
+}
+
+fn transform(text: &str) -> Option<Arc<transform::Transform>> {
+    Some(Arc::new(transform::Transform::parse(std::path::Path::new("t.yaml"), text).unwrap()))
+}
+
+const DROP_AND_DEDUP: &str = "operations:
+  - operation: DropNodeType
+    arguments: {name: Gone}
+  - operation: Deduplicate
+    arguments: {node_type: L, key: k}
+";
+
+/// What `keyed_graph` must become under `DROP_AND_DEDUP`: node ids kept, and relationships as
+/// `id:start->end`.
+fn dropped_and_deduplicated() -> (Vec<String>, Vec<String>) {
+    let gone = |i: usize| i % 3 == 0;
+    // The first node (by id order) of each key among the nodes not gone.
+    let mut kept_for_key = std::collections::BTreeMap::new();
+    for i in (0..30).filter(|i| !gone(*i)) {
+        kept_for_key.entry(i % 10).or_insert(i);
+    }
+    let mut nodes: Vec<String> = kept_for_key.values().map(|i| format!("n{i}")).collect();
+    nodes.sort();
+    let mut rels: Vec<String> = (0..30)
+        .filter(|i| !gone(*i) && !gone((i + 1) % 30))
+        .map(|i| format!("r{i}:n{}->n{}", kept_for_key[&(i % 10)], kept_for_key[&((i + 1) % 30 % 10)]))
+        .collect();
+    rels.sort();
+    (nodes, rels)
+}
+
+fn landed(sink: &RecordingSink) -> (Vec<String>, Vec<String>) {
+    let mut nodes: Vec<String> = sink.nodes.lock().unwrap().iter().map(|n| n.id.clone()).collect();
+    nodes.sort();
+    nodes.dedup(); // a resumed copy may write a node twice (merge makes it harmless)
+    let mut rels: Vec<String> =
+        sink.rels.lock().unwrap().iter().map(|r| format!("{}:{}->{}", r.id, r.start, r.end)).collect();
+    rels.sort();
+    (nodes, rels)
+}
+
+#[tokio::test]
+async fn the_transform_stage_drops_deduplicates_and_repoints_across_batches() {
+    let sink = Arc::new(RecordingSink::default());
+    let opts = CopyOptions { transform: transform(DROP_AND_DEDUP), batch_size: 4, ..options() };
+    let report = copy(&keyed_graph(), sink.clone(), &opts, Arc::new(NoProgress), &never_stop()).await.unwrap();
+    assert_eq!(landed(&sink), dropped_and_deduplicated());
+    let t = report.transform.as_ref().unwrap();
+    assert_eq!((t.dropped_nodes, t.operations[0].dropped, t.operations[1].dropped), (20, 10, 10));
+    assert_eq!(report.nodes + t.dropped_nodes, 30);
+    assert_eq!(report.relationships + t.dropped_relationships, 30);
+    assert!(!report.source_changed(), "dropped records are not a source that changed");
+}
+
+/// The nodes phase fails half way; the resumed copy does not read its first half again, yet
+/// drops and de-duplicates as one run would (the state is rebuilt from the source's nodes).
+#[tokio::test]
+async fn a_resumed_copy_rebuilds_the_transforms_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, mut opts) = checkpointed(&dir);
+    (opts.concurrency, opts.batch_size) = (1, 4);
+    opts.transform = transform(DROP_AND_DEDUP);
+    let first = Arc::new(RecordingSink { fail_after_nodes: Some(3), ..RecordingSink::default() });
+    copy(&keyed_graph(), first.clone(), &opts, Arc::new(NoProgress), &never_stop()).await.unwrap_err();
+    let saved = file.load().unwrap().unwrap();
+    assert!(saved.nodes.after.is_some() && !saved.nodes.finished, "{saved:?}");
+    let resumed = Arc::new(RecordingSink::default());
+    opts.resume = Some(saved);
+    copy(&keyed_graph(), resumed.clone(), &opts, Arc::new(NoProgress), &never_stop()).await.unwrap();
+    let (want_nodes, want_rels) = dropped_and_deduplicated();
+    let (mut nodes, _) = landed(&first);
+    let (second, rels) = landed(&resumed);
+    nodes.extend(second);
+    nodes.sort();
+    nodes.dedup();
+    assert_eq!(nodes, want_nodes, "no duplicate written by either run");
+    assert_eq!(rels, want_rels, "relationships of dropped and duplicate nodes handled as in one run");
+}
+
+#[tokio::test]
+async fn a_value_that_does_not_convert_stops_the_copy_naming_the_record() {
+    let mut source = graph(5, 0);
+    source.nodes[3].properties.insert("age".into(), crate::model::Value::String("old".into()));
+    let opts = CopyOptions {
+        transform: transform("operations:\n  - operation: Coerce\n    arguments: {property_name: age, to: integer}\n"),
+        ..options()
+    };
+    let failure = copy(&source, Arc::new(RecordingSink::default()), &opts, Arc::new(NoProgress), &never_stop())
+        .await
+        .unwrap_err();
+    let message = failure.error.to_string();
+    assert!(matches!(failure.error, CopyError::Transform(_)), "{message}");
+    assert_eq!(message, "transform t.yaml:2, operation `Coerce`: node `n3` (label L): property `age`: the string does not parse as integer");
 }

@@ -15,4 +15,5 @@ mod postgres;
 mod properties;
 mod resume;
 mod support;
+mod transform;
 mod verify;

@@ -215,7 +215,7 @@ impl Connector for CheckOnly {
 
 #[tokio::test]
 async fn a_capability_a_connector_lacks_gets_one_clear_error() {
-    let target = Target { name: "t".into(), database: "stub", settings: Arc::new(CheckOnly) };
+    let target = Target { name: "t".into(), database: "stub", settings: Arc::new(CheckOnly), transform: None };
     let err = |r: Result<(), ConnectorError>| r.unwrap_err().to_string();
     assert_eq!(err(connect_source(&target).await.map(drop)), "`stub` targets cannot be a copy source (target `t`)");
     assert_eq!(err(connect_sink(&target).await.map(drop)), "`stub` targets cannot be a copy target (target `t`)");
