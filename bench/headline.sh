@@ -61,31 +61,7 @@ check_bolt_counts "$HL" "$NODES" "$RELS"
 # The nodestream project: the two types and Person's key, which its copy needs.
 NS="$WORK/nodestream"
 mkdir -p "$NS/pipelines"
-cat >"$NS/pipelines/people.yaml" <<'EOF'
-- implementation: nodestream.pipeline:IterableExtractor
-  arguments:
-    iterable: []
-- implementation: nodestream.interpreting:Interpreter
-  arguments:
-    interpretations:
-      - type: source_node
-        node_type: Person
-        key:
-          id: !jmespath id
-        properties:
-          name: !jmespath name
-          age: !jmespath age
-          score: !jmespath score
-          tags: !jmespath tags
-          active: !jmespath active
-      - type: relationship
-        node_type: Person
-        relationship_type: KNOWS
-        node_key:
-          id: !jmespath other
-        relationship_properties:
-          since: !jmespath since
-EOF
+cp "$ROOT/bench/headline-people.yaml" "$NS/pipelines/people.yaml"
 
 ns_config() { # NEPTUNE_URL
     cat >"$NS/nodestream.yaml" <<EOF

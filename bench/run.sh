@@ -24,7 +24,8 @@
 # counts every request, stores nothing): what is timed is the client and the protocol. Its
 # real-engine mode stores into ArcadeDB, whose MERGE on a label slows down with every batch
 # (minutes at 20k nodes), so it would time ArcadeDB; bench/headline.sh runs it once per tool.
-# and then (unless --no-nodestream) bench/headline.sh: graphferry against nodestream 0.15.
+# and then (unless --no-nodestream) bench/headline.sh: graphferry against nodestream 0.15; at size
+# small, bench/neo4j.sh: the same against the Neo4j 5 test servers, and nodestream 0.16 Neo4j -> Neo4j.
 # Output: bench/results.json and bench/RESULTS.md (written by bench/report.py).
 #
 # Every database and server process it makes is its own (names carry this run's id) and is
@@ -165,6 +166,13 @@ done
 
 if ((NODESTREAM)); then
     "$ROOT/bench/headline.sh" --work "$WORK" --runs "$RUNS"
+fi
+# Neo4j 5 (the two embedded test servers), small size only: floors, graphferry Neo4j -> Neo4j,
+# Neptune (discard) and file, and nodestream 0.16's Neo4j -> Neo4j copy beside graphferry's.
+if [[ "$SIZE" == small ]] && ((!FILE_ONLY)); then
+    ns=()
+    ((NODESTREAM)) || ns=(--no-nodestream)
+    "$ROOT/bench/neo4j.sh" --work "$WORK" --runs "$RUNS" "${ns[@]}"
 fi
 # The small full run is RESULTS.md; other sizes and file-only runs get their own files.
 suffix=""

@@ -14,7 +14,8 @@
 //! reads everything into memory first (untimed), then times writing it. Values travel as JSON
 //! scalars and lists (temporal values as ISO strings), the cheapest form each sink accepts.
 //! ArcadeDB settings come from the same variables as the tests (`ARCADEDB_BOLT`,
-//! `ARCADEDB_ROOT_PASSWORD`).
+//! `ARCADEDB_ROOT_PASSWORD`); `FLOOR_BOLT_URI`, `FLOOR_BOLT_USER` and `FLOOR_BOLT_PASSWORD`
+//! override them for another Bolt server (Neo4j in bench/neo4j.sh).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufWriter, Write};
@@ -45,9 +46,12 @@ fn need(args: &[String], name: &str) -> Result<String, Error> {
 }
 
 fn bolt() -> Result<Graph, Error> {
-    let uri = std::env::var("ARCADEDB_BOLT").unwrap_or_else(|_| "bolt://127.0.0.1:7687".into());
-    let pw = std::env::var("ARCADEDB_ROOT_PASSWORD").unwrap_or_else(|_| "graphferry-test".into());
-    let config = ConfigBuilder::default().uri(uri).user("root").password(pw).fetch_size(1000).max_connections(8);
+    // FLOOR_BOLT_* point the floor at another Bolt server (bench/neo4j.sh: Neo4j 5, user neo4j).
+    let env = |a: &str, b: &str, d: &str| std::env::var(a).or_else(|_| std::env::var(b)).unwrap_or_else(|_| d.into());
+    let uri = env("FLOOR_BOLT_URI", "ARCADEDB_BOLT", "bolt://127.0.0.1:7687");
+    let pw = env("FLOOR_BOLT_PASSWORD", "ARCADEDB_ROOT_PASSWORD", "graphferry-test");
+    let user = env("FLOOR_BOLT_USER", "FLOOR_BOLT_USER", "root");
+    let config = ConfigBuilder::default().uri(uri).user(user).password(pw).fetch_size(1000).max_connections(8);
     Ok(Graph::connect(config.build()?)?)
 }
 
