@@ -15,7 +15,7 @@ uri, what = sys.argv[1], sys.argv[2]
 auth = ("neo4j", os.environ.get("NEO4J_PASSWORD", "graphferry-test"))
 with GraphDatabase.driver(uri, auth=auth) as d, d.session(database="neo4j") as s:
     if what == "wipe":
-        s.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
         for r in list(s.run("SHOW CONSTRAINTS YIELD name")):
             s.run(f"DROP CONSTRAINT `{r['name']}` IF EXISTS").consume()
         for r in list(s.run("SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP'")):

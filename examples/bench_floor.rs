@@ -300,7 +300,16 @@ async fn write(args: &[String]) -> Result<Json, Error> {
     let concurrency: usize = arg(args, "--concurrency").map_or(Ok(4), |c| c.parse())?;
     let merge = arg(args, "--mode").is_none_or(|m| m == "merge");
     let recs = match from.split_once(':') {
-        Some(("bolt", db)) => read_bolt(&bolt()?, db).await?,
+        // FLOOR_BOLT_SOURCE_URI: read from another Bolt server than the one written to.
+        Some(("bolt", db)) => match std::env::var("FLOOR_BOLT_SOURCE_URI") {
+            Ok(uri) => {
+                let user = std::env::var("FLOOR_BOLT_USER").unwrap_or_else(|_| "root".into());
+                let pw = std::env::var("FLOOR_BOLT_PASSWORD").unwrap_or_else(|_| "graphferry-test".into());
+                let c = ConfigBuilder::default().uri(uri).user(user).password(pw).fetch_size(1000);
+                read_bolt(&Graph::connect(c.build()?)?, db).await?
+            }
+            Err(_) => read_bolt(&bolt()?, db).await?,
+        },
         Some(("file", path)) => read_file(path)?,
         _ => return Err("--from bolt:DB or file:PATH".into()),
     };
