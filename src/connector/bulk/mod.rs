@@ -39,6 +39,22 @@ pub fn open_export(
     Ok((staging, std::sync::Arc::new(spool)))
 }
 
+/// The keys every export folder target has: `path` (relative to the config file's folder),
+/// `max_file_mb` (at least 1) and `gzip`.
+pub fn read_folder_keys(
+    keys: &mut crate::config::KeyReader<'_>,
+    base_dir: &std::path::Path,
+) -> Result<(std::path::PathBuf, PartOptions), crate::config::ConfigError> {
+    let path = std::path::PathBuf::from(keys.required_str("path")?);
+    let path = if path.is_relative() { base_dir.join(path) } else { path };
+    let max_file_mb = keys.optional_u64("max_file_mb")?.unwrap_or(DEFAULT_MAX_FILE_MB);
+    if max_file_mb == 0 {
+        return Err(keys.invalid("max_file_mb", "must be at least 1".into(), None));
+    }
+    let gzip = keys.optional_bool("gzip")?.unwrap_or(false);
+    Ok((path, PartOptions { max_bytes: max_file_mb * 1024 * 1024, gzip }))
+}
+
 /// `targets --check` for an export folder: its parent must exist.
 pub fn check_folder(path: &std::path::Path) -> Result<String, super::ConnectorError> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::{ConfigError, KeyReader};
-use crate::connector::bulk::{PartOptions, DEFAULT_MAX_FILE_MB};
+use crate::connector::bulk::PartOptions;
 
 #[derive(Debug, Clone)]
 pub struct Neo4jAdminCsvConfig {
@@ -22,13 +22,7 @@ pub const KEYS: &[&str] = &["path", "max_file_mb", "gzip", "source_id_label", "s
 
 impl Neo4jAdminCsvConfig {
     pub(crate) fn read(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError> {
-        let path = PathBuf::from(keys.required_str("path")?);
-        let path = if path.is_relative() { base_dir.join(path) } else { path };
-        let max_file_mb = keys.optional_u64("max_file_mb")?.unwrap_or(DEFAULT_MAX_FILE_MB);
-        if max_file_mb == 0 {
-            return Err(keys.invalid("max_file_mb", "must be at least 1".into(), None));
-        }
-        let gzip = keys.optional_bool("gzip")?.unwrap_or(false);
+        let (path, parts) = crate::connector::bulk::read_folder_keys(keys, base_dir)?;
         let mut name = |key: &'static str, default: &str| -> Result<String, ConfigError> {
             let value = keys.optional_str(key)?.unwrap_or_else(|| default.to_string());
             if value.is_empty() || value.contains([':', ';', '(', ')']) {
@@ -41,7 +35,7 @@ impl Neo4jAdminCsvConfig {
         let database_name = name("database_name", "neo4j")?;
         Ok(Neo4jAdminCsvConfig {
             path,
-            parts: PartOptions { max_bytes: max_file_mb * 1024 * 1024, gzip },
+            parts,
             source_id_label,
             source_id_property,
             database_name,

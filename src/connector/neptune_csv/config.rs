@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::{ConfigError, KeyReader};
-use crate::connector::bulk::{PartOptions, DEFAULT_MAX_FILE_MB};
+use crate::connector::bulk::PartOptions;
 use crate::connector::neptune::TemporalEncoding;
 
 #[derive(Debug, Clone)]
@@ -49,13 +49,7 @@ pub const KEYS: &[&str] = &[
 
 impl NeptuneCsvConfig {
     pub(crate) fn read(keys: &mut KeyReader<'_>, base_dir: &Path) -> Result<Self, ConfigError> {
-        let path = PathBuf::from(keys.required_str("path")?);
-        let path = if path.is_relative() { base_dir.join(path) } else { path };
-        let max_file_mb = keys.optional_u64("max_file_mb")?.unwrap_or(DEFAULT_MAX_FILE_MB);
-        if max_file_mb == 0 {
-            return Err(keys.invalid("max_file_mb", "must be at least 1".into(), None));
-        }
-        let gzip = keys.optional_bool("gzip")?.unwrap_or(false);
+        let (path, parts) = crate::connector::bulk::read_folder_keys(keys, base_dir)?;
         let temporal_encoding = match keys.optional_choice("temporal_encoding", &["datetime", "string"])?.as_deref() {
             Some("string") => TemporalEncoding::String,
             _ => TemporalEncoding::DateTime,
@@ -79,7 +73,7 @@ impl NeptuneCsvConfig {
         let endpoint = keys.optional_str("endpoint")?.map(|s| s.trim_end_matches('/').to_string());
         Ok(NeptuneCsvConfig {
             path,
-            parts: PartOptions { max_bytes: max_file_mb * 1024 * 1024, gzip },
+            parts,
             temporal_encoding,
             loader: LoaderSettings { mode, parallelism, fail_on_error, s3_uri, region, iam_role_arn, endpoint },
         })
