@@ -59,6 +59,69 @@ fn quoted(line: &mut String, text: &str) {
     line.push('"');
 }
 
+/// Appends a cell exactly as spooled (`raw` from [`split`]: quoted if it was, empty if absent).
+pub fn raw(line: &mut String, raw: &str) {
+    separator(line);
+    line.push_str(raw);
+}
+
+/// The lines of text written with these functions, each with its line break; a line break
+/// inside quotes belongs to a value.
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut quoted = false;
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() {
+            let b = bytes[at];
+            at += 1;
+            match b {
+                b'"' => quoted = !quoted,
+                b'\n' if !quoted => {
+                    let line = &text[start..at];
+                    start = at;
+                    return Some(line);
+                }
+                _ => {}
+            }
+        }
+        (start < bytes.len()).then(|| {
+            let line = &text[start..];
+            start = bytes.len();
+            line
+        })
+    })
+}
+
+/// Splits one line (its break optional) into its cells as written: quotes and doubled quotes
+/// kept, an absent value an empty slice, so [`raw`] writes each back unchanged.
+pub fn split<'a>(line: &'a str, cells: &mut Vec<&'a str>) {
+    let line = line.strip_suffix("\r\n").unwrap_or(line);
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, b) in line.bytes().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                cells.push(&line[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    cells.push(&line[start..]);
+}
+
+/// The value of a cell as written (see [`split`]): quotes removed, doubled quotes undone.
+pub fn unquote(raw: &str) -> std::borrow::Cow<'_, str> {
+    match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if inner.contains('"') => inner.replace("\"\"", "\"").into(),
+        Some(inner) => inner.into(),
+        None => raw.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +150,24 @@ mod tests {
         let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes());
         let record = reader.records().next().unwrap().unwrap();
         assert_eq!(record.iter().collect::<Vec<_>>(), awkward);
+    }
+
+    #[test]
+    fn spooled_lines_split_back_into_the_cells_as_written() {
+        let awkward =
+            [Some("a,b"), None, Some("say \"hi\""), Some("two\nlines"), Some("cr\r\nlf"), Some(""), Some("plain")];
+        let one = row(&awkward);
+        let text = format!("{one}{}", row(&[Some("x"), None]));
+        let lines: Vec<&str> = lines(&text).collect();
+        assert_eq!(lines, [one.as_str(), "x,\r\n"]);
+        let mut cells = Vec::new();
+        split(lines[0], &mut cells);
+        let values: Vec<Option<String>> =
+            cells.iter().map(|c| (!c.is_empty()).then(|| unquote(c).into_owned())).collect();
+        assert_eq!(values, awkward.map(|c| c.map(str::to_string)));
+        let mut rebuilt = String::new();
+        cells.iter().for_each(|c| raw(&mut rebuilt, c));
+        end(&mut rebuilt);
+        assert_eq!(rebuilt, one, "raw cells write back byte for byte");
     }
 }

@@ -10,7 +10,7 @@ pub mod spool;
 
 pub use folder::Staging;
 pub use parts::PartOptions;
-pub use spool::{FileSet, Group, Kind, Layout, Property, Row, Spool};
+pub use spool::{FileSet, Form, Group, Kind, Layout, Property, Row, Spool};
 
 /// The default size at which a data file is cut: big enough that a loader is not slowed by
 /// many small files, small enough to upload and retry one file at a time.

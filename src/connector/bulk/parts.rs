@@ -72,6 +72,28 @@ impl Parts {
             let (out, _) = self.current.take().expect("checked");
             out.finish()?;
         }
+        let (out, n) = self.open()?;
+        out.write_all(line.as_bytes())?;
+        *n += line.len() as u64;
+        Ok(())
+    }
+
+    /// Appends complete lines at once (text written with [`super::cell`]): the same parts as one
+    /// [`Parts::row`] per line, in one write when they all fit in the current part.
+    pub fn rows(&mut self, text: &str) -> io::Result<()> {
+        let max = self.options.max_bytes;
+        if self.current.as_ref().is_some_and(|(_, n)| *n < max) || self.current.is_none() {
+            let (out, n) = self.open()?;
+            if *n + text.len() as u64 <= max {
+                out.write_all(text.as_bytes())?;
+                *n += text.len() as u64;
+                return Ok(());
+            }
+        }
+        super::cell::lines(text).try_for_each(|line| self.row(line))
+    }
+
+    fn open(&mut self) -> io::Result<&mut (Out, u64)> {
         if self.current.is_none() {
             let name = Self::file_name(&self.stem, &format!("{:05}", self.written.len() + 1), self.options.gzip);
             let path = self.dir.join(name);
@@ -82,10 +104,7 @@ impl Parts {
             self.written.push(path);
             self.current = Some((out, 0));
         }
-        let (out, n) = self.current.as_mut().expect("opened above");
-        out.write_all(line.as_bytes())?;
-        *n += line.len() as u64;
-        Ok(())
+        Ok(self.current.as_mut().expect("opened above"))
     }
 
     /// Closes the last part; the parts written, in order.
@@ -120,5 +139,22 @@ mod tests {
         };
         assert_eq!(read(&written[0]), "h\r\naaa\r\nbb\r\n");
         assert_eq!(read(&written[1]), "h\r\nc\r\n");
+    }
+
+    #[test]
+    fn lines_written_at_once_make_the_same_parts_as_lines_written_one_by_one() {
+        let chunks = ["a\r\nbb\r\n", "\"x\r\ny\"\r\n", "ccc\r\nd\r\n", "e\r\n"];
+        for max_bytes in [1, 4, 6, 9, 100] {
+            let options = PartOptions { max_bytes, gzip: false };
+            let (one, many) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+            let mut by_line = Parts::new(one.path(), "n".into(), None, options);
+            let mut by_chunk = Parts::new(many.path(), "n".into(), None, options);
+            for chunk in chunks {
+                super::super::cell::lines(chunk).for_each(|l| by_line.row(l).unwrap());
+                by_chunk.rows(chunk).unwrap();
+            }
+            let read = |ps: Vec<PathBuf>| ps.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect::<Vec<_>>();
+            assert_eq!(read(by_chunk.finish().unwrap()), read(by_line.finish().unwrap()), "max_bytes {max_bytes}");
+        }
     }
 }

@@ -10,8 +10,13 @@
 //! lists, maps or nulls, and a map (Neo4j stores neither) become their dump JSON string; a null
 //! is left out.
 //!
-//! Array elements are spooled as a JSON list of their texts; the sink picks a delimiter no
-//! element contains once every value has been seen, and `join` writes the final cell.
+//! The delimiter is known only once every value has been seen (the first of [`DELIMITERS`] no
+//! element or label contains). So array elements are spooled joined with the first choice,
+//! [`TENTATIVE`], form [`JOINED`], which is final when no value holds it (the usual case, and the
+//! spool then copies such cells as they are); a write whose elements hold it spools its arrays
+//! as JSON lists of their texts instead, form [`JSON`]. [`final_array`] writes the final cell.
+
+use std::borrow::Cow;
 
 use crate::connector::neptune::encoding::{text_form, MAP_JSON, NULL_OMITTED};
 use crate::connector::{ConversionKey, Conversions};
@@ -23,16 +28,27 @@ pub const MIXED_LIST: &str = "LIST (mixed types, nested or with nulls) -> STRING
 
 /// Characters tried as the array delimiter, in order; the first no value contains is used.
 pub const DELIMITERS: [char; 6] = [';', '|', '^', '~', '\u{1F}', '\u{1E}'];
+/// The delimiter arrays are spooled with in form [`JOINED`].
+pub const TENTATIVE: char = DELIMITERS[0];
+/// Spool forms (the spool's `Form::tag`): arrays joined with [`TENTATIVE`], or JSON lists.
+pub const JOINED: u8 = 0;
+pub const JSON: u8 = 1;
 
-/// One encoded property: its import type and its text (an array's: a JSON list of elements).
-pub struct Cell {
-    pub type_name: std::borrow::Cow<'static, str>,
-    pub text: String,
+/// One encoded property: its import type and its text (an array's in the form asked for).
+pub struct Cell<'a> {
+    pub type_name: Cow<'static, str>,
+    pub text: Cow<'a, str>,
 }
 
-/// Encodes `props` of a record of `scope`, counting conversions; `used` gathers which
-/// [`DELIMITERS`] appear inside array elements.
-pub fn encode(props: &Properties, scope: &str, conversions: &mut Conversions, used: &mut u32) -> Vec<(String, Cell)> {
+/// Encodes `props` of a record of `scope` with arrays in `form`, counting conversions; `used`
+/// gathers which [`DELIMITERS`] appear inside array elements.
+pub fn encode<'a>(
+    props: &'a Properties,
+    scope: &str,
+    form: u8,
+    conversions: &mut Conversions,
+    used: &mut u32,
+) -> Vec<(&'a str, Cell<'a>)> {
     let mut out = Vec::with_capacity(props.len());
     for (name, value) in props {
         let mut count = |conversion| {
@@ -45,32 +61,33 @@ pub fn encode(props: &Properties, scope: &str, conversions: &mut Conversions, us
             }
             Value::Map(_) => {
                 count(MAP_JSON);
-                Cell { type_name: "string".into(), text: text_form(value) }
+                Cell { type_name: "string".into(), text: text_form(value).into() }
             }
             Value::Bytes(b) if b.is_empty() => {
                 count(EMPTY_BYTES);
                 continue;
             }
-            Value::Bytes(b) => array("byte", b.iter().map(|x| (*x as i8).to_string()).collect(), used),
+            Value::Bytes(b) => array("byte", b.iter().map(|x| (*x as i8).to_string()).collect(), form, used),
             Value::List(items) if items.is_empty() => {
                 count(EMPTY_LIST);
                 continue;
             }
             Value::List(items) => match element_type(items) {
-                Some(t) => array(t, items.iter().map(scalar_text).collect(), used),
+                Some(t) => array(t, items.iter().map(scalar_text).collect(), form, used),
                 None => {
                     count(MIXED_LIST);
-                    Cell { type_name: "string".into(), text: text_form(value) }
+                    Cell { type_name: "string".into(), text: text_form(value).into() }
                 }
             },
-            scalar => Cell { type_name: scalar_type(scalar).expect("a scalar").into(), text: scalar_text(scalar) },
+            Value::String(s) => Cell { type_name: "string".into(), text: Cow::Borrowed(s) },
+            scalar => Cell { type_name: scalar_type(scalar).expect("a scalar").into(), text: scalar_text(scalar).into() },
         };
-        out.push((name.clone(), cell));
+        out.push((name.as_str(), cell));
     }
     out
 }
 
-fn array(element: &str, texts: Vec<String>, used: &mut u32) -> Cell {
+fn array(element: &str, texts: Vec<String>, form: u8, used: &mut u32) -> Cell<'static> {
     for t in &texts {
         for (i, d) in DELIMITERS.iter().enumerate() {
             if t.contains(*d) {
@@ -78,7 +95,11 @@ fn array(element: &str, texts: Vec<String>, used: &mut u32) -> Cell {
             }
         }
     }
-    Cell { type_name: format!("{element}[]").into(), text: serde_json::to_string(&texts).expect("strings serialize") }
+    let text = match form {
+        JOINED => texts.join(TENTATIVE.encode_utf8(&mut [0; 4])),
+        _ => serde_json::to_string(&texts).expect("strings serialize"),
+    };
+    Cell { type_name: format!("{element}[]").into(), text: text.into() }
 }
 
 /// The import type of a scalar value; `None` for lists, maps, bytes and null.
@@ -140,10 +161,14 @@ fn point_text(p: &Point) -> String {
     }
 }
 
-/// An array cell's final text: the spooled JSON list joined with `delimiter`.
-pub fn join(spooled: &str, delimiter: char) -> String {
-    let items: Vec<String> = serde_json::from_str(spooled).expect("arrays are spooled as JSON lists");
-    items.join(&delimiter.to_string())
+/// An array cell's final text: its elements as spooled in `form` joined with `delimiter`.
+pub fn final_array(spooled: &str, form: u8, delimiter: char) -> String {
+    let d = delimiter.to_string();
+    match form {
+        // Spooled JOINED only when none of the write's elements held TENTATIVE.
+        JOINED => spooled.split(TENTATIVE).collect::<Vec<_>>().join(&d),
+        _ => serde_json::from_str::<Vec<String>>(spooled).expect("arrays are spooled as JSON lists").join(&d),
+    }
 }
 
 #[cfg(test)]
@@ -151,10 +176,14 @@ mod tests {
     use super::*;
 
     fn one(value: Value) -> (Option<(String, String)>, Conversions, u32) {
+        one_in(value, JSON)
+    }
+
+    fn one_in(value: Value, form: u8) -> (Option<(String, String)>, Conversions, u32) {
         let mut conversions = Conversions::new();
         let mut used = 0;
         let props = Properties::from([("p".to_string(), value)]);
-        let cell = encode(&props, "L", &mut conversions, &mut used).pop().map(|(_, c)| (c.type_name.into_owned(), c.text));
+        let cell = encode(&props, "L", form, &mut conversions, &mut used).pop().map(|(_, c)| (c.type_name.into_owned(), c.text.into_owned()));
         (cell, conversions, used)
     }
 
@@ -173,7 +202,11 @@ mod tests {
         let (cell, _, used) = one(Value::List(vec![Value::String("a;b".into()), Value::String("c|d".into())]));
         assert_eq!(cell, Some(("string[]".into(), r#"["a;b","c|d"]"#.into())));
         assert_eq!(used, 0b11);
-        assert_eq!(join(r#"["a;b","c|d"]"#, '^'), "a;b^c|d");
+        assert_eq!(final_array(r#"["a;b","c|d"]"#, JSON, '^'), "a;b^c|d");
+        let joined = one_in(Value::List(vec![Value::String("".into()), Value::String("c|d".into())]), JOINED);
+        assert_eq!(joined.0, Some(("string[]".into(), ";c|d".into())));
+        assert_eq!(final_array(";c|d", JOINED, '^'), "^c|d");
+        assert_eq!(final_array(";c|d", JOINED, ';'), ";c|d");
         assert_eq!(one(Value::Bytes(vec![0, 255, 128])).0, Some(("byte[]".into(), r#"["0","-1","-128"]"#.into())));
     }
 

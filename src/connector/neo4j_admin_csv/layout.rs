@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::encoding::join;
+use super::encoding::{final_array, JOINED, TENTATIVE};
 use crate::connector::bulk::{Group, Kind, Layout};
 
 /// The id space every node id lives in (ids are unique across labels: they are source ids).
@@ -47,9 +47,13 @@ impl Layout for AdminLayout {
         format!("{name}:{type_name}")
     }
 
-    fn property_cell<'a>(&self, type_name: &str, spooled: &'a str) -> Cow<'a, str> {
+    fn cell_final(&self, type_name: &str, form: u8) -> bool {
+        !type_name.ends_with("[]") || (form == JOINED && self.delimiter == TENTATIVE)
+    }
+
+    fn property_cell<'a>(&self, type_name: &str, spooled: &'a str, form: u8) -> Cow<'a, str> {
         if type_name.ends_with("[]") {
-            Cow::Owned(join(spooled, self.delimiter))
+            Cow::Owned(final_array(spooled, form, self.delimiter))
         } else {
             Cow::Borrowed(spooled)
         }

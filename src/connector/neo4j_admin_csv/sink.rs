@@ -11,11 +11,14 @@ use super::command;
 use super::encoding::{self, DELIMITERS};
 use super::layout::AdminLayout;
 use super::Neo4jAdminCsvConfig;
-use crate::connector::bulk::{Group, Kind, Property, Row, Spool, Staging};
+use crate::connector::bulk::{Form, Group, Kind, Layout, Property, Row, Spool, Staging};
 use crate::connector::{identity_clash, ConnectorError, Conversions, CopyPlan, FailedWrite, Sink, WriteReport};
 use crate::model::{Node, Relationship};
 
 const NO_LABEL: &str = "(no label)";
+
+/// A batch's rows by file set key, each with the source id of its first record.
+type Groups<'a, K> = std::collections::BTreeMap<K, (String, Vec<Row<'a>>)>;
 
 pub struct Neo4jAdminCsvSink {
     target: String,
@@ -51,19 +54,22 @@ impl Neo4jAdminCsvSink {
             .with_source(e)
     }
 
-    fn properties(
+    /// The property cells of one record, arrays in `form`; `used` gathers the delimiters its
+    /// array elements hold.
+    fn properties<'a>(
         &self,
         scope: &str,
         id: &str,
-        props: &crate::model::Properties,
+        props: &'a crate::model::Properties,
+        form: u8,
         conversions: &mut Conversions,
-    ) -> Result<Vec<Property>, ConnectorError> {
+        used: &mut u32,
+    ) -> Result<Vec<Property<'a>>, ConnectorError> {
         if let Some(message) = identity_clash(scope, id, props, &self.cfg.source_id_property) {
             return Err(ConnectorError::fatal(format!("target `{}`: {message}", self.target)).with_code("IdentityClash"));
         }
         let mut local = Conversions::new();
-        let mut used = 0;
-        let cells = encoding::encode(props, scope, &mut local, &mut used);
+        let cells = encoding::encode(props, scope, form, &mut local, used);
         if *self.strict.lock().expect("lock poisoned") {
             if let Some(k) = local.keys().next() {
                 return Err(ConnectorError::fatal(format!(
@@ -77,8 +83,43 @@ impl Neo4jAdminCsvSink {
         for (k, n) in local {
             *conversions.entry(k).or_default() += n;
         }
-        self.used_delimiters.fetch_or(used, Ordering::Relaxed);
         Ok(cells.into_iter().map(|(name, c)| Property { name, type_name: c.type_name, text: c.text }).collect())
+    }
+
+    /// Encodes a batch with arrays joined by the tentative delimiter, or, when an element holds
+    /// it, again as JSON lists; notes the delimiters used. `encode` turns one record into its
+    /// group key and row.
+    fn encode_batch<'b, T, K: Ord>(
+        &self,
+        batch: &'b [T],
+        encode: impl Fn(&'b T, u8, &mut Conversions, &mut u32) -> Result<(K, String, Row<'b>), ConnectorError>,
+    ) -> Result<(u8, Conversions, Groups<'b, K>), ConnectorError> {
+        for form in [encoding::JOINED, encoding::JSON] {
+            let mut conversions = Conversions::new();
+            let mut used = 0;
+            let mut groups: Groups<'b, K> = Default::default();
+            for record in batch {
+                let (key, id, row) = encode(record, form, &mut conversions, &mut used)?;
+                groups.entry(key).or_insert_with(|| (id, Vec::new())).1.push(row);
+            }
+            if form == encoding::JOINED && used & 1 != 0 {
+                continue;
+            }
+            self.used_delimiters.fetch_or(used, Ordering::Relaxed);
+            return Ok((form, conversions, groups));
+        }
+        unreachable!("the JSON form is always kept")
+    }
+
+    /// The group cells a chunk is spooled with: as the final layout writes them if the first
+    /// choice of delimiter stays (the spool lays them out again otherwise).
+    fn form(&self, tag: u8, group: &Group) -> Form {
+        let tentative = AdminLayout {
+            id_property: self.cfg.source_id_property.clone(),
+            identity_label: self.cfg.source_id_label.clone(),
+            delimiter: encoding::TENTATIVE,
+        };
+        Form { tag, group_cells: tentative.group_cells(group) }
     }
 
     fn note_label(&self, label: &str) {
@@ -107,42 +148,40 @@ impl Sink for Neo4jAdminCsvSink {
 
     async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError> {
         let spool = self.spool()?;
-        let mut conversions = Conversions::new();
-        let mut groups: std::collections::BTreeMap<Vec<String>, (String, Vec<Row>)> = Default::default();
-        for node in batch {
+        let (tag, conversions, groups) = self.encode_batch(batch, |node, form, conversions, used| {
             let mut labels = node.labels.clone();
             labels.sort();
             labels.dedup();
             labels.retain(|l| *l != self.cfg.source_id_label);
             let scope = node.labels.first().map_or(NO_LABEL, String::as_str);
             let properties = self
-                .properties(scope, &node.id, &node.properties, &mut conversions)
+                .properties(scope, &node.id, &node.properties, form, conversions, used)
                 .map_err(|e| e.in_write(FailedWrite::nodes([node])))?;
-            let entry = groups.entry(labels).or_insert_with(|| (node.id.clone(), Vec::new()));
-            entry.1.push(Row { system: vec![node.id.clone()], properties });
-        }
+            Ok((labels, node.id.clone(), Row { system: vec![node.id.as_str().into()], properties }))
+        })?;
         for (names, (first, rows)) in groups {
             names.iter().for_each(|l| self.note_label(l));
             let group = Group { kind: Kind::Nodes, names };
-            spool.append(&group, &first, &rows).map_err(|e| self.io("spool nodes", e))?;
+            spool.append(&group, &first, &self.form(tag, &group), &rows).map_err(|e| self.io("spool nodes", e))?;
         }
         Ok(WriteReport { conversions })
     }
 
     async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError> {
         let spool = self.spool()?;
-        let mut conversions = Conversions::new();
-        let mut groups: std::collections::BTreeMap<&str, (String, Vec<Row>)> = Default::default();
-        for rel in batch {
+        let (tag, conversions, groups) = self.encode_batch(batch, |rel, form, conversions, used| {
             let properties = self
-                .properties(&rel.rel_type, &rel.id, &rel.properties, &mut conversions)
+                .properties(&rel.rel_type, &rel.id, &rel.properties, form, conversions, used)
                 .map_err(|e| e.in_write(FailedWrite::relationships([rel])))?;
-            let entry = groups.entry(&rel.rel_type).or_insert_with(|| (rel.id.clone(), Vec::new()));
-            entry.1.push(Row { system: vec![rel.id.clone(), rel.start.clone(), rel.end.clone()], properties });
-        }
+            let row = Row {
+                system: vec![rel.id.as_str().into(), rel.start.as_str().into(), rel.end.as_str().into()],
+                properties,
+            };
+            Ok((rel.rel_type.as_str(), rel.id.clone(), row))
+        })?;
         for (rel_type, (first, rows)) in groups {
             let group = Group { kind: Kind::Relationships, names: vec![rel_type.to_string()] };
-            spool.append(&group, &first, &rows).map_err(|e| self.io("spool relationships", e))?;
+            spool.append(&group, &first, &self.form(tag, &group), &rows).map_err(|e| self.io("spool relationships", e))?;
         }
         Ok(WriteReport { conversions })
     }

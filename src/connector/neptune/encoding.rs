@@ -110,21 +110,34 @@ pub fn encode_properties(
 ) -> Result<EncodedProperties, Refused> {
     let mut out = EncodedProperties { plain: Map::with_capacity(props.len()), datetimes: Map::new() };
     for (name, value) in props {
-        let (encoded, conversion) = encode(value, temporal);
-        if let Some(conversion) = conversion {
-            if strict {
-                return Err(Refused { property: name.clone(), type_name: value.type_name(), conversion });
-            }
-            let key = ConversionKey { scope: scope.to_string(), property: name.clone(), conversion };
-            *conversions.entry(key).or_default() += 1;
-        }
-        match encoded {
+        match encode_counted(name, value, scope, temporal, strict, conversions)? {
             Encoded::Omitted => {}
             Encoded::Json(json) => drop(out.plain.insert(name.clone(), json)),
             Encoded::DateTime(text) => drop(out.datetimes.insert(name.clone(), Json::String(text))),
         }
     }
     Ok(out)
+}
+
+/// Encodes one property `name` of a record of `scope`, counting its conversion, or refusing it
+/// when `strict`.
+pub fn encode_counted(
+    name: &str,
+    value: &Value,
+    scope: &str,
+    temporal: TemporalEncoding,
+    strict: bool,
+    conversions: &mut Conversions,
+) -> Result<Encoded, Refused> {
+    let (encoded, conversion) = encode(value, temporal);
+    if let Some(conversion) = conversion {
+        if strict {
+            return Err(Refused { property: name.to_string(), type_name: value.type_name(), conversion });
+        }
+        let key = ConversionKey { scope: scope.to_string(), property: name.to_string(), conversion };
+        *conversions.entry(key).or_default() += 1;
+    }
+    Ok(encoded)
 }
 
 /// One value: what to send and the conversion, if any.

@@ -8,8 +8,6 @@
 //! says a `:` inside a name is escaped `\:`, and that space, comma, carriage return and newline
 //! cannot appear in a header at all: a property so named cannot be exported (an error names it).
 
-use std::borrow::Cow;
-
 use crate::connector::bulk::{Group, Kind, Layout};
 
 pub struct NeptuneLayout;
@@ -49,10 +47,6 @@ impl Layout for NeptuneLayout {
 
     fn property_header(&self, name: &str, type_name: &str) -> String {
         format!("{}:{type_name}", name.replace(':', "\\:"))
-    }
-
-    fn property_cell<'a>(&self, _type_name: &str, spooled: &'a str) -> Cow<'a, str> {
-        Cow::Borrowed(spooled)
     }
 
     fn header_file(&self) -> bool {

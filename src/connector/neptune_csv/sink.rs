@@ -18,14 +18,14 @@ use serde_json::Value as Json;
 use super::layout::{unusable_label, unusable_name, NeptuneLayout};
 use super::load;
 use super::NeptuneCsvConfig;
-use crate::connector::bulk::{Group, Kind, Property, Row, Spool, Staging};
+use crate::connector::bulk::{Form, Group, Kind, Layout, Property, Row, Spool, Staging};
 use crate::connector::keyed::{node_identity, NodeIdentity};
-use crate::connector::neptune::encoding::{encode_properties, Refused};
+use crate::connector::neptune::encoding::{encode_counted, Encoded, Refused};
 use crate::connector::neptune::identity::node_id;
 use crate::connector::{
     ConnectorError, ConversionKey, Conversions, CopyPlan, FailedWrite, Sink, WriteReport,
 };
-use crate::model::{Node, Relationship};
+use crate::model::{Node, Relationship, Value};
 
 const NO_LABEL: &str = "(no label)";
 
@@ -83,35 +83,38 @@ impl NeptuneCsvSink {
     }
 
     /// The property cells of one record of `scope`, encoded as the query path encodes them.
-    fn properties(
+    fn properties<'a>(
         &self,
-        props: &crate::model::Properties,
+        props: &'a crate::model::Properties,
         scope: &str,
         strict: bool,
         conversions: &mut Conversions,
-    ) -> Result<Vec<Property>, ConnectorError> {
+    ) -> Result<Vec<Property<'a>>, ConnectorError> {
         if let Some((name, why)) = props.keys().find_map(|k| unusable_name(k).map(|why| (k, why))) {
             return Err(self.unusable("property", scope, name, why));
         }
-        let encoded = encode_properties(props, scope, self.cfg.temporal_encoding, strict, conversions)
-            .map_err(|r| self.refused(scope, r))?;
-        let mut cells = Vec::with_capacity(encoded.plain.len() + encoded.datetimes.len());
-        for (name, json) in encoded.plain {
-            let (type_name, text) = match json {
-                Json::Bool(b) => ("Bool", b.to_string()),
-                Json::Number(n) if n.is_i64() => ("Long", n.to_string()),
+        // Straight from each value to its cell, in name order (properties are sorted by name).
+        let mut cells = Vec::with_capacity(props.len());
+        for (name, value) in props {
+            if let Value::String(s) = value {
+                // Sent as it is (no conversion to count): borrowed, not copied.
+                cells.push(Property { name, type_name: Cow::Borrowed("String"), text: Cow::Borrowed(s) });
+                continue;
+            }
+            let encoded = encode_counted(name, value, scope, self.cfg.temporal_encoding, strict, conversions)
+                .map_err(|r| self.refused(scope, r))?;
+            let (type_name, text) = match encoded {
+                Encoded::Omitted => continue,
+                Encoded::Json(Json::Bool(b)) => ("Bool", b.to_string()),
+                Encoded::Json(Json::Number(n)) if n.is_i64() => ("Long", n.to_string()),
                 // `{:?}`: the shortest text that reads back as the same double, exponent included.
-                Json::Number(n) => ("Double", format!("{:?}", n.as_f64().expect("a JSON number is an f64"))),
-                Json::String(s) => ("String", s),
-                other => unreachable!("the Neptune encoding sends only scalars, got {other}"),
+                Encoded::Json(Json::Number(n)) => ("Double", format!("{:?}", n.as_f64().expect("a JSON number is an f64"))),
+                Encoded::Json(Json::String(s)) => ("String", s),
+                Encoded::Json(other) => unreachable!("the Neptune encoding sends only scalars, got {other}"),
+                Encoded::DateTime(text) => ("DateTime", datetime_cell(text)),
             };
-            cells.push(Property { name, type_name: Cow::Borrowed(type_name), text });
+            cells.push(Property { name, type_name: Cow::Borrowed(type_name), text: Cow::Owned(text) });
         }
-        for (name, text) in encoded.datetimes {
-            let text = text.as_str().expect("DateTime texts are strings").to_string();
-            cells.push(Property { name, type_name: Cow::Borrowed("DateTime"), text: datetime_cell(&text) });
-        }
-        cells.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(cells)
     }
 }
@@ -120,11 +123,12 @@ impl NeptuneCsvSink {
 /// forms end at `yyyy-MM-ddTHH:mm:ssZ` (NEPTUNE.md), so whole seconds drop the fraction; other
 /// values keep their milliseconds (the form Neptune Analytics' loader lists,
 /// https://docs.aws.amazon.com/neptune-analytics/latest/userguide/csv-column-types.html).
-fn datetime_cell(text: &str) -> String {
-    match text.strip_suffix(".000Z") {
-        Some(seconds) => format!("{seconds}Z"),
-        None => text.to_string(),
+fn datetime_cell(mut text: String) -> String {
+    if text.ends_with(".000Z") {
+        text.truncate(text.len() - ".000Z".len());
+        text.push('Z');
     }
+    text
 }
 
 #[async_trait]
@@ -173,11 +177,12 @@ impl Sink for NeptuneCsvSink {
                 self.keyed_ids.write().expect("lock poisoned").insert(node.id.clone(), id.clone());
             }
             let entry = groups.entry(labels).or_insert_with(|| (node.id.clone(), Vec::new()));
-            entry.1.push(Row { system: vec![id], properties });
+            entry.1.push(Row { system: vec![id.into()], properties });
         }
         for (names, (first, rows)) in groups {
             let group = Group { kind: Kind::Nodes, names };
-            spool.append(&group, &first, &rows).map_err(|e| self.io("spool nodes", e))?;
+            let form = Form { tag: 0, group_cells: NeptuneLayout.group_cells(&group) };
+            spool.append(&group, &first, &form, &rows).map_err(|e| self.io("spool nodes", e))?;
         }
         Ok(WriteReport { conversions })
     }
@@ -189,18 +194,21 @@ impl Sink for NeptuneCsvSink {
         let mut groups: std::collections::BTreeMap<&str, (String, Vec<Row>)> = Default::default();
         {
             let keyed = self.keyed_ids.read().expect("lock poisoned");
-            let id_of = |source: &str| keyed.get(source).cloned().unwrap_or_else(|| source.to_string());
+            fn id_of<'a>(keyed: &HashMap<String, String>, source: &'a str) -> Cow<'a, str> {
+                keyed.get(source).map_or(Cow::Borrowed(source), |id| Cow::Owned(id.clone()))
+            }
             for rel in batch {
                 let properties = self
                     .properties(&rel.properties, &rel.rel_type, plan.strict_types, &mut conversions)
                     .map_err(|e| e.in_write(FailedWrite::relationships([rel])))?;
                 let entry = groups.entry(&rel.rel_type).or_insert_with(|| (rel.id.clone(), Vec::new()));
-                entry.1.push(Row { system: vec![rel.id.clone(), id_of(&rel.start), id_of(&rel.end)], properties });
+                entry.1.push(Row { system: vec![rel.id.as_str().into(), id_of(&keyed, &rel.start), id_of(&keyed, &rel.end)], properties });
             }
         }
         for (rel_type, (first, rows)) in groups {
             let group = Group { kind: Kind::Relationships, names: vec![rel_type.to_string()] };
-            spool.append(&group, &first, &rows).map_err(|e| self.io("spool relationships", e))?;
+            let form = Form { tag: 0, group_cells: NeptuneLayout.group_cells(&group) };
+            spool.append(&group, &first, &form, &rows).map_err(|e| self.io("spool relationships", e))?;
         }
         Ok(WriteReport { conversions })
     }
