@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # graphferry's benchmarks against the floor (a bare client), in one reproducible run.
 #
-# Usage: bench/run.sh [--size small|large] [--runs N] [--no-nodestream] [--file-only]
+# Usage: bench/run.sh [--size small|large|pg] [--runs N] [--no-nodestream] [--file-only]
 #   small  20,000 nodes + 20,000 relationships (a few minutes)
 #   large  1,000,000 nodes + 2,000,000 relationships (graphferry and the floor only; the floor
 #          writes use the batch size and concurrency the small size found best instead of
 #          searching, and there is no Bolt floor write: a bare client writing 3M records into
 #          ArcadeDB takes longer than every graphferry copy of the run together)
+#   pg     the PostgreSQL source: bench/pg.sh (the shop schema at 1M rows -> dump and -> Bolt,
+#          its floors and the guides' psycopg script; bench/RESULTS-pg.md), with --runs passed on
 #   --file-only  only the file floors and file -> file (no database; quick at any size)
 #
 # It starts the test servers (scripts/test-servers.sh start), builds release binaries, writes the
@@ -43,15 +45,18 @@ while (($#)); do
     --runs) RUNS="$2"; shift 2 ;;
     --no-nodestream) NODESTREAM=0; shift ;;
     --file-only) FILE_ONLY=1 NODESTREAM=0; shift ;;
-    *) echo "usage: $0 [--size small|large] [--runs N] [--no-nodestream] [--file-only]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--size small|large|pg] [--runs N] [--no-nodestream] [--file-only]" >&2; exit 2 ;;
     esac
 done
+if [[ "$SIZE" == pg ]]; then
+    exec "$(dirname "${BASH_SOURCE[0]}")/pg.sh" --runs "$RUNS"
+fi
 # SEARCH: the floor writes try every batch size in BATCHES at 1 and 4 in flight; otherwise they
 # use FIXED_<sink>_<mode> ("batch concurrency", the small size's finding in bench/results.json).
 case "$SIZE" in
 small) NODES=20000 RELS=20000 BATCHES="1000 5000" SEARCH=1 ;;
 large) NODES=1000000 RELS=2000000 SEARCH=0 NODESTREAM=0 ;;
-*) echo "--size small|large" >&2; exit 2 ;;
+*) echo "--size small|large|pg" >&2; exit 2 ;;
 esac
 
 # shellcheck source=bench/lib.sh
