@@ -26,7 +26,7 @@ pub use registry::{
     ConnectorConfig, Target, WriteDefaults,
 };
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use async_trait::async_trait;
@@ -294,6 +294,46 @@ pub struct ConversionKey {
     pub property: String,
     /// What was done, e.g. `DATE -> DATETIME (UTC midnight)`.
     pub conversion: &'static str,
+}
+
+/// Where an encoder counts a conversion of `scope.property`: straight into [`Conversions`], or
+/// into a batch's [`Tally`].
+pub trait CountConversion<'a> {
+    fn count(&mut self, scope: &'a str, property: &'a str, conversion: &'static str);
+}
+
+impl<'a> CountConversion<'a> for Conversions {
+    fn count(&mut self, scope: &'a str, property: &'a str, conversion: &'static str) {
+        let key = ConversionKey { scope: scope.to_string(), property: property.to_string(), conversion };
+        *self.entry(key).or_default() += 1;
+    }
+}
+
+/// A batch's conversion counts under borrowed names, so that counting one allocates nothing
+/// (the bulk exports count one or more per record); [`Tally::into_conversions`] at the end.
+#[derive(Debug, Default)]
+pub struct Tally<'a>(HashMap<(&'a str, &'a str, &'static str), u64>);
+
+impl<'a> CountConversion<'a> for Tally<'a> {
+    fn count(&mut self, scope: &'a str, property: &'a str, conversion: &'static str) {
+        *self.0.entry((scope, property, conversion)).or_default() += 1;
+    }
+}
+
+impl Tally<'_> {
+    /// How many conversions were counted.
+    pub fn total(&self) -> u64 {
+        self.0.values().sum()
+    }
+
+    pub fn into_conversions(self) -> Conversions {
+        self.0
+            .into_iter()
+            .map(|((scope, property, conversion), n)| {
+                (ConversionKey { scope: scope.to_string(), property: property.to_string(), conversion }, n)
+            })
+            .collect()
+    }
 }
 
 /// What one acknowledged write did.

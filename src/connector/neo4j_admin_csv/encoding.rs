@@ -19,7 +19,7 @@
 use std::borrow::Cow;
 
 use crate::connector::neptune::encoding::{text_form, MAP_JSON, NULL_OMITTED};
-use crate::connector::{ConversionKey, Conversions};
+use crate::connector::CountConversion;
 use crate::model::{Point, Properties, Value};
 
 pub const EMPTY_LIST: &str = "LIST (empty) -> property omitted (neo4j-admin import reads an empty array as no value)";
@@ -44,16 +44,14 @@ pub struct Cell<'a> {
 /// gathers which [`DELIMITERS`] appear inside array elements.
 pub fn encode<'a>(
     props: &'a Properties,
-    scope: &str,
+    scope: &'a str,
     form: u8,
-    conversions: &mut Conversions,
+    conversions: &mut impl CountConversion<'a>,
     used: &mut u32,
 ) -> Vec<(&'a str, Cell<'a>)> {
     let mut out = Vec::with_capacity(props.len());
     for (name, value) in props {
-        let mut count = |conversion| {
-            *conversions.entry(ConversionKey { scope: scope.to_string(), property: name.clone(), conversion }).or_default() += 1
-        };
+        let mut count = |conversion| conversions.count(scope, name, conversion);
         let cell = match value {
             Value::Null => {
                 count(NULL_OMITTED);
@@ -174,6 +172,7 @@ pub fn final_array(spooled: &str, form: u8, delimiter: char) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connector::Conversions;
 
     fn one(value: Value) -> (Option<(String, String)>, Conversions, u32) {
         one_in(value, JSON)

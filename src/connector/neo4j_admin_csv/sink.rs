@@ -12,7 +12,7 @@ use super::encoding::{self, DELIMITERS};
 use super::layout::AdminLayout;
 use super::Neo4jAdminCsvConfig;
 use crate::connector::bulk::{Form, Group, Kind, Layout, Property, Row, Spool, Staging};
-use crate::connector::{identity_clash, ConnectorError, Conversions, CopyPlan, FailedWrite, Sink, WriteReport};
+use crate::connector::{identity_clash, ConnectorError, Conversions, CopyPlan, FailedWrite, Sink, Tally, WriteReport};
 use crate::model::{Node, Relationship};
 
 const NO_LABEL: &str = "(no label)";
@@ -58,30 +58,29 @@ impl Neo4jAdminCsvSink {
     /// array elements hold.
     fn properties<'a>(
         &self,
-        scope: &str,
+        scope: &'a str,
         id: &str,
         props: &'a crate::model::Properties,
         form: u8,
-        conversions: &mut Conversions,
+        conversions: &mut Tally<'a>,
         used: &mut u32,
     ) -> Result<Vec<Property<'a>>, ConnectorError> {
         if let Some(message) = identity_clash(scope, id, props, &self.cfg.source_id_property) {
             return Err(ConnectorError::fatal(format!("target `{}`: {message}", self.target)).with_code("IdentityClash"));
         }
-        let mut local = Conversions::new();
-        let cells = encoding::encode(props, scope, form, &mut local, used);
-        if *self.strict.lock().expect("lock poisoned") {
-            if let Some(k) = local.keys().next() {
-                return Err(ConnectorError::fatal(format!(
-                    "target `{}`: {scope}.{} holds a value neo4j-admin import cannot carry as is (it would become {}); \
-                     --strict-types refuses it",
-                    self.target, k.property, k.conversion
-                ))
-                .with_code("StrictTypes"));
-            }
-        }
-        for (k, n) in local {
-            *conversions.entry(k).or_default() += n;
+        let before = conversions.total();
+        let cells = encoding::encode(props, scope, form, conversions, used);
+        if conversions.total() > before && *self.strict.lock().expect("lock poisoned") {
+            // Encoded again to name the first conversion: the copy stops here anyway.
+            let mut named = Conversions::new();
+            encoding::encode(props, scope, form, &mut named, &mut 0);
+            let k = named.keys().next().expect("a conversion was counted");
+            return Err(ConnectorError::fatal(format!(
+                "target `{}`: {scope}.{} holds a value neo4j-admin import cannot carry as is (it would become {}); \
+                 --strict-types refuses it",
+                self.target, k.property, k.conversion
+            ))
+            .with_code("StrictTypes"));
         }
         Ok(cells.into_iter().map(|(name, c)| Property { name, type_name: c.type_name, text: c.text }).collect())
     }
@@ -92,10 +91,10 @@ impl Neo4jAdminCsvSink {
     fn encode_batch<'b, T, K: Ord>(
         &self,
         batch: &'b [T],
-        encode: impl Fn(&'b T, u8, &mut Conversions, &mut u32) -> Result<(K, String, Row<'b>), ConnectorError>,
+        encode: impl Fn(&'b T, u8, &mut Tally<'b>, &mut u32) -> Result<(K, String, Row<'b>), ConnectorError>,
     ) -> Result<(u8, Conversions, Groups<'b, K>), ConnectorError> {
         for form in [encoding::JOINED, encoding::JSON] {
-            let mut conversions = Conversions::new();
+            let mut conversions = Tally::default();
             let mut used = 0;
             let mut groups: Groups<'b, K> = Default::default();
             for record in batch {
@@ -106,7 +105,7 @@ impl Neo4jAdminCsvSink {
                 continue;
             }
             self.used_delimiters.fetch_or(used, Ordering::Relaxed);
-            return Ok((form, conversions, groups));
+            return Ok((form, conversions.into_conversions(), groups));
         }
         unreachable!("the JSON form is always kept")
     }

@@ -35,7 +35,7 @@ use chrono::{NaiveDateTime, Timelike};
 use serde_json::{Map, Value as Json};
 
 use super::config::TemporalEncoding;
-use crate::connector::{ConversionKey, Conversions};
+use crate::connector::{Conversions, CountConversion};
 use crate::model::json::{DumpProperties, DumpValue};
 use crate::model::{text, Properties, Value, ZonedDateTime};
 
@@ -121,21 +121,20 @@ pub fn encode_properties(
 
 /// Encodes one property `name` of a record of `scope`, counting its conversion, or refusing it
 /// when `strict`.
-pub fn encode_counted(
-    name: &str,
+pub fn encode_counted<'a>(
+    name: &'a str,
     value: &Value,
-    scope: &str,
+    scope: &'a str,
     temporal: TemporalEncoding,
     strict: bool,
-    conversions: &mut Conversions,
+    conversions: &mut impl CountConversion<'a>,
 ) -> Result<Encoded, Refused> {
     let (encoded, conversion) = encode(value, temporal);
     if let Some(conversion) = conversion {
         if strict {
             return Err(Refused { property: name.to_string(), type_name: value.type_name(), conversion });
         }
-        let key = ConversionKey { scope: scope.to_string(), property: name.to_string(), conversion };
-        *conversions.entry(key).or_default() += 1;
+        conversions.count(scope, name, conversion);
     }
     Ok(encoded)
 }
@@ -204,8 +203,27 @@ pub fn datetime_text(utc: &NaiveDateTime) -> Option<String> {
     if !(1..=9999).contains(&utc.year()) {
         return None;
     }
-    let ms = utc.with_nanosecond(utc.nanosecond() / 1_000_000 * 1_000_000)?;
-    Some(ms.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+    use chrono::Timelike;
+    use std::fmt::Write;
+    // Written field by field: chrono's `format` parses its pattern on every call, which showed
+    // in profiles of the exports (one DateTime per record or more). Same text as
+    // `%Y-%m-%dT%H:%M:%S%.3fZ`, leap second (second 59 with a nanosecond of a billion or more)
+    // included: second 60.
+    let ns = utc.nanosecond();
+    let (second, ms) = if ns >= 1_000_000_000 { (60, (ns - 1_000_000_000) / 1_000_000) } else { (utc.second(), ns / 1_000_000) };
+    let mut text = String::with_capacity(24);
+    write!(
+        text,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        utc.year(),
+        utc.month(),
+        utc.day(),
+        utc.hour(),
+        utc.minute(),
+        second
+    )
+    .expect("writing to a String cannot fail");
+    Some(text)
 }
 
 /// A DateTime as Neptune answers it in the form [`datetime_text`] writes, so the two compare as

@@ -22,9 +22,7 @@ use crate::connector::bulk::{Form, Group, Kind, Layout, Property, Row, Spool, St
 use crate::connector::keyed::{node_identity, NodeIdentity};
 use crate::connector::neptune::encoding::{encode_counted, Encoded, Refused};
 use crate::connector::neptune::identity::node_id;
-use crate::connector::{
-    ConnectorError, ConversionKey, Conversions, CopyPlan, FailedWrite, Sink, WriteReport,
-};
+use crate::connector::{ConnectorError, CopyPlan, CountConversion, FailedWrite, Sink, Tally, WriteReport};
 use crate::model::{Node, Relationship, Value};
 
 const NO_LABEL: &str = "(no label)";
@@ -86,9 +84,9 @@ impl NeptuneCsvSink {
     fn properties<'a>(
         &self,
         props: &'a crate::model::Properties,
-        scope: &str,
+        scope: &'a str,
         strict: bool,
-        conversions: &mut Conversions,
+        conversions: &mut Tally<'a>,
     ) -> Result<Vec<Property<'a>>, ConnectorError> {
         if let Some((name, why)) = props.keys().find_map(|k| unusable_name(k).map(|why| (k, why))) {
             return Err(self.unusable("property", scope, name, why));
@@ -146,7 +144,7 @@ impl Sink for NeptuneCsvSink {
     async fn write_nodes(&self, batch: &[Node]) -> Result<WriteReport, ConnectorError> {
         let plan = self.plan()?;
         let spool = self.spool()?;
-        let mut conversions = Conversions::new();
+        let mut conversions = Tally::default();
         let mut groups: std::collections::BTreeMap<Vec<String>, (String, Vec<Row>)> = Default::default();
         for node in batch {
             let identity = node_identity(node, &plan.node_keys, plan.missing_key, &self.target)?;
@@ -161,13 +159,7 @@ impl Sink for NeptuneCsvSink {
                 return Err(self.unusable("label", "a node", label, why).in_write(FailedWrite::nodes([node])));
             }
             if labels.is_empty() {
-                *conversions
-                    .entry(ConversionKey {
-                        scope: NO_LABEL.into(),
-                        property: "(labels)".into(),
-                        conversion: "no label -> `vertex` (Neptune's default label)",
-                    })
-                    .or_default() += 1;
+                conversions.count(NO_LABEL, "(labels)", "no label -> `vertex` (Neptune's default label)");
             }
             let properties = self
                 .properties(&node.properties, scope, plan.strict_types, &mut conversions)
@@ -184,13 +176,13 @@ impl Sink for NeptuneCsvSink {
             let form = Form { tag: 0, group_cells: NeptuneLayout.group_cells(&group) };
             spool.append(&group, &first, &form, &rows).map_err(|e| self.io("spool nodes", e))?;
         }
-        Ok(WriteReport { conversions })
+        Ok(WriteReport { conversions: conversions.into_conversions() })
     }
 
     async fn write_relationships(&self, batch: &[Relationship]) -> Result<WriteReport, ConnectorError> {
         let plan = self.plan()?;
         let spool = self.spool()?;
-        let mut conversions = Conversions::new();
+        let mut conversions = Tally::default();
         let mut groups: std::collections::BTreeMap<&str, (String, Vec<Row>)> = Default::default();
         {
             let keyed = self.keyed_ids.read().expect("lock poisoned");
@@ -210,7 +202,7 @@ impl Sink for NeptuneCsvSink {
             let form = Form { tag: 0, group_cells: NeptuneLayout.group_cells(&group) };
             spool.append(&group, &first, &form, &rows).map_err(|e| self.io("spool relationships", e))?;
         }
-        Ok(WriteReport { conversions })
+        Ok(WriteReport { conversions: conversions.into_conversions() })
     }
 
     async fn finish(&self) -> Result<(), ConnectorError> {

@@ -150,3 +150,19 @@ fn strict_types_refuse_and_name_the_property() {
         assert_eq!((err.property.as_str(), err.type_name, err.conversion), ("when", "DATE", conversion));
     }
 }
+
+#[test]
+fn datetime_text_is_chronos_millisecond_form() {
+    use chrono::Timelike;
+    let at = |y, mo, d, h, mi, se, ns| chrono::NaiveDate::from_ymd_opt(y, mo, d).unwrap().and_hms_nano_opt(h, mi, se, ns).unwrap();
+    for t in [
+        at(1, 1, 1, 0, 0, 0, 0),
+        at(2024, 2, 29, 23, 59, 59, 999_999_999),
+        at(9999, 12, 31, 1, 2, 3, 4_000_000),
+        at(2016, 12, 31, 23, 59, 59, 1_500_000_000),
+    ] {
+        let ms = t.with_nanosecond(t.nanosecond() / 1_000_000 * 1_000_000).unwrap();
+        assert_eq!(datetime_text(&t).unwrap(), ms.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(), "{t:?}");
+    }
+    assert_eq!(datetime_text(&at(10000, 1, 1, 0, 0, 0, 0)), None);
+}
