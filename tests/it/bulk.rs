@@ -1,11 +1,12 @@
 //! Bulk-load exports (`neptune-csv`, `neo4j-admin-csv`) of the shared test graph, read from
 //! ArcadeDB over Bolt: every file parsed back with the `csv` crate and checked record by record
-//! against the source; the Neptune export loaded through the test server's loader and checked
-//! by `graphferry verify`. Loading the neo4j-admin export into a real Neo4j store is not done
-//! here (no Neo4j import tool on this machine): its files are parsed back instead.
+//! against the source; the Neptune export loaded through the test server's loader and the
+//! neo4j-admin export imported by the real `neo4j-admin` into a Neo4j store of its own, each
+//! checked by `graphferry verify`.
 
 mod admin;
 mod loader;
+mod neo4j_home;
 mod neptune_csv;
 
 use std::collections::BTreeMap;

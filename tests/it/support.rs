@@ -46,3 +46,27 @@ impl Project {
 pub fn example_dump() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/movies.graphferry.jsonl")
 }
+
+/// The venv `scripts/test-servers.sh install` fills (ArcadeDB and the Neo4j Python driver).
+fn python() -> PathBuf {
+    let dir = std::env::var_os("GRAPHFERRY_TEST_SERVERS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".test-servers"));
+    let python = dir.join("venv/bin/python");
+    assert!(python.exists(), "no {}: run `scripts/test-servers.sh install` first", python.display());
+    python
+}
+
+/// `database` on the Bolt server at `uri` as the independent reader (tests/it/py/read_graph.py,
+/// the official Neo4j Python driver) reads it.
+pub fn read_graph(uri: &str, user: &str, database: &str, password: &str) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/py/read_graph.py");
+    let out = std::process::Command::new(python())
+        .arg(script)
+        .args([uri, user, database])
+        .env("NEO4J_PASSWORD", password)
+        .output()
+        .expect("run the Python reader");
+    assert!(out.status.success(), "read_graph.py {uri} {database}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("the reader prints JSON")
+}

@@ -1,8 +1,10 @@
 //! The import command line for the written file sets, and the README beside them. Options per
 //! https://neo4j.com/docs/operations-manual/current/import/ (`full` import): `--nodes` and
 //! `--relationships` take `header,part1,part2...`; `--array-delimiter` is the one chosen for
-//! this export (a control character written `U+001F`, a form the option accepts); `--multiline-fields=true` because values may hold line breaks;
-//! `--id-type=string` as the ids are source ids.
+//! this export (a control character written `U+001F`, a form the option accepts:
+//! "Also accepts 'TAB' and e.g. 'U+20AC'", its help text); `--multiline-fields=true` because
+//! values may hold line breaks; `--id-type=string` as the ids are source ids. The README's
+//! block runs as printed with the real import tool (Neo4j 5.26) in tests/it/bulk/admin.rs.
 
 use std::io;
 use std::path::Path;

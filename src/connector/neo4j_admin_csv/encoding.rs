@@ -6,9 +6,10 @@
 //! temporal text forms, points the `{crs:..., x:..., y:...}` map form.
 //!
 //! What the importer cannot carry becomes something it can, counted: an empty list or byte
-//! array (the importer reads an empty array cell as no value), a list mixing types or holding
-//! lists, maps or nulls, and a map (Neo4j stores neither) become their dump JSON string; a null
-//! is left out.
+//! array and a list of one empty string are left out (their cell is empty, which the importer
+//! reads as no value, whatever the quoting: only a `string` cell keeps `""`), a list mixing
+//! types or holding lists, maps or nulls, and a map (Neo4j stores neither) become their dump
+//! JSON string; a null is left out.
 //!
 //! The delimiter is known only once every value has been seen (the first of [`DELIMITERS`] no
 //! element or label contains). So array elements are spooled joined with the first choice,
@@ -24,6 +25,8 @@ use crate::model::{Point, Properties, Value};
 
 pub const EMPTY_LIST: &str = "LIST (empty) -> property omitted (neo4j-admin import reads an empty array as no value)";
 pub const EMPTY_BYTES: &str = "BYTE ARRAY (empty) -> property omitted (neo4j-admin import reads an empty array as no value)";
+pub const ONE_EMPTY_STRING_LIST: &str =
+    "LIST (one empty string) -> property omitted (neo4j-admin import reads an empty array cell as no value)";
 pub const MIXED_LIST: &str = "LIST (mixed types, nested or with nulls) -> STRING (JSON, dump encoding)";
 
 /// Characters tried as the array delimiter, in order; the first no value contains is used.
@@ -68,6 +71,10 @@ pub fn encode<'a>(
             Value::Bytes(b) => array("byte", b.iter().map(|x| (*x as i8).to_string()).collect(), form, used),
             Value::List(items) if items.is_empty() => {
                 count(EMPTY_LIST);
+                continue;
+            }
+            Value::List(items) if matches!(items.as_slice(), [Value::String(s)] if s.is_empty()) => {
+                count(ONE_EMPTY_STRING_LIST);
                 continue;
             }
             Value::List(items) => match element_type(items) {
@@ -214,6 +221,14 @@ mod tests {
         let (cell, conversions, _) = one(Value::List(vec![]));
         assert!(cell.is_none());
         assert_eq!(conversions.keys().next().unwrap().conversion, EMPTY_LIST);
+        // Its cell would be empty like an empty list's: the import tool reads no value.
+        let (cell, conversions, _) = one(Value::List(vec![Value::String(String::new())]));
+        assert!(cell.is_none());
+        assert_eq!(conversions.keys().next().unwrap().conversion, ONE_EMPTY_STRING_LIST);
+        // Two empty strings are one delimiter: they come back.
+        let (cell, conversions, _) = one(Value::List(vec![Value::String(String::new()), Value::String(String::new())]));
+        assert_eq!(cell, Some(("string[]".into(), r#"["",""]"#.into())));
+        assert!(conversions.is_empty());
         let (cell, conversions, _) = one(Value::List(vec![Value::Int(1), Value::String("x".into())]));
         assert_eq!(cell.unwrap().0, "string");
         assert_eq!(conversions.keys().next().unwrap().conversion, MIXED_LIST);

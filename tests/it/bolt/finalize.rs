@@ -3,9 +3,6 @@
 //! source and target and finds them equal (labels, typed properties, relationships with their
 //! endpoints, constraints and indexes), with nothing of graphferry's left.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use serde_json::Value as Json;
 
 use super::graph::load;
@@ -21,27 +18,9 @@ crate::on_every_server!(
 const MARKER: &str = "_GraphferryNode";
 const ID: &str = "_graphferry_id";
 
-/// The venv `scripts/test-servers.sh install` fills (ArcadeDB and the Neo4j Python driver).
-fn python() -> PathBuf {
-    let dir = std::env::var_os("GRAPHFERRY_TEST_SERVERS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".test-servers"));
-    let python = dir.join("venv/bin/python");
-    assert!(python.exists(), "no {}: run `scripts/test-servers.sh install` first", python.display());
-    python
-}
-
 /// `db` as the Python driver reads it.
 pub(super) fn read_independently(db: &Db) -> Json {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/py/read_graph.py");
-    let out = Command::new(python())
-        .arg(script)
-        .args([db.uri.as_str(), db.user(), db.name.as_str()])
-        .env("NEO4J_PASSWORD", db.password())
-        .output()
-        .expect("run the Python reader");
-    assert!(out.status.success(), "read_graph.py {}: {}", db.name, String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("the reader prints JSON")
+    crate::support::read_graph(&db.uri, db.user(), &db.name, &db.password())
 }
 
 fn project(databases: &[(&str, &Db)]) -> Project {

@@ -4,8 +4,7 @@
 //! API under the Neptune test server), then `verify` on each.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use predicates::prelude::*;
 use serde_json::{json, Value as Json};
@@ -164,24 +163,9 @@ fn shop_to_dump_lands_every_row_with_exact_values_and_verifies() {
         .stdout(predicate::str::contains("0 difference(s)"));
 }
 
-fn python() -> PathBuf {
-    let dir = std::env::var_os("GRAPHFERRY_TEST_SERVERS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".test-servers"));
-    dir.join("venv/bin/python")
-}
-
 /// `database` on the Bolt server as the official Python driver reads it.
 fn read_with_python_driver(database: &str) -> Json {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/py/read_graph.py");
-    let out = Command::new(python())
-        .arg(script)
-        .args([bolt_url().as_str(), "root", database])
-        .env("NEO4J_PASSWORD", password())
-        .output()
-        .expect("run the Python reader");
-    assert!(out.status.success(), "read_graph.py {database}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("the reader prints JSON")
+    crate::support::read_graph(&bolt_url(), "root", database, &password())
 }
 
 /// The node labelled `label` whose property `key` has text `value`, as [labels, properties].
