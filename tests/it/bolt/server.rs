@@ -120,11 +120,28 @@ pub enum Server {
 }
 
 /// The two Neo4j instances `scripts/test-servers.sh start` leaves running. Each holds one user
-/// database (`neo4j`), so a test takes an instance exclusively: all tests share one process
-/// (the `it` binary), and these locks are taken in this order (source, then target), never the
-/// other way, so two tests cannot wait on each other.
+/// database (`neo4j`), so a test takes an instance exclusively: tests of one process (the `it`
+/// binary) through these locks, other processes through a socket ([`Held`]); both are taken
+/// in this order (source, then target), never the other way, so two tests cannot wait on each
+/// other.
 static NEO4J_SOURCE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 static NEO4J_TARGET: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// What holds an instance: the in-process lock, and a lock for other test processes (a second
+/// worktree's `cargo test` against the same servers): a listening socket on a port derived from
+/// the instance's (std has no file lock at this crate's MSRV; a socket is exclusive across
+/// processes and released when its process ends, however it ends).
+type Held = (std::sync::MutexGuard<'static, ()>, std::net::TcpListener);
+
+/// The instance's cross-process lock, if free.
+fn try_instance_lock(url: &str) -> Option<std::net::TcpListener> {
+    let port: u16 = url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("a Bolt URL with a port");
+    match std::net::TcpListener::bind(("127.0.0.1", port + 10_000)) {
+        Ok(listener) => Some(listener),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => None,
+        Err(e) => panic!("lock the instance at {url}: {e}"),
+    }
+}
 
 pub fn neo4j_password() -> String {
     std::env::var("NEO4J_PASSWORD").unwrap_or_else(|_| "graphferry-test".into())
@@ -153,7 +170,9 @@ impl Server {
                         Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
                         Err(std::sync::TryLockError::WouldBlock) => continue,
                     };
-                    return Db::neo4j_held(url, guard).await;
+                    if let Some(socket) = try_instance_lock(&url) {
+                        return Db::neo4j_held(url, (guard, socket)).await;
+                    }
                 }
                 Db::neo4j(neo4j_source_url(), &NEO4J_SOURCE).await
             }
@@ -180,7 +199,7 @@ pub struct Db {
     pub uri: String,
     /// The database name queries and `database_name:` use (`neo4j` on Neo4j).
     pub name: String,
-    _lock: Option<std::sync::MutexGuard<'static, ()>>,
+    _lock: Option<Held>,
 }
 
 impl Db {
@@ -191,12 +210,20 @@ impl Db {
     async fn neo4j(uri: String, lock: &'static std::sync::Mutex<()>) -> Db {
         // A test that panicked while holding the instance poisons the lock; the wipe below makes
         // the instance clean again, so the poison carries no meaning here.
-        let guard = tokio::task::block_in_place(|| lock.lock().unwrap_or_else(|e| e.into_inner()));
-        Db::neo4j_held(uri, guard).await
+        let held = tokio::task::block_in_place(|| {
+            let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                match try_instance_lock(&uri) {
+                    Some(socket) => break (guard, socket),
+                    None => std::thread::sleep(std::time::Duration::from_millis(200)),
+                }
+            }
+        });
+        Db::neo4j_held(uri, held).await
     }
 
-    async fn neo4j_held(uri: String, guard: std::sync::MutexGuard<'static, ()>) -> Db {
-        let db = Db { server: Server::Neo4j, uri, name: "neo4j".into(), _lock: Some(guard) };
+    async fn neo4j_held(uri: String, held: Held) -> Db {
+        let db = Db { server: Server::Neo4j, uri, name: "neo4j".into(), _lock: Some(held) };
         db.wipe().await;
         db
     }
