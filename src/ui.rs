@@ -15,6 +15,7 @@ use crate::connector::SelectionCounts;
 use crate::pipeline::{CopyReport, Phase, Progress};
 
 mod finalize;
+mod runs;
 mod transform;
 pub use finalize::FinalizeBar;
 
@@ -121,6 +122,9 @@ impl Ui {
         if let Some(location) = written_to {
             text.push_str(&format!("Written to {location}\n"));
         }
+        if let Some(run) = &report.run {
+            text.push_str(&format!("Run {run} (`graphferry runs` lists it, `graphferry rollback` undoes it)\n"));
+        }
         if report.resumed > 0 {
             // The tables count what this run wrote; the totals above include the earlier run.
             text.push_str(&format!(
@@ -216,6 +220,11 @@ impl Ui {
             text.push_str(&format!(
                 "\nProgress was saved to {}: fix the cause and run the same copy with --resume to continue.",
                 path.display()
+            ));
+        }
+        if let Some(run) = &written.run {
+            text.push_str(&format!(
+                "\nRun {run}: `graphferry rollback --target {target} --run {run}` undoes what it wrote."
             ));
         }
         text

@@ -43,6 +43,9 @@ impl Progress for NoProgress {
 /// The outcome of a finished copy: what the sink acknowledged.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct CopyReport {
+    /// The run id (`graphferry runs`, `graphferry rollback --run`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
     pub nodes: u64,
     pub relationships: u64,
     /// Nodes written per label (a node with two labels counts under both).
