@@ -15,6 +15,7 @@ crate::on_every_server!(
     a_failed_copy_is_rolled_back_too,
     rollback_refuses_what_it_cannot_undo_safely,
     finalize_makes_the_runs_on_a_target_unrollbackable,
+    a_resumed_copy_continues_its_run_and_rolls_back_whole,
 );
 
 /// A dump of `nodes` (id, labels, properties as JSON text) and `rels` (id, type, start, end,
@@ -201,6 +202,39 @@ async fn a_failed_copy_is_rolled_back_too(server: Server) {
         .stdout(predicates::str::contains("Rolled back run"));
     assert_same(&before, &read_independently(&dst), "after rolling back a failed copy");
     assert!(!checkpoint.exists(), "resuming an undone run would skip what it wrote: its checkpoint is gone");
+}
+
+async fn a_resumed_copy_continues_its_run_and_rolls_back_whole(server: Server) {
+    let dst = server.database("rbs").await;
+    let p = project(&dst);
+    overlapping(&dst, &p).await;
+    let before = read_independently(&dst);
+    let nodes: &[(&str, &[&str], &str)] = &[("a", &["P"], r#"{"v":3}"#), ("f", &["P"], r#"{}"#)];
+    let good = [("r1", "KNOWS", "a", "b", r#"{"w":3}"#), ("r7", "KNOWS", "a", "f", r#"{}"#)];
+    let mut rels = good.to_vec();
+    rels.push(("r8", "KNOWS", "a", "missing", r#"{}"#));
+    std::fs::write(p.path("broken.jsonl"), dump(nodes, &rels)).unwrap();
+    let failed = p
+        .cmd()
+        .args(["--json", "copy", "--source", "broken", "--target", "dst", "--all", "--batch-size", "1"])
+        .assert()
+        .code(1);
+    let run = event(&failed.get_output().stdout, "summary")["run"].as_str().unwrap().to_string();
+
+    // The cause fixed (the relationship to nowhere gone), the copy resumes: the same run.
+    std::fs::write(p.path("broken.jsonl"), dump(nodes, &good)).unwrap();
+    let out = p
+        .cmd()
+        .args(["--json", "copy", "--source", "broken", "--target", "dst", "--all", "--resume"])
+        .assert()
+        .success();
+    assert_eq!(event(&out.get_output().stdout, "summary")["run"], run.as_str(), "a resume continues its run");
+    let listed = runs(&p);
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed[1]["state"], "finished");
+
+    p.cmd().args(["rollback", "--target", "dst", "--run", &run]).assert().success();
+    assert_same(&before, &read_independently(&dst), "after rolling back a resumed copy");
 }
 
 async fn rollback_refuses_what_it_cannot_undo_safely(server: Server) {
