@@ -11,12 +11,14 @@ use async_trait::async_trait;
 use super::{ConnectorError, CopyPlan};
 use crate::model::{Node, Relationship};
 
-/// A relationship named for deletion: its source id and its start node's (the start node is
-/// how the target finds it without scanning every relationship).
+/// A relationship named for deletion: its source id and its endpoints' (the start node is how
+/// the target finds it without scanning every relationship; both endpoints make it the one the
+/// copy wrote, should another relationship with that id join other nodes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelationshipRef {
     pub id: String,
     pub start: String,
+    pub end: String,
 }
 
 /// A relationship attached to a node about to be deleted: the node's source id and the

@@ -244,9 +244,11 @@ pub struct Entry {
     pub kind: Kind,
     /// The record's source id (how the target finds what the copy wrote).
     pub id: String,
-    /// A relationship's start node's source id (how the target finds the relationship).
+    /// A relationship's endpoints' source ids (how the target finds the relationship).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
     /// A node's id in the target when it is not its source id (see `Journaled::target_id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
@@ -282,6 +284,7 @@ impl Entry {
             kind: Kind::Node,
             id: node.id.clone(),
             start: None,
+            end: None,
             target,
             before: before.map(|b| Image {
                 labels: b.labels.clone(),
@@ -297,6 +300,7 @@ impl Entry {
             kind: Kind::Relationship,
             id: rel.id.clone(),
             start: Some(rel.start.clone()),
+            end: Some(rel.end.clone()),
             target: None,
             before: before.map(|b| Image {
                 labels: Vec::new(),

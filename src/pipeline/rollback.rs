@@ -180,7 +180,11 @@ impl Step {
             Step::DeleteRelationships => {
                 let refs: Vec<RelationshipRef> = batch
                     .iter()
-                    .map(|e| RelationshipRef { id: e.id.clone(), start: e.start.clone().unwrap_or_default() })
+                    .map(|e| RelationshipRef {
+                        id: e.id.clone(),
+                        start: e.start.clone().unwrap_or_default(),
+                        end: e.end.clone().unwrap_or_default(),
+                    })
                     .collect();
                 target.delete_relationships(&refs).await
             }

@@ -95,19 +95,22 @@ pub fn nodes_by_keys(label: &str, keys: &[String]) -> String {
     )
 }
 
-/// Before-images of relationships. Rows: `{id, s}`.
+/// Before-images of relationships, found as the sink's MERGE finds them: between the two
+/// endpoints, by source id. Rows: `{id, s, e}`.
 pub fn relationships_by_source_id(marker: &str, id_property: &str) -> String {
     let (m, id) = (quote(marker), quote(id_property));
     format!(
-        "UNWIND $rows AS row MATCH (a:{m} {{{id}: row.s}})-[r]->(b) WHERE r.{id} = row.id \
-         RETURN row.id AS id, type(r) AS t, row.s AS s, b.{id} AS e, properties(r) AS props"
+        "UNWIND $rows AS row MATCH (a:{m} {{{id}: row.s}})-[r]->(b:{m} {{{id}: row.e}}) WHERE r.{id} = row.id \
+         RETURN row.id AS id, type(r) AS t, row.s AS s, row.e AS e, properties(r) AS props"
     )
 }
 
+/// Rows: `{id, s, e}`.
 pub fn delete_relationships(marker: &str, id_property: &str) -> String {
     let (m, id) = (quote(marker), quote(id_property));
     format!(
-        "UNWIND $rows AS row MATCH (a:{m} {{{id}: row.s}})-[r]->() WHERE r.{id} = row.id DELETE r RETURN count(*) AS c"
+        "UNWIND $rows AS row MATCH (a:{m} {{{id}: row.s}})-[r]->(b:{m} {{{id}: row.e}}) WHERE r.{id} = row.id \
+         DELETE r RETURN count(*) AS c"
     )
 }
 
@@ -142,12 +145,12 @@ pub fn restore_nodes(marker: &str, id_property: &str, set: &[String], remove: &[
     text
 }
 
-/// Rows: `{id, s, props}`.
+/// Rows: `{id, s, e, props}`.
 pub fn restore_relationships(marker: &str, id_property: &str) -> String {
     let (m, id) = (quote(marker), quote(id_property));
     format!(
-        "UNWIND $rows AS row MATCH (a:{m} {{{id}: row.s}})-[r]->() WHERE r.{id} = row.id SET r = row.props \
-         RETURN count(r) AS c"
+        "UNWIND $rows AS row MATCH (a:{m} {{{id}: row.s}})-[r]->(b:{m} {{{id}: row.e}}) WHERE r.{id} = row.id \
+         SET r = row.props RETURN count(r) AS c"
     )
 }
 
@@ -199,7 +202,13 @@ impl Journaled for Neo4jJournal {
     async fn before_relationships(&self, batch: &[Relationship]) -> Result<Vec<Relationship>, ConnectorError> {
         let rows = batch
             .iter()
-            .map(|r| bolt_map([("id", BoltType::from(r.id.as_str())), ("s", BoltType::from(r.start.as_str()))]))
+            .map(|r| {
+                bolt_map([
+                    ("id", BoltType::from(r.id.as_str())),
+                    ("s", BoltType::from(r.start.as_str())),
+                    ("e", BoltType::from(r.end.as_str())),
+                ])
+            })
             .collect();
         let text = relationships_by_source_id(&self.marker, &self.id_property);
         let rows = self.client.rows(query(&text).param("rows", bolt_list(rows))).await?;
@@ -221,7 +230,13 @@ impl Journaled for Neo4jJournal {
     async fn delete_relationships(&self, rels: &[RelationshipRef]) -> Result<u64, ConnectorError> {
         let rows = rels
             .iter()
-            .map(|r| bolt_map([("id", BoltType::from(r.id.as_str())), ("s", BoltType::from(r.start.as_str()))]))
+            .map(|r| {
+                bolt_map([
+                    ("id", BoltType::from(r.id.as_str())),
+                    ("s", BoltType::from(r.start.as_str())),
+                    ("e", BoltType::from(r.end.as_str())),
+                ])
+            })
             .collect();
         let q = query(&delete_relationships(&self.marker, &self.id_property)).param("rows", bolt_list(rows));
         let counts = self.client.write("deleting relationships the run created", vec![q]).await?;
@@ -277,6 +292,7 @@ impl Journaled for Neo4jJournal {
                 bolt_map([
                     ("id", BoltType::from(r.id.as_str())),
                     ("s", BoltType::from(r.start.as_str())),
+                    ("e", BoltType::from(r.end.as_str())),
                     ("props", BoltType::Map(properties_to_bolt(&r.properties))),
                 ])
             })

@@ -58,7 +58,7 @@ fn first() -> String {
 }
 
 /// The copy to undo: updates a (a property changed, a label added) and b (a property added)
-/// and r1, creates d and e, a relationship parallel to r1 and r2, and two more.
+/// and r1, creates d and e, a relationship parallel to r1 and r2, and three more.
 fn second() -> String {
     dump(
         &[
@@ -72,6 +72,9 @@ fn second() -> String {
             ("r4", "KNOWS", "a", "b", r#"{"w":1}"#),
             ("r5", "LIKES", "d", "e", r#"{}"#),
             ("r6", "KNOWS", "a", "d", r#"{}"#),
+            // The source re-pointed r3: the copy creates it anew between d and e, and the old
+            // one (b to c) stays, which the rollback must keep.
+            ("r3", "LIKES", "d", "e", r#"{"moved":true}"#),
         ],
     )
 }
@@ -140,7 +143,7 @@ async fn a_rollback_restores_an_overlapping_graph_exactly_even_when_interrupted(
     let plan = event(&out.get_output().stdout, "rollback");
     assert_eq!(
         plan["plan"],
-        serde_json::json!({"created": {"nodes": 2, "relationships": 3}, "updated": {"nodes": 2, "relationships": 1}}),
+        serde_json::json!({"created": {"nodes": 2, "relationships": 4}, "updated": {"nodes": 2, "relationships": 1}}),
         "{plan}"
     );
     assert_ne!(before["nodes"], read_independently(&dst)["nodes"], "a dry run changes nothing");
