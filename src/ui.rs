@@ -122,8 +122,12 @@ impl Ui {
         if let Some(location) = written_to {
             text.push_str(&format!("Written to {location}\n"));
         }
-        if let Some(run) = &report.run {
-            text.push_str(&format!("Run {run} (`graphferry runs` lists it, `graphferry rollback` undoes it)\n"));
+        match (&report.run, report.journaled) {
+            (Some(run), true) => {
+                text.push_str(&format!("Run {run} (`graphferry rollback --target {target} --run {run}` undoes it)\n"))
+            }
+            (Some(run), false) => text.push_str(&format!("Run {run} (`graphferry runs` lists it)\n")),
+            (None, _) => {}
         }
         if report.resumed > 0 {
             // The tables count what this run wrote; the totals above include the earlier run.
@@ -222,7 +226,7 @@ impl Ui {
                 path.display()
             ));
         }
-        if let Some(run) = &written.run {
+        if let (Some(run), true) = (&written.run, written.journaled) {
             text.push_str(&format!(
                 "\nRun {run}: `graphferry rollback --target {target} --run {run}` undoes what it wrote."
             ));

@@ -160,7 +160,8 @@ pub async fn copy(
     stop: &StopSignal,
 ) -> Result<CopyReport, CopyFailure> {
     let started = Instant::now();
-    let mut report = CopyReport { run: options.run.clone(), ..CopyReport::default() };
+    let mut report =
+        CopyReport { run: options.run.clone(), journaled: options.journal.is_some(), ..CopyReport::default() };
     let mut saver = Saver::new(options);
     let mut result = run(source, sink, options, progress, stop, &mut report, &mut saver).await;
     // Whatever happened, the progress made so far is saved; a finished copy removes it. A copy
