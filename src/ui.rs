@@ -15,6 +15,7 @@ use crate::connector::SelectionCounts;
 use crate::pipeline::{CopyReport, Phase, Progress};
 
 mod finalize;
+mod runs;
 mod transform;
 pub use finalize::FinalizeBar;
 
@@ -121,6 +122,13 @@ impl Ui {
         if let Some(location) = written_to {
             text.push_str(&format!("Written to {location}\n"));
         }
+        match (&report.run, report.journaled) {
+            (Some(run), true) => {
+                text.push_str(&format!("Run {run} (`graphferry rollback --target {target} --run {run}` undoes it)\n"))
+            }
+            (Some(run), false) => text.push_str(&format!("Run {run} (`graphferry runs` lists it)\n")),
+            (None, _) => {}
+        }
         if report.resumed > 0 {
             // The tables count what this run wrote; the totals above include the earlier run.
             text.push_str(&format!(
@@ -216,6 +224,11 @@ impl Ui {
             text.push_str(&format!(
                 "\nProgress was saved to {}: fix the cause and run the same copy with --resume to continue.",
                 path.display()
+            ));
+        }
+        if let (Some(run), true) = (&written.run, written.journaled) {
+            text.push_str(&format!(
+                "\nRun {run}: `graphferry rollback --target {target} --run {run}` undoes what it wrote."
             ));
         }
         text

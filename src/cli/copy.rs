@@ -10,6 +10,7 @@ use crate::connector::keyed::MissingKey;
 use crate::connector::{self, registry, Selection, WriteMode};
 use crate::migrations;
 use crate::pipeline::checkpoint::{CheckpointFile, Fingerprint, Side};
+use crate::pipeline::journal::{self, RunFolder, RunJournal, RunRecord, RunState};
 use crate::pipeline::{self, CopyOptions, RetryPolicy, StopSignal};
 use crate::ui::Ui;
 
@@ -126,6 +127,23 @@ pub struct CopyArgs {
     /// Checkpoint file (default: .graphferry/checkpoint-SOURCE-TARGET.json beside the config)
     #[arg(long, value_name = "PATH")]
     pub checkpoint: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub runs: RunsDirArg,
+}
+
+/// Where runs and their journals are kept.
+#[derive(Debug, Args)]
+pub struct RunsDirArg {
+    /// Folder of copy runs and their journals (default: .graphferry/runs beside the config)
+    #[arg(long, value_name = "DIR")]
+    pub runs_dir: Option<PathBuf>,
+}
+
+impl RunsDirArg {
+    pub fn dir(&self, config: &std::path::Path) -> PathBuf {
+        self.runs_dir.clone().unwrap_or_else(|| journal::default_runs_dir(config))
+    }
 }
 
 impl CopyArgs {
@@ -181,6 +199,23 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         .map(|(cfg, name)| Side { name, location: cfg.settings.location() });
     let (checkpoint, resume) =
         checkpoint_for(&args, &config.path, &selection, sides, sink.resumable(), transform.as_deref())?;
+    let (folder, mut record) = open_run(&args, &config.path, &selection, target_cfg, resume.as_ref());
+    let journal = match connector::connect_journaled(target_cfg).await {
+        None => None,
+        Some(Ok(target)) => Some(std::sync::Arc::new(RunJournal::open(folder.journal(), target, record.ids_only)?)),
+        Some(Err(e)) => {
+            ui.copy_failed(&args.source, &args.target, &pipeline::CopyReport::default(), None);
+            return Err(e.into());
+        }
+    };
+    record.journaled = journal.is_some();
+    record.checkpoint = checkpoint.as_ref().map(|f| f.path.clone());
+    folder.save(&record)?;
+    if journal.is_some() {
+        tracing::info!(event = "run", run = %record.run, folder = %folder.dir.display(), "run {}: journal in {}", record.run, folder.dir.display());
+    } else {
+        tracing::info!(event = "run", run = %record.run, "run {} (no journal: the target is written whole)", record.run);
+    }
     let defaults = registry::database(target_cfg.database).write_defaults;
     let options = CopyOptions {
         selection,
@@ -196,11 +231,19 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         resume,
         counted: Some(counts),
         transform,
+        run: Some(record.run.clone()),
+        journal: journal.clone(),
     };
     let progress = std::sync::Arc::new(ui.copy_progress());
     let stop = stop_on_signals();
     let result = pipeline::copy(source.as_ref(), sink, &options, progress.clone(), &stop).await;
     drop(progress);
+    let (state, report) = match &result {
+        Ok(report) => (RunState::Finished, report),
+        Err(f) if matches!(f.error, pipeline::CopyError::Interrupted { .. }) => (RunState::Interrupted, &f.written),
+        Err(f) => (RunState::Failed, &f.written),
+    };
+    end_run(&folder, &mut record, journal.as_deref(), report, state);
     match result {
         Ok(report) => {
             // A file target is named by the path it wrote, so the user knows which file to open.
@@ -243,6 +286,58 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
             }
             Err(failure.error.into())
         }
+    }
+}
+
+/// The run this copy is: the one its checkpoint names when resuming (its journal goes on), a
+/// new one otherwise.
+fn open_run(
+    args: &CopyArgs,
+    config: &std::path::Path,
+    selection: &Selection,
+    target: &registry::Target,
+    resume: Option<&pipeline::checkpoint::Checkpoint>,
+) -> (RunFolder, RunRecord) {
+    let runs_dir = args.runs.dir(config);
+    if let Some(run) = resume.and_then(|c| c.run.as_deref()) {
+        let folder = RunFolder::of(&runs_dir, run);
+        if let Ok(mut record) = folder.load() {
+            record.state = RunState::Running;
+            record.ended = None;
+            return (folder, record);
+        }
+    }
+    let record =
+        RunRecord::new(journal::new_run_id(), &args.source, &args.target, target.settings.location(), selection);
+    (RunFolder::of(&runs_dir, &record.run), record)
+}
+
+/// Saves how the run ended and what it wrote. A failure to save is a warning: the copy's own
+/// outcome is what the user needs to hear about.
+fn end_run(
+    folder: &RunFolder,
+    record: &mut RunRecord,
+    journal: Option<&RunJournal>,
+    report: &pipeline::CopyReport,
+    state: RunState,
+) {
+    record.state = state;
+    record.ended = Some(journal::now());
+    record.written = journal::Records { nodes: report.nodes, relationships: report.relationships };
+    if let Some(j) = journal {
+        let (created, updated) = j.counts();
+        record.created += created;
+        record.updated += updated;
+        record.ids_only = j.ids_only().or(record.ids_only);
+        if let Err(e) = j.sync() {
+            tracing::warn!(error = %e, "could not sync the run's journal");
+        }
+    }
+    if state == RunState::Finished {
+        record.checkpoint = None;
+    }
+    if let Err(e) = folder.save(record) {
+        tracing::warn!(error = %e, "could not save how the run ended");
     }
 }
 

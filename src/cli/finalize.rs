@@ -5,6 +5,7 @@ use clap::Args;
 use super::GlobalArgs;
 use crate::connector::{self, registry::Config};
 use crate::pipeline::finalize::{self, FinalizeOptions, DEFAULT_BATCH_SIZE};
+use crate::pipeline::journal::{self, RunFolder, RunState};
 use crate::pipeline::RetryPolicy;
 use crate::ui::Ui;
 
@@ -68,8 +69,33 @@ pub async fn run(config: &Config, target: &str, options: &FinalizeOptions, ui: &
     let progress = ui.finalize_progress();
     let result = finalize::finalize(finalizer.as_ref(), options, &progress).await;
     drop(progress);
-    ui.finalize_summary(target, &result?);
+    let report = result?;
+    ui.finalize_summary(target, &report);
+    if report.nothing_to_remove.is_none() {
+        let location = target_cfg.settings.location();
+        ui.runs_finalized(target, &mark_runs_finalized(&journal::default_runs_dir(&config.path), target, &location));
+    }
     Ok(())
+}
+
+/// Marks the runs on `target` that rollback could still undo as finalized (rollback finds a
+/// run's records by the marks finalize removed); returns their ids.
+fn mark_runs_finalized(runs_dir: &std::path::Path, target: &str, location: &str) -> Vec<String> {
+    let mut marked = Vec::new();
+    for (folder, mut record) in RunFolder::list(runs_dir) {
+        if record.is_on(target, location)
+            && record.journaled
+            && !record.finalized
+            && record.state != RunState::RolledBack
+        {
+            record.finalized = true;
+            match folder.save(&record) {
+                Ok(()) => marked.push(record.run),
+                Err(e) => tracing::warn!(error = %e, "could not mark a run as finalized"),
+            }
+        }
+    }
+    marked
 }
 
 /// A copy into the target left a checkpoint: its resume finds endpoints by the marks finalize

@@ -6,6 +6,8 @@ mod copy;
 mod finalize;
 mod map;
 mod migrations;
+mod rollback;
+mod runs;
 mod targets;
 mod verify;
 
@@ -81,6 +83,11 @@ pub enum Command {
     Targets(targets::TargetsArgs),
     /// Compare a target with its source: counts, dangling relationships, records field by field
     Verify(verify::VerifyArgs),
+    /// List the copy runs, what each copied where, and how it ended
+    Runs(runs::RunsArgs),
+    /// Undo one copy run in its target: delete what it created, restore what it updated
+    #[command(long_about = rollback::LONG_ABOUT)]
+    Rollback(rollback::RollbackArgs),
 }
 
 impl Cli {
@@ -92,6 +99,8 @@ impl Cli {
             Command::Map(args) => map::exec(&self.global, args, ui).await,
             Command::Targets(args) => targets::exec(&self.global, args, ui).await,
             Command::Verify(args) => verify::exec(&self.global, args, ui).await,
+            Command::Runs(args) => runs::exec(&self.global, args, ui).await,
+            Command::Rollback(args) => rollback::exec(&self.global, args, ui).await,
         }
     }
 }

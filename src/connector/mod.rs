@@ -7,6 +7,7 @@
 
 pub mod bulk;
 mod finalizer;
+mod journaled;
 pub mod keyed;
 pub mod registry;
 
@@ -21,9 +22,10 @@ registry::databases! {
 }
 
 pub use finalizer::{Finalizer, MarkPass, Marked, NothingToFinalize};
+pub use journaled::{Attached, Journaled, RelationshipRef};
 pub use registry::{
-    check, connect_finalizer, connect_lookup, connect_migrator, connect_sink, connect_source, Connector,
-    ConnectorConfig, Target, WriteDefaults,
+    check, connect_finalizer, connect_journaled, connect_lookup, connect_migrator, connect_sink, connect_source,
+    Connector, ConnectorConfig, Target, WriteDefaults,
 };
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{ConnectorError, CopiedLookup, Finalizer, Migrator, Sink, Source, DATABASES};
+use super::{ConnectorError, CopiedLookup, Finalizer, Journaled, Migrator, Sink, Source, DATABASES};
 use crate::config::{self, ConfigError, KeyReader, TargetConfig};
 
 /// A validated target's settings, whatever its database.
@@ -87,6 +87,12 @@ pub trait Connector: fmt::Debug + Send + Sync {
     /// Opens the target to remove a copy's identity marks (`graphferry finalize`). A database
     /// a copy leaves no marks in answers with [`super::NothingToFinalize`], saying why.
     async fn finalizer(&self, _target: &str) -> Option<Result<Box<dyn Finalizer>, ConnectorError>> {
+        None
+    }
+
+    /// Opens the target to journal a copy's before-images and to roll a run back (`graphferry
+    /// rollback`). A target written whole (a file) keeps no journal: `None`.
+    async fn journaled(&self, _target: &str) -> Option<Result<Box<dyn Journaled>, ConnectorError>> {
         None
     }
 }
@@ -268,6 +274,12 @@ pub async fn connect_migrator(target: &Target) -> Result<Box<dyn Migrator>, Conn
 
 pub async fn connect_finalizer(target: &Target) -> Result<Box<dyn Finalizer>, ConnectorError> {
     target.settings.finalizer(&target.name).await.unwrap_or_else(|| Err(lacks(target, Capability::Finalizer)))
+}
+
+/// The journal side of `target`; `None` for a target that keeps no journal (a file, written
+/// whole and replaced atomically).
+pub async fn connect_journaled(target: &Target) -> Option<Result<Box<dyn Journaled>, ConnectorError>> {
+    target.settings.journaled(&target.name).await
 }
 
 /// The inferred mapping of `target`, as text (`graphferry map`).

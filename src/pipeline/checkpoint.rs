@@ -112,6 +112,9 @@ pub struct Checkpoint {
     pub fingerprint: Fingerprint,
     pub nodes: PhaseProgress,
     pub relationships: PhaseProgress,
+    /// The run the copy is (`graphferry runs`): a resume continues it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -201,11 +204,22 @@ impl CheckpointFile {
 
     /// Writes atomically (temporary file, then rename), so a kill never leaves half a checkpoint.
     pub fn save(&self, nodes: &PhaseProgress, relationships: &PhaseProgress) -> Result<(), CheckpointError> {
+        self.save_run(None, nodes, relationships)
+    }
+
+    /// [`save`](Self::save), naming the run the copy is.
+    pub fn save_run(
+        &self,
+        run: Option<&str>,
+        nodes: &PhaseProgress,
+        relationships: &PhaseProgress,
+    ) -> Result<(), CheckpointError> {
         let cp = Checkpoint {
             version: VERSION,
             fingerprint: self.fingerprint.clone(),
             nodes: nodes.clone(),
             relationships: relationships.clone(),
+            run: run.map(str::to_string),
         };
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| self.io(e))?;

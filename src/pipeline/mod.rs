@@ -14,9 +14,11 @@
 mod absent;
 pub mod checkpoint;
 pub mod finalize;
+pub mod journal;
 mod records;
 mod report;
 mod retry;
+pub mod rollback;
 mod throttle;
 pub mod transform;
 
@@ -67,6 +69,10 @@ pub struct CopyOptions {
     pub counted: Option<SelectionCounts>,
     /// The transform stage between source and sink (`None`: records pass unchanged).
     pub transform: Option<Arc<transform::Transform>>,
+    /// The run this copy is (saved in the checkpoint, so a resume continues it).
+    pub run: Option<String>,
+    /// Where each batch's before-images go before it is written (`None`: no journal).
+    pub journal: Option<Arc<journal::RunJournal>>,
 }
 
 /// Asks a running copy to stop: in-flight writes finish, the checkpoint is saved, and the copy
@@ -154,7 +160,8 @@ pub async fn copy(
     stop: &StopSignal,
 ) -> Result<CopyReport, CopyFailure> {
     let started = Instant::now();
-    let mut report = CopyReport::default();
+    let mut report =
+        CopyReport { run: options.run.clone(), journaled: options.journal.is_some(), ..CopyReport::default() };
     let mut saver = Saver::new(options);
     let mut result = run(source, sink, options, progress, stop, &mut report, &mut saver).await;
     // Whatever happened, the progress made so far is saved; a finished copy removes it. A copy
@@ -202,6 +209,9 @@ async fn run(
         missing_key: options.missing_key,
     };
     sink.prepare(&plan).await.map_err(CopyError::Prepare)?;
+    if let Some(journal) = &options.journal {
+        journal.prepare(&plan).await.map_err(CopyError::Prepare)?;
+    }
     let mut state = transform::State::default();
     if let Some(t) = &options.transform {
         report.transform = Some(t.new_report());
@@ -254,6 +264,8 @@ struct PhaseEnv<'a> {
 /// Keeps the checkpoint file up to date, at most once a second while records flow.
 struct Saver {
     file: Option<CheckpointFile>,
+    run: Option<String>,
+    journal: Option<Arc<journal::RunJournal>>,
     nodes: PhaseProgress,
     relationships: PhaseProgress,
     last: Instant,
@@ -266,6 +278,8 @@ impl Saver {
         let resume = options.resume.as_ref();
         Saver {
             file: options.checkpoint.clone(),
+            run: options.run.clone(),
+            journal: options.journal.clone(),
             nodes: resume.map(|c| c.nodes.clone()).unwrap_or_default(),
             relationships: resume.map(|c| c.relationships.clone()).unwrap_or_default(),
             // The first acknowledged batch is saved at once, then at most once a second.
@@ -283,7 +297,11 @@ impl Saver {
     fn save(&mut self, force: bool) -> Result<(), checkpoint::CheckpointError> {
         let Some(file) = &self.file else { return Ok(()) };
         if force || self.last.elapsed() >= SAVE_EVERY {
-            file.save(&self.nodes, &self.relationships)?;
+            // The journal first: the checkpoint counts batches whose entries it holds.
+            if let Some(journal) = &self.journal {
+                journal.sync().map_err(|e| checkpoint::CheckpointError::Io { path: e.path, message: e.message })?;
+            }
+            file.save_run(self.run.as_deref(), &self.nodes, &self.relationships)?;
             self.last = Instant::now();
         }
         Ok(())
@@ -357,6 +375,7 @@ async fn run_phase<T: PhaseRecord>(
                 let Some(piece) = waiting.pop_front() else { break };
                 let task = write_with_retry(
                     env.sink.clone(),
+                    options.journal.clone(),
                     piece.records,
                     options.retry,
                     throttle.clone(),
@@ -578,6 +597,7 @@ fn split_by_bytes<T: PhaseRecord>(batch: Vec<T>, max_bytes: Option<usize>) -> Ve
 /// when a stop wakes a backoff. Tells `throttle` how each attempt went.
 fn write_with_retry<T: PhaseRecord>(
     sink: Arc<dyn Sink>,
+    mut journal: Option<Arc<journal::RunJournal>>,
     batch: Vec<T>,
     policy: RetryPolicy,
     throttle: Arc<Throttle>,
@@ -589,7 +609,20 @@ fn write_with_retry<T: PhaseRecord>(
         loop {
             attempt += 1;
             let ticket = throttle.ticket();
-            let error = match T::write(sink.as_ref(), &batch).await {
+            // Journaled once, before the first attempt that can write: a retry or a split writes
+            // the same records, whose before-images were taken already.
+            let journaled = match &journal {
+                Some(j) => j.before(&batch).await,
+                None => Ok(()),
+            };
+            let written = match journaled {
+                Ok(()) => {
+                    journal = None;
+                    T::write(sink.as_ref(), &batch).await
+                }
+                Err(e) => Err(e),
+            };
+            let error = match written {
                 Ok(report) => {
                     throttle.succeeded();
                     return Ok(Written { batch, report, retries: attempt - 1, splits: 0 });
@@ -604,7 +637,10 @@ fn write_with_retry<T: PhaseRecord>(
                 tracing::debug!(phase = T::PHASE.noun(), records = batch.len(), error = %error, "batch too large for the sink, splitting it in two");
                 let mut first = batch;
                 let second = first.split_off(first.len() / 2);
-                let again = |b| write_with_retry(sink.clone(), b, policy, throttle.clone(), progress.clone(), stop.clone());
+                let again = |b| {
+                    let (sink, journal) = (sink.clone(), journal.clone());
+                    write_with_retry(sink, journal, b, policy, throttle.clone(), progress.clone(), stop.clone())
+                };
                 let a = again(first).await?;
                 let b = again(second).await?;
                 return Ok(merge(a, b, attempt - 1));

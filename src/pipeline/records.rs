@@ -2,9 +2,10 @@
 
 use std::future::Future;
 
-use crate::connector::{ConnectorError, Page, ResumeToken, Selection, Sink, Source, WriteReport};
+use crate::connector::{ConnectorError, Journaled, Page, ResumeToken, Selection, Sink, Source, WriteReport};
 use crate::model::{bump, Node, Relationship};
 
+use super::journal::{Entry, Records};
 use super::transform::{State, Transform, TransformError, TransformReport};
 use super::{CopyReport, Phase};
 use crate::connector::SelectionCounts;
@@ -38,6 +39,17 @@ pub(crate) trait PhaseRecord: Sized + Send + Sync + 'static {
         sink: &'a dyn Sink,
         batch: &'a [Self],
     ) -> impl Future<Output = Result<WriteReport, ConnectorError>> + Send + 'a;
+    /// The target's before-images of `batch` (for the run's journal).
+    fn before<'a>(
+        target: &'a dyn Journaled,
+        batch: &'a [Self],
+    ) -> impl Future<Output = Result<Vec<Self>, ConnectorError>> + Send + 'a;
+    /// This record's journal entry, given what the target held before and its target id.
+    fn entry(&self, before: Option<&Self>, target: Option<String>) -> Entry;
+    /// The id the target knows the record by, when not its source id.
+    fn target_id(target: &dyn Journaled, record: &Self) -> Option<String>;
+    /// Adds `n` records of this kind to `records`.
+    fn count(records: &mut Records, n: u64);
 }
 
 impl PhaseRecord for Node {
@@ -100,6 +112,24 @@ impl PhaseRecord for Node {
     ) -> impl Future<Output = Result<WriteReport, ConnectorError>> + Send + 'a {
         sink.write_nodes(batch)
     }
+    fn before<'a>(
+        target: &'a dyn Journaled,
+        batch: &'a [Self],
+    ) -> impl Future<Output = Result<Vec<Self>, ConnectorError>> + Send + 'a {
+        target.before_nodes(batch)
+    }
+
+    fn entry(&self, before: Option<&Self>, target: Option<String>) -> Entry {
+        Entry::node(self, before, target)
+    }
+
+    fn target_id(target: &dyn Journaled, record: &Self) -> Option<String> {
+        target.target_id(record)
+    }
+
+    fn count(records: &mut Records, n: u64) {
+        records.nodes += n;
+    }
 }
 
 impl PhaseRecord for Relationship {
@@ -156,5 +186,24 @@ impl PhaseRecord for Relationship {
         batch: &'a [Self],
     ) -> impl Future<Output = Result<WriteReport, ConnectorError>> + Send + 'a {
         sink.write_relationships(batch)
+    }
+
+    fn before<'a>(
+        target: &'a dyn Journaled,
+        batch: &'a [Self],
+    ) -> impl Future<Output = Result<Vec<Self>, ConnectorError>> + Send + 'a {
+        target.before_relationships(batch)
+    }
+
+    fn entry(&self, before: Option<&Self>, _target: Option<String>) -> Entry {
+        Entry::relationship(self, before)
+    }
+
+    fn target_id(_target: &dyn Journaled, _record: &Self) -> Option<String> {
+        None
+    }
+
+    fn count(records: &mut Records, n: u64) {
+        records.relationships += n;
     }
 }

@@ -43,6 +43,12 @@ impl Progress for NoProgress {
 /// The outcome of a finished copy: what the sink acknowledged.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct CopyReport {
+    /// The run id (`graphferry runs`, `graphferry rollback --run`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    /// Whether the run kept a journal (a database target), so `graphferry rollback` can undo it.
+    #[serde(skip)]
+    pub journaled: bool,
     pub nodes: u64,
     pub relationships: u64,
     /// Nodes written per label (a node with two labels counts under both).

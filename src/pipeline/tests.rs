@@ -227,6 +227,8 @@ fn options() -> CopyOptions {
         transform: None,
         strict_types: false,
         missing_key: Default::default(),
+        run: None,
+        journal: None,
     }
 }
 
@@ -385,6 +387,7 @@ async fn resume_skips_what_was_acknowledged_and_removes_the_checkpoint() {
             after: Some(ResumeToken::new(24)),
             finished: false,
         },
+        run: None,
     });
     let sink = Arc::new(TestSink::default());
     let report = copy_into(&graph(40, 60), &sink, &opts, &never_stop()).await.unwrap();

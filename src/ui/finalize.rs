@@ -13,7 +13,12 @@ use crate::pipeline::finalize::{FinalizeProgress, FinalizeReport};
 
 impl Ui {
     pub fn finalize_progress(&self) -> FinalizeBar {
-        FinalizeBar { bar: self.bar, current: Mutex::new(None), retries: Mutex::new(0) }
+        FinalizeBar { bar: self.bar, prefix: "finalizing", current: Mutex::new(None), retries: Mutex::new(0) }
+    }
+
+    /// The same bar for `graphferry rollback`: records deleted or restored.
+    pub fn rollback_progress(&self) -> FinalizeBar {
+        FinalizeBar { bar: self.bar, prefix: "rolling back", current: Mutex::new(None), retries: Mutex::new(0) }
     }
 
     pub fn finalize_summary(&self, target: &str, report: &FinalizeReport) {
@@ -69,6 +74,7 @@ impl Ui {
 /// A bar of records cleared on a terminal; nothing otherwise (the summary says the rest).
 pub struct FinalizeBar {
     bar: bool,
+    prefix: &'static str,
     current: Mutex<Option<ProgressBar>>,
     retries: Mutex<u64>,
 }
@@ -87,7 +93,7 @@ impl FinalizeProgress for FinalizeBar {
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
-        bar.set_prefix("finalizing");
+        bar.set_prefix(self.prefix);
         *ACTIVE_BAR.lock().expect("progress lock") = Some(bar.clone());
         *self.current.lock().expect("progress lock") = Some(bar);
     }

@@ -10,6 +10,7 @@ mod migrate;
 mod names;
 mod nodestream;
 mod restart;
+pub mod rollback;
 mod round_trip;
 mod seed_flow;
 mod selection;

@@ -8,6 +8,7 @@ mod encoding;
 pub mod expect;
 mod finalize;
 mod migrate;
+mod rollback;
 mod seed_flow;
 pub mod server;
 mod source;

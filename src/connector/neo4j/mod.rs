@@ -15,6 +15,7 @@ mod cypher;
 mod error;
 mod finalize;
 mod introspect;
+mod journal;
 mod lookup;
 pub mod migrate;
 mod sink;
@@ -35,7 +36,8 @@ use async_trait::async_trait;
 
 use crate::config::{ConfigError, KeyReader};
 use crate::connector::{
-    Connector, ConnectorConfig, ConnectorError, CopiedLookup, Finalizer, Migrator, Sink, Source, WriteDefaults,
+    Connector, ConnectorConfig, ConnectorError, CopiedLookup, Finalizer, Journaled, Migrator, Sink, Source,
+    WriteDefaults,
 };
 
 /// Connections a source needs: one streamed read at a time, plus a spare for counting.
@@ -123,5 +125,14 @@ impl Connector for Neo4jConfig {
             Ok(Box::new(finalize::Neo4jFinalizer::new(client, self)) as Box<dyn Finalizer>)
         };
         Some(finalizer.await)
+    }
+
+    async fn journaled(&self, target: &str) -> Option<Result<Box<dyn Journaled>, ConnectorError>> {
+        let journal = async {
+            // Lookups run inside the copy's concurrent writes.
+            let client = Client::connect(target, self, SINK_CONNECTIONS).await?;
+            Ok(Box::new(journal::Neo4jJournal::new(client, self)) as Box<dyn Journaled>)
+        };
+        Some(journal.await)
     }
 }

@@ -13,6 +13,7 @@ pub mod encoding;
 mod error;
 mod finalize;
 pub mod identity;
+mod journal;
 mod lookup;
 mod migrate;
 mod query;
@@ -32,7 +33,10 @@ use std::path::Path;
 use async_trait::async_trait;
 use serde_json::Map;
 
-use super::{Connector, ConnectorConfig, ConnectorError, CopiedLookup, Finalizer, Migrator, NothingToFinalize, Sink, Source};
+use super::{
+    Connector, ConnectorConfig, ConnectorError, CopiedLookup, Finalizer, Journaled, Migrator, NothingToFinalize, Sink,
+    Source,
+};
 use crate::config::{ConfigError, KeyReader};
 
 impl ConnectorConfig for NeptuneConfig {
@@ -99,6 +103,10 @@ impl Connector for NeptuneConfig {
         Some(client::Client::new(target, self).map(|c| Box::new(NeptuneMigrator::new(c)) as Box<dyn Migrator>))
     }
 
+    async fn journaled(&self, target: &str) -> Option<Result<Box<dyn Journaled>, ConnectorError>> {
+        Some(journal(target, self).map(|j| Box::new(j) as Box<dyn Journaled>))
+    }
+
     async fn finalizer(&self, target: &str) -> Option<Result<Box<dyn Finalizer>, ConnectorError>> {
         Some(match self.mode {
             NeptuneMode::Database => Ok(Box::new(NothingToFinalize(finalize::DATABASE_HAS_NO_MARKS)) as Box<dyn Finalizer>),
@@ -107,6 +115,10 @@ impl Connector for NeptuneConfig {
             }),
         })
     }
+}
+
+fn journal(target: &str, cfg: &NeptuneConfig) -> Result<journal::NeptuneJournal, ConnectorError> {
+    Ok(journal::NeptuneJournal::new(client::Client::new(target, cfg)?, source(target, cfg)?, cfg))
 }
 
 fn source(target: &str, cfg: &NeptuneConfig) -> Result<NeptuneSource, ConnectorError> {
