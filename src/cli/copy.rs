@@ -124,6 +124,11 @@ pub struct CopyArgs {
     #[arg(long)]
     pub resume: bool,
 
+    /// Keep no rollback journal for this run: saves looking up the before-image of every record
+    /// in a target that already holds data, but `graphferry rollback` cannot undo the run
+    #[arg(long)]
+    pub no_journal: bool,
+
     /// Checkpoint file (default: .graphferry/checkpoint-SOURCE-TARGET.json beside the config)
     #[arg(long, value_name = "PATH")]
     pub checkpoint: Option<PathBuf>,
@@ -199,8 +204,19 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
         .map(|(cfg, name)| Side { name, location: cfg.settings.location() });
     let (checkpoint, resume) =
         checkpoint_for(&args, &config.path, &selection, sides, sink.resumable(), transform.as_deref())?;
-    let (folder, mut record) = open_run(&args, &config.path, &selection, target_cfg, resume.as_ref());
-    let journal = match connector::connect_journaled(target_cfg).await {
+    let (folder, mut record, continued) = open_run(&args, &config.path, &selection, target_cfg, resume.as_ref());
+    // A resumed run keeps its choice: a journal that began with the run, or none at all (a
+    // journal of the resumed part alone would undo half a run).
+    let no_journal = match (continued, record.journaled) {
+        (true, true) if args.no_journal => anyhow::bail!(
+            "run {} keeps a rollback journal; resume it without --no-journal (or start a new copy without --resume)",
+            record.run
+        ),
+        (true, journaled) => !journaled,
+        (false, _) => args.no_journal,
+    };
+    let journaled = if no_journal { None } else { connector::connect_journaled(target_cfg).await };
+    let journal = match journaled {
         None => None,
         Some(Ok(target)) => Some(std::sync::Arc::new(RunJournal::open(folder.journal(), target, record.ids_only)?)),
         Some(Err(e)) => {
@@ -213,6 +229,8 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
     folder.save(&record)?;
     if journal.is_some() {
         tracing::info!(event = "run", run = %record.run, folder = %folder.dir.display(), "run {}: journal in {}", record.run, folder.dir.display());
+    } else if no_journal {
+        tracing::info!(event = "run", run = %record.run, "run {} (no journal: --no-journal, it cannot be rolled back)", record.run);
     } else {
         tracing::info!(event = "run", run = %record.run, "run {} (no journal: the target is written whole)", record.run);
     }
@@ -289,27 +307,27 @@ pub async fn exec(global: &GlobalArgs, args: CopyArgs, ui: &Ui) -> anyhow::Resul
     }
 }
 
-/// The run this copy is: the one its checkpoint names when resuming (its journal goes on), a
-/// new one otherwise.
+/// The run this copy is: the one its checkpoint names when resuming (its journal goes on;
+/// `true`), a new one otherwise.
 fn open_run(
     args: &CopyArgs,
     config: &std::path::Path,
     selection: &Selection,
     target: &registry::Target,
     resume: Option<&pipeline::checkpoint::Checkpoint>,
-) -> (RunFolder, RunRecord) {
+) -> (RunFolder, RunRecord, bool) {
     let runs_dir = args.runs.dir(config);
     if let Some(run) = resume.and_then(|c| c.run.as_deref()) {
         let folder = RunFolder::of(&runs_dir, run);
         if let Ok(mut record) = folder.load() {
             record.state = RunState::Running;
             record.ended = None;
-            return (folder, record);
+            return (folder, record, true);
         }
     }
     let record =
         RunRecord::new(journal::new_run_id(), &args.source, &args.target, target.settings.location(), selection);
-    (RunFolder::of(&runs_dir, &record.run), record)
+    (RunFolder::of(&runs_dir, &record.run), record, false)
 }
 
 /// Saves how the run ended and what it wrote. A failure to save is a warning: the copy's own

@@ -127,8 +127,12 @@ pub async fn exec(global: &GlobalArgs, args: RollbackArgs, ui: &Ui) -> anyhow::R
         );
     }
     if !record.journaled {
-        ui.rollback_nothing(target, Some(&run), &format!("run {run} kept no journal"));
-        return Ok(());
+        // A database target journals every run unless told not to: this one was copied with
+        // --no-journal, and what it wrote cannot be told from what was there.
+        anyhow::bail!(
+            "run {run} into `{target}` was copied with --no-journal: it kept no record of what it changed, so it cannot be \
+             rolled back (restore the target from a backup, or copy again from the source)"
+        );
     }
     let journal_path = folder.journal();
     let plan = rollback::plan(&journal_path)?;

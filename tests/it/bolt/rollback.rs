@@ -273,6 +273,21 @@ async fn rollback_refuses_what_it_cannot_undo_safely(server: Server) {
     p.cmd().args(["rollback", "--target", "dst", "--force"]).assert().success();
     assert_same(&before, &read_independently(&dst), "after a forced rollback");
 
+    // A run copied with --no-journal cannot be undone: refused, naming the flag.
+    let out = p
+        .cmd()
+        .args(["--json", "copy", "--source", "second", "--target", "dst", "--all", "--no-journal"])
+        .assert()
+        .success();
+    let unjournaled = event(&out.get_output().stdout, "summary")["run"].as_str().unwrap().to_string();
+    let now = read_independently(&dst);
+    p.cmd()
+        .args(["rollback", "--target", "dst", "--run", &unjournaled])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(format!("run {unjournaled} into `dst` was copied with --no-journal")));
+    assert_same(&now, &read_independently(&dst), "a refused rollback changes nothing");
+
     // A file target keeps no journal, and says so.
     p.cmd()
         .args(["rollback", "--target", "out"])
