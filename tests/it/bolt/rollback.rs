@@ -148,12 +148,15 @@ async fn a_rollback_restores_an_overlapping_graph_exactly_even_when_interrupted(
     );
     assert_ne!(before["nodes"], read_independently(&dst)["nodes"], "a dry run changes nothing");
 
-    // Stopped abruptly after its first batch (as a kill would), then run again: it converges.
-    p.cmd()
+    // Killed (SIGKILL) after its second batch, then run again: it converges.
+    let killed = p
+        .cmd()
         .args(["rollback", "--target", "dst", "--run", &run, "--batch-size", "1"])
         .env("GRAPHFERRY_TEST_ROLLBACK_EXIT_AFTER", "2")
         .assert()
-        .code(137);
+        .failure();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(killed.get_output().status.signal(), Some(9), "killed by SIGKILL: {:?}", killed.get_output().status);
     let listed = runs(&p);
     assert_eq!(listed.len(), 2, "{listed:?}");
     assert_eq!(listed[1]["state"], "rolling_back", "{listed:?}");
