@@ -140,8 +140,16 @@ fn own_objects(
     indexes: Vec<SchemaRow>,
     ours: &dyn Fn(&SchemaRow) -> bool,
 ) -> Vec<SchemaObject> {
-    let mut out: Vec<SchemaObject> =
-        constraints.into_iter().filter(|r| ours(r)).map(|r| SchemaObject::Constraint(r.name)).collect();
+    // Only the uniqueness constraint graphferry creates (`REQUIRE n.p IS UNIQUE`). ArcadeDB also
+    // lists the property's declared type on the same label and property as a
+    // `NODE_PROPERTY_TYPE` constraint (`..._type`) once its schema holds the property, and
+    // refuses to drop it (a SemanticError that failed finalize after a second copy); on Neo4j
+    // such a constraint would be the user's.
+    let mut out: Vec<SchemaObject> = constraints
+        .into_iter()
+        .filter(|r| ours(r) && r.kind == "UNIQUENESS")
+        .map(|r| SchemaObject::Constraint(r.name))
+        .collect();
     out.extend(indexes.into_iter().filter(|r| ours(r) && !r.owned).map(|r| SchemaObject::Index(r.name)));
     out
 }
@@ -188,6 +196,8 @@ mod tests {
             row("gf", "UNIQUENESS", "_GraphferryNode", &["_graphferry_id"]),
             row("Person_node_key", "NODE_KEY", "Person", &["id"]),
             row("other", "UNIQUENESS", "_GraphferryNode", &["name"]),
+            // What ArcadeDB lists for the property's declared type, and cannot drop.
+            row("constraint__GraphferryNode__graphferry_id_type", "NODE_PROPERTY_TYPE", "_GraphferryNode", &["_graphferry_id"]),
         ];
         let mut owned = row("gf_index", "RANGE", "_GraphferryNode", &["_graphferry_id"]);
         owned.owned = true;

@@ -302,15 +302,17 @@ async fn rollback_refuses_what_it_cannot_undo_safely(server: Server) {
 async fn finalize_makes_the_runs_on_a_target_unrollbackable(server: Server) {
     let dst = server.database("rbz").await;
     let p = project(&dst);
-    // One copy only: on ArcadeDB, finalize after a second copy into the same database fails to
-    // drop the identity constraint (`DROP CONSTRAINT ..._type IF EXISTS` is a SemanticError),
-    // journal or not; not this to fix.
-    let run = copy(&p, "first");
+    // Two copies: after the second, ArcadeDB lists the identity property's declared type as a
+    // constraint of its own, which finalize must leave alone (it once tried to drop it and
+    // failed with a SemanticError).
+    let earlier = copy(&p, "first");
+    let run = copy(&p, "second");
     p.cmd()
         .args(["finalize", "--target", "dst"])
         .assert()
         .success()
-        .stdout(predicates::str::contains("1 earlier run on `dst` can no longer be rolled back"))
+        .stdout(predicates::str::contains("2 earlier runs on `dst` can no longer be rolled back"))
+        .stdout(predicates::str::contains(earlier.as_str()))
         .stdout(predicates::str::contains(run.as_str()));
     p.cmd()
         .args(["rollback", "--target", "dst", "--run", &run])
