@@ -35,17 +35,6 @@ NEO4J_SOURCE="${NEO4J_SOURCE:-bolt://127.0.0.1:7688}"
 NEO4J_TARGET="${NEO4J_TARGET:-bolt://127.0.0.1:7689}"
 NEO4J_PASSWORD="${NEO4J_PASSWORD:-graphferry-test}"
 export NEO4J_PASSWORD
-NS_VENV="${NS16_VENV:-$ROOT/.test-servers/nodestream-venv}"
-neo4j_tool() { "$NS_VENV/bin/python" "$ROOT/bench/neo4j_tool.py" "$@"; }
-check_neo4j_counts() { # URI NODES RELS
-    local got
-    read -r -a got <<<"$(neo4j_tool "$1" count)"
-    check_counts "$1" "${got[0]}" "${got[1]}" "$2" "$3"
-}
-cfg_neo4j() { # NAME URI
-    printf '  %s:\n    database: neo4j\n    uri: %s\n    username: neo4j\n    password: %s\n    database_name: neo4j\n' \
-        "$1" "$2" "$NEO4J_PASSWORD"
-}
 
 RECORDS=$((NODES + RELS))
 [[ -f "$WORK/graph.jsonl" ]] ||

@@ -162,6 +162,20 @@ cfg_bolt() {
 }
 cfg_neptune() { printf '  %s:\n    database: neptune\n    mode: database\n    host: %s\n    iam_auth: false\n' "$1" "$2"; }
 
+# ---- the two Neo4j 5 test servers (bench/neo4j.sh, bench/journal.sh) ---------------------------
+# neo4j_tool URI wipe|count: bench/neo4j_tool.py through the official driver in the nodestream
+# 0.16 venv; check_neo4j_counts URI NODES RELS; cfg_neo4j NAME URI: a config entry.
+neo4j_tool() { "${NS16_VENV:-$ROOT/.test-servers/nodestream-venv}/bin/python" "$ROOT/bench/neo4j_tool.py" "$@"; }
+check_neo4j_counts() {
+    local got
+    read -r -a got <<<"$(neo4j_tool "$1" count)"
+    check_counts "$1" "${got[0]}" "${got[1]}" "$2" "$3"
+}
+cfg_neo4j() {
+    printf '  %s:\n    database: neo4j\n    uri: %s\n    username: neo4j\n    password: %s\n    database_name: neo4j\n' \
+        "$1" "$2" "${NEO4J_PASSWORD:-graphferry-test}"
+}
+
 # ---- measuring ----------------------------------------------------------------------------------
 # record NAME KIND RECORDS SECONDS RSS_KB [EXTRA_JSON]: one measurement line.
 record() {

@@ -40,16 +40,6 @@ export NEO4J_PASSWORD
 NS_VENV="${NS16_VENV:-$ROOT/.test-servers/nodestream-venv}"
 [[ -x "$NS_VENV/bin/nodestream" ]] || die "nodestream 0.16 venv missing: $NS_VENV"
 NS_VERSION="$("$NS_VENV/bin/pip" show nodestream 2>/dev/null | sed -n 's/^Version: //p')"
-neo4j_tool() { "$NS_VENV/bin/python" "$ROOT/bench/neo4j_tool.py" "$@"; }
-check_neo4j_counts() { # URI NODES RELS
-    local got
-    read -r -a got <<<"$(neo4j_tool "$1" count)"
-    check_counts "$1" "${got[0]}" "${got[1]}" "$2" "$3"
-}
-cfg_neo4j() { # NAME URI
-    printf '  %s:\n    database: neo4j\n    uri: %s\n    username: neo4j\n    password: %s\n    database_name: neo4j\n' \
-        "$1" "$2" "$NEO4J_PASSWORD"
-}
 # floor_env URI CMD...: the floor binary pointed at a Neo4j server (env, so /usr/bin/time can run it).
 floor_env() { env FLOOR_BOLT_URI="$1" FLOOR_BOLT_USER=neo4j FLOOR_BOLT_PASSWORD="$NEO4J_PASSWORD" "${@:2}"; }
 

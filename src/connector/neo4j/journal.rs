@@ -158,6 +158,12 @@ fn row(id: &str, props: &Properties) -> BoltType {
     bolt_map([("id", BoltType::from(id)), ("props", BoltType::Map(properties_to_bolt(props)))])
 }
 
+/// A relationship's parameter row: its source id (`id`) and its endpoints' (`s`, `e`), which
+/// the lookup and the delete both match on.
+fn relationship_row(id: &str, start: &str, end: &str) -> BoltType {
+    bolt_map([("id", BoltType::from(id)), ("s", BoltType::from(start)), ("e", BoltType::from(end))])
+}
+
 #[async_trait]
 impl Journaled for Neo4jJournal {
     async fn prepare(&self, plan: &CopyPlan) -> Result<bool, ConnectorError> {
@@ -200,16 +206,7 @@ impl Journaled for Neo4jJournal {
     }
 
     async fn before_relationships(&self, batch: &[Relationship]) -> Result<Vec<Relationship>, ConnectorError> {
-        let rows = batch
-            .iter()
-            .map(|r| {
-                bolt_map([
-                    ("id", BoltType::from(r.id.as_str())),
-                    ("s", BoltType::from(r.start.as_str())),
-                    ("e", BoltType::from(r.end.as_str())),
-                ])
-            })
-            .collect();
+        let rows = batch.iter().map(|r| relationship_row(&r.id, &r.start, &r.end)).collect();
         let text = relationships_by_source_id(&self.marker, &self.id_property);
         let rows = self.client.rows(query(&text).param("rows", bolt_list(rows))).await?;
         let target = self.client.target();
@@ -228,16 +225,7 @@ impl Journaled for Neo4jJournal {
     }
 
     async fn delete_relationships(&self, rels: &[RelationshipRef]) -> Result<u64, ConnectorError> {
-        let rows = rels
-            .iter()
-            .map(|r| {
-                bolt_map([
-                    ("id", BoltType::from(r.id.as_str())),
-                    ("s", BoltType::from(r.start.as_str())),
-                    ("e", BoltType::from(r.end.as_str())),
-                ])
-            })
-            .collect();
+        let rows = rels.iter().map(|r| relationship_row(&r.id, &r.start, &r.end)).collect();
         let q = query(&delete_relationships(&self.marker, &self.id_property)).param("rows", bolt_list(rows));
         let counts = self.client.write("deleting relationships the run created", vec![q]).await?;
         Ok(counts.iter().sum::<i64>().max(0) as u64)
