@@ -200,6 +200,12 @@ async fn a_failed_copy_is_rolled_back_too(server: Server) {
     let listed = runs(&p);
     assert_eq!(listed[1]["state"], "failed", "{listed:?}");
     assert_ne!(before["relationships"], read_independently(&dst)["relationships"], "half the copy landed");
+    // Its resume cannot drop the journal half-way: the rollback would undo half the run.
+    p.cmd()
+        .args(["copy", "--source", "broken", "--target", "dst", "--all", "--resume", "--no-journal"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("keeps a rollback journal; resume it without --no-journal"));
 
     p.cmd()
         .args(["rollback", "--target", "dst"])
