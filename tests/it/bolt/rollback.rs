@@ -16,6 +16,7 @@ crate::on_every_server!(
     rollback_refuses_what_it_cannot_undo_safely,
     finalize_makes_the_runs_on_a_target_unrollbackable,
     a_resumed_copy_continues_its_run_and_rolls_back_whole,
+    nodes_found_by_their_migration_keys_are_restored_and_created_ones_deleted,
 );
 
 /// A dump of `nodes` (id, labels, properties as JSON text) and `rels` (id, type, start, end,
@@ -325,4 +326,38 @@ async fn finalize_makes_the_runs_on_a_target_unrollbackable(server: Server) {
         .assert()
         .code(1)
         .stderr(predicates::str::contains(format!("run {run} can no longer be rolled back")));
+}
+
+/// With migrations declaring `Movie(title)` as a key, the copy finds an existing Movie by its
+/// title (not by a source id it never had): the journal must look it up the same way, and the
+/// rollback must put it back as it was, without the identity marks the copy added.
+async fn nodes_found_by_their_migration_keys_are_restored_and_created_ones_deleted(server: Server) {
+    let dst = server.database("rbk").await;
+    let p = project(&dst);
+    std::fs::create_dir(p.path("migrations")).unwrap();
+    std::fs::write(
+        p.path("migrations/0001_keys.yaml"),
+        "name: 0001_keys\ndependencies: []\noperations:\n  - operation: CreateNodeType\n    arguments: {name: Movie, keys: [title], properties: []}\n",
+    )
+    .unwrap();
+    p.cmd().args(["migrations", "run", "--target", "dst"]).assert().success();
+    // Someone else's Movie, with no identity marks: the copy's MERGE on the key updates it.
+    dst.run("CREATE (:Movie {title: 'A', v: 1, kept: 'yes'})-[:IN]->(:Genre {name: 'g'})").await;
+    let before = read_independently(&dst);
+    std::fs::write(
+        p.path("second.jsonl"),
+        dump(
+            &[("m1", &["Movie"], r#"{"title":"A","v":2}"#), ("m2", &["Movie"], r#"{"title":"B","v":1}"#)],
+            &[("s1", "SEQUEL", "m2", "m1", r#"{}"#)],
+        ),
+    )
+    .unwrap();
+    copy(&p, "second");
+    let copied = read_independently(&dst);
+    assert_ne!(before["nodes"], copied["nodes"], "the copy changed A and created B");
+    let movies = dst.rows("MATCH (n:Movie) RETURN count(n) AS c").await;
+    assert_eq!(movies[0]["c"], 2, "A was found by its key, not created again: {movies:?}");
+
+    p.cmd().args(["rollback", "--target", "dst"]).assert().success();
+    assert_same(&before, &read_independently(&dst), "after rolling back a keyed copy");
 }
