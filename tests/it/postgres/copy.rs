@@ -10,7 +10,7 @@ use predicates::prelude::*;
 use serde_json::{json, Value as Json};
 
 use super::server::Database;
-use crate::bolt::server::{bolt_url, fresh_database, password, target_yaml};
+use crate::bolt::server::{Db, Server};
 use crate::neptune::server::{engine, TestServer};
 use crate::support::Project;
 
@@ -163,9 +163,9 @@ fn shop_to_dump_lands_every_row_with_exact_values_and_verifies() {
         .stdout(predicate::str::contains("0 difference(s)"));
 }
 
-/// `database` on the Bolt server as the official Python driver reads it.
-fn read_with_python_driver(database: &str) -> Json {
-    crate::support::read_graph(&bolt_url(), "root", database, &password())
+/// `db` as the official Python driver reads it.
+fn read_with_python_driver(db: &Db) -> Json {
+    crate::support::read_graph(&db.uri, db.user(), &db.name, &db.password())
 }
 
 /// The node labelled `label` whose property `key` has text `value`, as [labels, properties].
@@ -178,11 +178,13 @@ fn find<'a>(graph: &'a Json, label: &str, key: &str, value: &str) -> &'a Json {
         .unwrap_or_else(|| panic!("no {label} with {key} = {value}"))
 }
 
-#[test]
-fn shop_to_bolt_is_read_back_by_the_python_driver_and_verifies() {
-    let db = Database::with("shop_bolt", &["shop.sql"]);
-    let graph_db = fresh_database("pg_shop");
-    let p = Project::new(&format!("{}{}", db.target("shop", ""), target_yaml("graph", &bolt_url(), &graph_db)));
+crate::on_every_server!(shop_to_bolt_is_read_back_by_the_python_driver_and_verifies);
+
+/// On ArcadeDB and on a real Neo4j 5, which forgives less.
+async fn shop_to_bolt_is_read_back_by_the_python_driver_and_verifies(server: Server) {
+    let db = Database::with(&format!("shop_bolt_{server:?}").to_lowercase(), &["shop.sql"]);
+    let graph_db = server.database("pg_shop").await;
+    let p = Project::new(&format!("{}{}", db.target("shop", ""), graph_db.yaml("graph")));
     std::fs::write(p.path("mapping.yaml"), mapping_with_json_as_text()).unwrap();
     p.cmd()
         .args(["copy", "--source", "shop", "--target", "graph", "--all", "--mapping", "mapping.yaml"])

@@ -23,17 +23,22 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
 }
 
-/// Runs `sql` (several statements) on the database at `url`.
+/// Runs `sql` (several statements) on the database at `url`, on a thread and runtime of its
+/// own, so that sync tests and async ones (inside their runtime) can both call it.
 pub fn execute(url: &str, sql: &str) {
-    runtime().block_on(async {
-        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL is not reachable ({e}): run `scripts/test-servers.sh start` first"));
-        let task = tokio::spawn(conn);
-        client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{e:?}"));
-        drop(client);
-        let _ = task.await;
-    });
+    let (url, sql) = (url.to_string(), sql.to_string());
+    let run = move || {
+        runtime().block_on(async {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap_or_else(|e| {
+                panic!("PostgreSQL is not reachable ({e}): run `scripts/test-servers.sh start` first")
+            });
+            let task = tokio::spawn(conn);
+            client.batch_execute(&sql).await.unwrap_or_else(|e| panic!("{e:?}"));
+            drop(client);
+            let _ = task.await;
+        })
+    };
+    std::thread::spawn(run).join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
 }
 
 /// A database of this test's own, dropped when the value is.
