@@ -29,8 +29,23 @@ fn copy(p: &Project, source: &str) -> assert_cmd::assert::Assert {
 
 #[test]
 fn a_rollback_restores_an_overlapping_graph_and_undoes_a_failed_copy() {
-    let server = TestServer::start("rollback", &[]);
-    let mut yaml = server.target("np", false);
+    rollback_restores_and_undoes(false);
+}
+
+/// Neptune Analytics: relationship ids are the server's, and the copy's source id travels in a
+/// property, which the journal and the rollback must find relationships by.
+#[test]
+fn on_neptune_analytics_too() {
+    rollback_restores_and_undoes(true);
+}
+
+fn rollback_restores_and_undoes(analytics: bool) {
+    let server = if analytics {
+        TestServer::start("rollback_analytics", &["--mode", "analytics"])
+    } else {
+        TestServer::start("rollback", &[])
+    };
+    let mut yaml = server.target("np", analytics);
     for name in ["first", "second", "broken"] {
         yaml.push_str(&format!("  {name}:\n    database: file\n    path: {name}.jsonl\n"));
     }
