@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::connector::{ConnectorError, ErrorClass};
+
 /// How a failed write is retried.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -29,9 +31,66 @@ impl RetryPolicy {
     }
 }
 
+/// Runs an idempotent read (a count, a lookup by id) until it succeeds, fails with an error
+/// retrying cannot help, or has had `policy.max_attempts`; the waits are [`RetryPolicy::delay`].
+/// `what` names the read in the log line of each retry.
+pub async fn read_again<T, Fut>(
+    policy: RetryPolicy,
+    what: &str,
+    mut read: impl FnMut() -> Fut,
+) -> Result<T, ConnectorError>
+where
+    Fut: std::future::Future<Output = Result<T, ConnectorError>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match read().await {
+            Err(e) if e.class == ErrorClass::Retryable && attempt < policy.max_attempts => {
+                tracing::warn!(attempt, error = %e, "{what} failed; trying again");
+                tokio::time::sleep(policy.delay(attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn reads_are_tried_again_only_when_retrying_can_help() {
+        let policy =
+            RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(2) };
+        let calls = std::cell::Cell::new(0);
+        let flaky = || {
+            calls.set(calls.get() + 1);
+            let n = calls.get();
+            async move {
+                if n < 3 {
+                    Err(ConnectorError::retryable("busy"))
+                } else {
+                    Ok(n)
+                }
+            }
+        };
+        assert_eq!(read_again(policy, "counting", flaky).await.unwrap(), 3);
+        calls.set(0);
+        let always = || {
+            calls.set(calls.get() + 1);
+            async { Err::<(), _>(ConnectorError::retryable("busy")) }
+        };
+        assert!(read_again(policy, "counting", always).await.is_err());
+        assert_eq!(calls.get(), 3, "gives up after max_attempts");
+        calls.set(0);
+        let fatal = || {
+            calls.set(calls.get() + 1);
+            async { Err::<(), _>(ConnectorError::fatal("bad credentials")) }
+        };
+        assert!(read_again(policy, "counting", fatal).await.is_err());
+        assert_eq!(calls.get(), 1, "a fatal error is not tried again");
+    }
 
     #[test]
     fn delays_grow_and_stay_capped() {
