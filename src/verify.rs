@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use crate::connector::{ConnectorError, CopiedLookup, Page, Selection, SelectionCounts, Source};
 use crate::model::{same_properties, Node, Relationship};
 use crate::pipeline::PhaseRecord;
-use crate::pipeline::{read_again, RetryPolicy};
+use crate::pipeline::{never_stop, read_again, read_resuming, RetryPolicy};
 
 /// How much of the data to compare record by record.
 #[derive(Debug, Clone, Copy)]
@@ -160,12 +160,18 @@ fn compare_counts(report: &mut VerifyReport, expected: &SelectionCounts, found: 
     report.relationship_types = rows(&expected.relationship_types, &found.relationship_types, &[]);
 }
 
+/// What a streamed read that is read again logs (verify has no progress bar of its own).
+fn told(side: &'static str) -> impl Fn(u32, std::time::Duration, &ConnectorError) {
+    move |attempt, wait, error| tracing::warn!(side, attempt, wait_ms = wait.as_millis() as u64, error = %error, "reading the {side} failed; reading on from where it stopped")
+}
+
 /// Counts target relationships (of the selection) whose endpoints the target does not hold.
 async fn dangling(target: &dyn Source, selection: &Selection) -> Result<u64, ConnectorError> {
     let mut ids: HashSet<String> = HashSet::new();
     let (tx, mut rx) = mpsc::channel::<Page<Node>>(4);
     let all = Selection::All;
-    let read = target.read_nodes(&all, 5000, None, tx);
+    let read =
+        read_resuming::<Node>(target, &all, 5000, RetryPolicy::default(), never_stop(), None, tx, told("target"));
     let collect = async {
         while let Some(page) = rx.recv().await {
             ids.extend(page.records.into_iter().map(|n| n.id));
@@ -175,7 +181,16 @@ async fn dangling(target: &dyn Source, selection: &Selection) -> Result<u64, Con
     r?;
     let mut dangling = 0;
     let (tx, mut rx) = mpsc::channel::<Page<Relationship>>(4);
-    let read = target.read_relationships(selection, 5000, None, tx);
+    let read = read_resuming::<Relationship>(
+        target,
+        selection,
+        5000,
+        RetryPolicy::default(),
+        never_stop(),
+        None,
+        tx,
+        told("target"),
+    );
     let check = async {
         while let Some(page) = rx.recv().await {
             dangling += page.records.iter().filter(|r| !ids.contains(&r.start) || !ids.contains(&r.end)).count() as u64;
@@ -260,7 +275,16 @@ async fn compare_kind<T: Checked>(
     every: u64,
 ) -> Result<(), VerifyError> {
     let (tx, mut rx) = mpsc::channel::<Page<T>>(2);
-    let read = T::read(source, selection, LOOKUP_CHUNK, None, tx);
+    let read = read_resuming::<T>(
+        source,
+        selection,
+        LOOKUP_CHUNK,
+        RetryPolicy::default(),
+        never_stop(),
+        None,
+        tx,
+        told("source"),
+    );
     let mut failure = None;
     let compare = async {
         let mut seen = 0u64;

@@ -493,30 +493,59 @@ async fn run_phase<T: PhaseRecord>(
     Ok(())
 }
 
-/// Reads the phase's records into `tx`, starting after `after`. A transient read error reads
-/// again from the token of the last page passed on, after a backoff; the attempts count
-/// failures in a row, so a long read may meet several passing errors. Returns how many times
-/// it read again, for the summary.
+/// Reads the phase's records into `tx`, starting after `after`, as [`read_resuming`] does;
+/// retries are shown on the copy's progress.
 async fn read_with_retry<T: PhaseRecord>(
     env: &PhaseEnv<'_>,
-    mut after: Option<ResumeToken>,
+    after: Option<ResumeToken>,
     tx: mpsc::Sender<Page<T>>,
 ) -> Result<u64, ConnectorError> {
     let PhaseEnv { source, options, .. } = *env;
-    let mut stop = env.stop.clone();
+    let shown = |failures: u32, wait: Duration, error: &ConnectorError| {
+        env.progress.retrying(T::PHASE, failures, wait, &format!("reading: {error}"));
+    };
+    read_resuming(
+        source,
+        &options.selection,
+        options.batch_size.max(1),
+        options.retry,
+        env.stop.clone(),
+        after,
+        tx,
+        shown,
+    )
+    .await
+}
+
+/// Reads `selection`'s records of one kind from `source` into `tx` in pages of `batch`,
+/// starting after `after`. A transient read error reads again from the token of the last page
+/// passed on, after a backoff (`retrying` is told of each); the attempts count failures in a
+/// row, so a long read may meet several passing errors. Ends early, without error, when `tx` is
+/// closed or a stop is asked for. Returns how many times it read again.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn read_resuming<T: PhaseRecord>(
+    source: &dyn Source,
+    selection: &Selection,
+    batch: usize,
+    policy: RetryPolicy,
+    mut stop: StopSignal,
+    mut after: Option<ResumeToken>,
+    tx: mpsc::Sender<Page<T>>,
+    retrying: impl Fn(u32, Duration, &ConnectorError),
+) -> Result<u64, ConnectorError> {
     let mut failures = 0;
     let mut retries = 0;
     loop {
         let (page_tx, page_rx) = mpsc::channel::<Page<T>>(1);
-        let read = T::read(source, &options.selection, options.batch_size.max(1), after.clone(), page_tx);
+        let read = T::read(source, selection, batch, after.clone(), page_tx);
         let mut passed_on = false;
         let forward = async {
-            // Owned here, so a copy that stopped taking pages closes it and the read returns.
+            // Owned here, so a reader that stopped taking pages closes it and the read returns.
             let mut page_rx = page_rx;
             while let Some(page) = page_rx.recv().await {
                 let next = page.next.clone();
                 if tx.send(page).await.is_err() {
-                    return false; // the copy stopped taking pages
+                    return false; // the reader stopped taking pages
                 }
                 after = Some(next);
                 passed_on = true;
@@ -530,11 +559,11 @@ async fn read_with_retry<T: PhaseRecord>(
             Err(e) => e,
         };
         failures = if passed_on { 1 } else { failures + 1 };
-        if error.class != ErrorClass::Retryable || failures >= options.retry.max_attempts {
+        if error.class != ErrorClass::Retryable || failures >= policy.max_attempts {
             return Err(error);
         }
-        let wait = options.retry.delay(failures);
-        env.progress.retrying(T::PHASE, failures, wait, &format!("reading: {error}"));
+        let wait = policy.delay(failures);
+        retrying(failures, wait, &error);
         retries += 1;
         if sleep_unless_stopped(wait, &mut stop).await {
             return Ok(retries); // the write side sees the stop too and ends the copy

@@ -40,6 +40,22 @@ fn a_copy_verifies_with_its_documented_encodings() {
         .stdout(predicate::str::contains("Compared field by field: 336 nodes, 767 relationships; 0 difference(s)"));
 }
 
+/// Real Neptune throttles reads as well as writes: verify reads on through every fault a
+/// retry can clear (counts, scans resumed from their last page, lookups), and finds the copy
+/// whole.
+#[test]
+fn verify_reads_through_throttled_reads() {
+    let server = TestServer::start("verify_429", &[]);
+    let p = project(&server);
+    cmd(&p, &["copy", "--source", "src", "--target", "np", "--all"]).success();
+    server.set_faults(json!({"seed": 5, "rules": [{"kind": "too-many-requests", "every": 3, "reads": true}]}));
+    cmd(&p, &["verify", "--source", "src", "--target", "np", "--full"])
+        .success()
+        .stdout(predicate::str::contains("Compared field by field: 336 nodes, 767 relationships; 0 difference(s)"));
+    let faults = server.counters()["faults_injected"].as_u64().unwrap_or(0);
+    assert!(faults > 0, "reads were throttled: {}", server.counters());
+}
+
 #[test]
 fn silent_loss_is_caught_by_verify() {
     let server = TestServer::start("verify_loss", &[]);

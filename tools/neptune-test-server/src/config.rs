@@ -120,6 +120,10 @@ pub struct Args {
     /// Delay in milliseconds for the `slow` fault.
     #[arg(long, default_value_t = 2000)]
     pub fault_delay_ms: u64,
+
+    /// --fault applies to read requests (queries that write nothing) instead of writes.
+    #[arg(long, requires = "fault")]
+    pub fault_reads: bool,
 }
 
 /// Credentials the server checks SigV4 signatures against.
@@ -172,6 +176,7 @@ impl Args {
                 rate: self.fault_rate,
                 every: self.fault_every,
                 delay_ms: self.fault_delay_ms,
+                reads: self.fault_reads,
             });
         }
         let faults = FaultPlan { seed: self.fault_seed, rules };

@@ -1,8 +1,14 @@
-//! Deterministic fault injection for write requests.
+//! Deterministic fault injection for write requests, and for read requests by rules that say so.
 //!
-//! A decision depends only on the seed, the rule and the write request's sequence number (1, 2,
-//! ...), never on a shared random stream, so the same seed and the same number of writes give
-//! the same faults even when requests arrive concurrently. Setting a plan restarts the sequence.
+//! A decision depends only on the seed, the rule and the request's sequence number among writes
+//! (or among reads, for a `reads` rule: 1, 2, ...), never on a shared random stream, so the
+//! same seed and the same number of requests give the same faults even when requests arrive
+//! concurrently. Setting a plan restarts both sequences.
+//!
+//! Reads fail too on real Neptune: throttling (429 TooManyRequestsException), an internal
+//! failure and the query timeout are answers to any query, not only to writes
+//! (https://docs.aws.amazon.com/neptune/latest/userguide/errors-engine-codes.html); only the
+//! write-conflict and write-loss kinds make no sense for a read, and are refused there.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
@@ -68,6 +74,9 @@ pub struct FaultRule {
     pub every: Option<u64>,
     #[serde(default = "default_delay_ms")]
     pub delay_ms: u64,
+    /// The rule applies to read requests (queries that write nothing) instead of writes.
+    #[serde(default)]
+    pub reads: bool,
 }
 
 fn default_delay_ms() -> u64 {
@@ -98,13 +107,18 @@ impl FaultPlan {
             if r.every == Some(0) {
                 return Err(format!("fault {}: every must be at least 1", r.kind.name()));
             }
+            if r.reads
+                && matches!(r.kind, FaultKind::ConcurrentModification | FaultKind::DropConnection | FaultKind::LoseHalf)
+            {
+                return Err(format!("fault {}: applies to writes only, not to reads", r.kind.name()));
+            }
         }
         Ok(())
     }
 
-    /// The fault for write number `n` (1-based), if any.
-    pub fn decide(&self, n: u64) -> Option<&FaultRule> {
-        self.rules.iter().enumerate().find_map(|(i, r)| {
+    /// The fault for request number `n` (1-based) among reads (`reads`) or writes, if any.
+    pub fn decide_among(&self, n: u64, reads: bool) -> Option<&FaultRule> {
+        self.rules.iter().enumerate().filter(|(_, r)| r.reads == reads).find_map(|(i, r)| {
             let nth = r.every.is_some_and(|e| n.is_multiple_of(e));
             let drawn = r.rate.is_some_and(|rate| unit(self.seed, i as u64, n) < rate);
             (nth || drawn).then_some(r)
@@ -126,11 +140,12 @@ fn unit(seed: u64, rule: u64, n: u64) -> f64 {
 pub struct Faults {
     plan: RwLock<FaultPlan>,
     writes: AtomicU64,
+    reads: AtomicU64,
 }
 
 impl Faults {
     pub fn new(plan: FaultPlan) -> Self {
-        Faults { plan: RwLock::new(plan), writes: AtomicU64::new(0) }
+        Faults { plan: RwLock::new(plan), writes: AtomicU64::new(0), reads: AtomicU64::new(0) }
     }
 
     /// Replaces the plan and restarts the write sequence, so a test gets the same faults as a
@@ -138,6 +153,7 @@ impl Faults {
     pub fn set(&self, plan: FaultPlan) {
         *self.plan.write().unwrap_or_else(|e| e.into_inner()) = plan;
         self.writes.store(0, Ordering::SeqCst);
+        self.reads.store(0, Ordering::SeqCst);
     }
 
     pub fn plan(&self) -> FaultPlan {
@@ -147,7 +163,13 @@ impl Faults {
     /// Numbers the next write request and returns its fault.
     pub fn next_write(&self) -> Option<FaultRule> {
         let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
-        self.plan.read().unwrap_or_else(|e| e.into_inner()).decide(n).cloned()
+        self.plan.read().unwrap_or_else(|e| e.into_inner()).decide_among(n, false).cloned()
+    }
+
+    /// Numbers the next read request and returns its fault (from `reads` rules only).
+    pub fn next_read(&self) -> Option<FaultRule> {
+        let n = self.reads.fetch_add(1, Ordering::SeqCst) + 1;
+        self.plan.read().unwrap_or_else(|e| e.into_inner()).decide_among(n, true).cloned()
     }
 }
 
@@ -156,21 +178,21 @@ mod tests {
     use super::*;
 
     fn rule(kind: FaultKind, rate: Option<f64>, every: Option<u64>) -> FaultRule {
-        FaultRule { kind, rate, every, delay_ms: 0 }
+        FaultRule { kind, rate, every, delay_ms: 0, reads: false }
     }
 
     #[test]
     fn every_nth_fires_exactly_on_multiples() {
         let plan = FaultPlan { seed: 1, rules: vec![rule(FaultKind::TooManyRequests, None, Some(3))] };
-        let fired: Vec<u64> = (1..=9).filter(|n| plan.decide(*n).is_some()).collect();
+        let fired: Vec<u64> = (1..=9).filter(|n| plan.decide_among(*n, false).is_some()).collect();
         assert_eq!(fired, vec![3, 6, 9]);
     }
 
     #[test]
     fn rate_is_deterministic_and_roughly_right() {
         let plan = FaultPlan { seed: 42, rules: vec![rule(FaultKind::InternalFailure, Some(0.25), None)] };
-        let a: Vec<bool> = (1..=4000).map(|n| plan.decide(n).is_some()).collect();
-        let b: Vec<bool> = (1..=4000).map(|n| plan.decide(n).is_some()).collect();
+        let a: Vec<bool> = (1..=4000).map(|n| plan.decide_among(n, false).is_some()).collect();
+        let b: Vec<bool> = (1..=4000).map(|n| plan.decide_among(n, false).is_some()).collect();
         assert_eq!(a, b);
         let hits = a.iter().filter(|x| **x).count();
         assert!((800..1200).contains(&hits), "{hits}");
@@ -183,5 +205,17 @@ mod tests {
         assert!(serde_json::from_str::<FaultPlan>(r#"{"rules":[],"x":1}"#).is_err());
         let bad: FaultPlan = serde_json::from_str(r#"{"rules":[{"kind":"slow","rate":2}]}"#).unwrap();
         assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn read_rules_fault_reads_only_and_refuse_write_only_kinds() {
+        let mut read = rule(FaultKind::TooManyRequests, None, Some(2));
+        read.reads = true;
+        let faults = Faults::new(FaultPlan { seed: 1, rules: vec![read.clone()] });
+        assert!(faults.next_write().is_none() && faults.next_write().is_none(), "writes are not faulted");
+        assert!(faults.next_read().is_none());
+        assert_eq!(faults.next_read().map(|r| r.kind), Some(FaultKind::TooManyRequests), "every 2nd read");
+        read.kind = FaultKind::LoseHalf;
+        assert!(FaultPlan { seed: 0, rules: vec![read] }.validate().is_err());
     }
 }

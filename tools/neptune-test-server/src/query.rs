@@ -88,7 +88,7 @@ impl App {
             self.counters.update(endpoint, |c| c.write_requests += 1);
             self.faults.next_write()
         } else {
-            None
+            self.faults.next_read()
         };
         if let Some(f) = &fault {
             self.counters.update(endpoint, |c| count_fault(c, f.kind));
