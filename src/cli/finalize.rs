@@ -61,7 +61,16 @@ pub async fn exec(global: &GlobalArgs, args: FinalizeArgs, ui: &Ui) -> anyhow::R
 /// Finalizes `target` and prints the summary; also what `copy --finalize` runs.
 pub async fn run(config: &Config, target: &str, options: &FinalizeOptions, ui: &Ui) -> anyhow::Result<()> {
     let target_cfg = config.target(target)?;
-    let unfinished = finalize::unfinished_copies_into(&config.path, target, &target_cfg.settings.location());
+    let location = target_cfg.settings.location();
+    let mut unfinished = finalize::unfinished_copies_into(&config.path, target, &location);
+    // A copy told `--checkpoint PATH` keeps its progress elsewhere; its run record says where
+    // (a finished or rolled-back copy removes the file).
+    for (_, record) in RunFolder::list(&journal::default_runs_dir(&config.path)) {
+        let on_target = record.is_on(target, &location);
+        if let Some(path) = record.checkpoint.filter(|p| on_target && p.exists() && !unfinished.contains(p)) {
+            unfinished.push(path);
+        }
+    }
     if let Some(path) = unfinished.first() {
         return Err(UnfinishedCopy { target: target.to_string(), checkpoint: path.display().to_string() }.into());
     }
@@ -72,7 +81,6 @@ pub async fn run(config: &Config, target: &str, options: &FinalizeOptions, ui: &
     let report = result?;
     ui.finalize_summary(target, &report);
     if report.nothing_to_remove.is_none() {
-        let location = target_cfg.settings.location();
         ui.runs_finalized(target, &mark_runs_finalized(&journal::default_runs_dir(&config.path), target, &location));
     }
     Ok(())
