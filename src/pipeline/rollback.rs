@@ -300,12 +300,14 @@ async fn apply_with_retry(
 
 /// For the integration tests of an interrupted rollback: with `GRAPHFERRY_TEST_ROLLBACK_EXIT_AFTER=N`
 /// set, the process sends itself SIGKILL once N batches are done (a real kill at a known point:
-/// nothing saved, nothing flushed); where `kill` cannot run, it exits with 137 instead.
+/// nothing saved, nothing flushed); where that cannot run, it exits with 137 instead.
 fn test_hook_stop(batches: u64) {
     let Some(n) = std::env::var_os("GRAPHFERRY_TEST_ROLLBACK_EXIT_AFTER") else { return };
     if n.to_str().and_then(|n| n.parse::<u64>().ok()) == Some(batches) {
         let pid = std::process::id().to_string();
-        if std::process::Command::new("kill").args(["-KILL", &pid]).status().is_ok_and(|s| s.success()) {
+        // The shell's own `kill` (a builtin in every POSIX sh): no procps needed.
+        let kill = std::process::Command::new("sh").args(["-c", &format!("kill -KILL {pid}")]).status();
+        if kill.is_ok_and(|s| s.success()) {
             // The signal is on its way; nothing more runs.
             std::thread::sleep(std::time::Duration::from_secs(60));
         }
