@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use crate::connector::{ConnectorError, CopiedLookup, Page, Selection, SelectionCounts, Source};
 use crate::model::{same_properties, Node, Relationship};
 use crate::pipeline::PhaseRecord;
-use crate::pipeline::{never_stop, read_again, read_resuming, RetryPolicy};
+use crate::pipeline::{never_stop, read_resuming, retry_idempotent, RetryPolicy};
 
 /// How much of the data to compare record by record.
 #[derive(Debug, Clone, Copy)]
@@ -122,16 +122,14 @@ pub async fn verify(
     // Counts and lookups are idempotent reads: a transient error (a throttled or restarting
     // server) is tried again, as the copy's writes are.
     let policy = RetryPolicy::default();
-    let expected = read_again(policy, "counting the source", || source.count(selection)).await.map_err(on(
+    let expected = retry_idempotent(policy, "counting the source", || source.count(selection)).await.map_err(on(
         "source",
         names.source,
         "counting",
     ))?;
-    let found = read_again(policy, "counting the target", || target_source.count(selection)).await.map_err(on(
-        "target",
-        names.target,
-        "counting",
-    ))?;
+    let found = retry_idempotent(policy, "counting the target", || target_source.count(selection))
+        .await
+        .map_err(on("target", names.target, "counting"))?;
     compare_counts(&mut report, &expected, &found, lookup.synthetic_labels());
     report.dangling = dangling(target_source, selection).await.map_err(on("target", names.target, "reading"))?;
     if !matches!(depth, Depth::Counts) {
@@ -300,7 +298,7 @@ async fn compare_kind<T: Checked>(
             if picked.is_empty() {
                 continue;
             }
-            match read_again(RetryPolicy::default(), T::LOOKING_UP, || T::find(lookup, &picked)).await {
+            match retry_idempotent(RetryPolicy::default(), T::LOOKING_UP, || T::find(lookup, &picked)).await {
                 Ok(found) => T::compare(report, lookup, &picked, found),
                 Err(e) => {
                     failure = Some(on("target", names.target, T::LOOKING_UP)(e));

@@ -40,7 +40,7 @@ pub use absent::Absent;
 use checkpoint::{Checkpoint, CheckpointFile, PhaseProgress, Watermark};
 pub(crate) use records::PhaseRecord;
 pub use report::{CopyReport, NoProgress, Phase, Progress};
-pub use retry::{read_again, RetryPolicy};
+pub use retry::{retry_idempotent, RetryPolicy};
 use throttle::Throttle;
 
 /// How to copy.

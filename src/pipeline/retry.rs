@@ -31,10 +31,11 @@ impl RetryPolicy {
     }
 }
 
-/// Runs an idempotent read (a count, a lookup by id) until it succeeds, fails with an error
+/// Runs an idempotent request (a count, a lookup by id, a `CREATE ... IF NOT EXISTS`, or any
+/// request whose transient failure rolled it back) until it succeeds, fails with an error
 /// retrying cannot help, or has had `policy.max_attempts`; the waits are [`RetryPolicy::delay`].
-/// `what` names the read in the log line of each retry.
-pub async fn read_again<T, Fut>(
+/// `what` names the request in the log line of each retry.
+pub async fn retry_idempotent<T, Fut>(
     policy: RetryPolicy,
     what: &str,
     mut read: impl FnMut() -> Fut,
@@ -75,20 +76,20 @@ mod tests {
                 }
             }
         };
-        assert_eq!(read_again(policy, "counting", flaky).await.unwrap(), 3);
+        assert_eq!(retry_idempotent(policy, "counting", flaky).await.unwrap(), 3);
         calls.set(0);
         let always = || {
             calls.set(calls.get() + 1);
             async { Err::<(), _>(ConnectorError::retryable("busy")) }
         };
-        assert!(read_again(policy, "counting", always).await.is_err());
+        assert!(retry_idempotent(policy, "counting", always).await.is_err());
         assert_eq!(calls.get(), 3, "gives up after max_attempts");
         calls.set(0);
         let fatal = || {
             calls.set(calls.get() + 1);
             async { Err::<(), _>(ConnectorError::fatal("bad credentials")) }
         };
-        assert!(read_again(policy, "counting", fatal).await.is_err());
+        assert!(retry_idempotent(policy, "counting", fatal).await.is_err());
         assert_eq!(calls.get(), 1, "a fatal error is not tried again");
     }
 

@@ -25,6 +25,7 @@ use super::cypher::quote;
 use super::value::to_bolt;
 use crate::connector::{ConnectorError, Migrator, MIGRATION_LOCKED};
 use crate::migrations::{self, NodeKeys, Operation};
+use crate::pipeline::{retry_idempotent, RetryPolicy};
 use steps::{
     drop_constraint, drop_index, drop_index_named, entity_name, key_constraint, key_name, steps, Rounds, Step, BATCH,
     CONSTRAINT_PROPERTIES, INDEXED_PROPERTIES, PLAIN_KEY_INDEXES,
@@ -172,7 +173,10 @@ impl Migrator for Neo4jMigrator {
         // creating it at once exactly one succeeds.
         for (label, key) in [(LOCK_LABEL, "lock"), (HISTORY_LABEL, "name")] {
             let text = key_constraint(&key_name(label), label, &BTreeSet::from([key.to_string()]), self.enterprise);
-            if let Err(e) = self.run("creating the migration constraints", query(&text)).await {
+            // Concurrent runs creating them at once may deadlock on Neo4j's schema lock
+            // (Neo.TransientError.Transaction.DeadlockDetected, rolled back): tried again.
+            let create = || self.run("creating the migration constraints", query(&text));
+            if let Err(e) = retry_idempotent(RetryPolicy::default(), "creating the migration constraints", create).await {
                 // Two runs creating the same constraint at once: one of them may be refused.
                 let exists = self.property_lists(query(CONSTRAINT_PROPERTIES).param("name", key_name(label))).await?;
                 if exists.is_empty() {
@@ -181,7 +185,9 @@ impl Migrator for Neo4jMigrator {
             }
         }
         let text = format!("CREATE (l:{} {{lock: 'lock'}}) RETURN count(l) AS c", quote(LOCK_LABEL));
-        match self.run("taking the migration lock", query(&text)).await {
+        // A transient failure (a deadlock) rolled the CREATE back: trying again is safe.
+        let take = || self.run("taking the migration lock", query(&text));
+        match retry_idempotent(RetryPolicy::default(), "taking the migration lock", take).await {
             Ok(_) => Ok(()),
             // Lost the race: the constraint refused a second lock node. The winner's node may
             // not be visible yet (its transaction still committing), so the refusal itself is
