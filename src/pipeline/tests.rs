@@ -280,7 +280,7 @@ async fn transient_errors_are_retried() {
 }
 
 #[tokio::test]
-async fn transient_read_errors_are_retry_idempotent_and_counted() {
+async fn transient_read_errors_are_read_again_and_counted() {
     let source = graph(10, 10);
     source.flaky_relationship_reads.store(2, Ordering::SeqCst);
     let sink = Arc::new(TestSink::default());
