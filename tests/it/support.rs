@@ -70,3 +70,12 @@ pub fn read_graph(uri: &str, user: &str, database: &str, password: &str) -> serd
     assert!(out.status.success(), "read_graph.py {uri} {database}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("the reader prints JSON")
 }
+
+/// The first JSON line of a `--json` run's stdout whose `event` is `event`.
+pub fn event(stdout: &[u8], event: &str) -> serde_json::Value {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == event)
+        .unwrap_or_else(|| panic!("no `{event}` line in {}", String::from_utf8_lossy(stdout)))
+}

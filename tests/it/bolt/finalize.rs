@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 
 use super::graph::load;
 use super::server::{Db, Server};
-use crate::support::Project;
+use crate::support::{event, Project};
 
 crate::on_every_server!(
     a_finalized_copy_is_the_source_graph_and_nothing_else,
@@ -27,15 +27,6 @@ fn project(databases: &[(&str, &Db)]) -> Project {
     let mut yaml: String = databases.iter().map(|(name, db)| db.yaml(name)).collect();
     yaml.push_str("  dump:\n    database: file\n    path: dump.jsonl\n");
     Project::new(&yaml)
-}
-
-/// One JSON line of stdout whose `event` is `event`.
-fn event(stdout: &[u8], event: &str) -> Json {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
-        .find(|v| v["event"] == event)
-        .unwrap_or_else(|| panic!("no `{event}` line in {}", String::from_utf8_lossy(stdout)))
 }
 
 fn pretty(v: &Json) -> String {

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 use super::finalize::read_independently;
 use super::server::{Db, Server};
-use crate::support::Project;
+use crate::support::{event, Project};
 
 crate::on_every_server!(
     a_rollback_restores_an_overlapping_graph_exactly_even_when_interrupted,
@@ -97,14 +97,6 @@ fn copy(p: &Project, source: &str) -> String {
     let out = p.cmd().args(["--json", "copy", "--source", source, "--target", "dst", "--all"]).assert().success();
     let summary = event(&out.get_output().stdout, "summary");
     summary["run"].as_str().unwrap_or_else(|| panic!("no run id in {summary}")).to_string()
-}
-
-fn event(stdout: &[u8], event: &str) -> Json {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
-        .find(|v| v["event"] == event)
-        .unwrap_or_else(|| panic!("no `{event}` line in {}", String::from_utf8_lossy(stdout)))
 }
 
 /// The target with run 1 and someone else's additions.

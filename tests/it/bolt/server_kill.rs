@@ -149,11 +149,7 @@ fn killing_the_server_mid_copy_fails_fast_and_reports_only_what_landed() {
     eprintln!("exited {:.1} s after the kill: {stderr}", killed.elapsed().as_secs_f64());
 
     // What graphferry reports as written must be in the target once the server is back.
-    let summary: serde_json::Value = stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find(|v| v["event"] == "summary")
-        .unwrap_or_else(|| panic!("no summary in {stdout}"));
+    let summary = crate::support::event(stdout.as_bytes(), "summary");
     assert_eq!(summary["status"], "failed", "{summary}");
     let reported = summary["nodes"].as_u64().unwrap_or_else(|| panic!("{summary}"));
     server.launch();

@@ -21,12 +21,7 @@ fn project(server: &TestServer, analytics: bool) -> Project {
 
 fn finalize_json(p: &Project) -> Json {
     let out = p.cmd().args(["--json", "finalize", "--target", "np", "--batch-size", "100"]).assert().success();
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
-        .find(|v| v["event"] == "finalize")
-        .unwrap_or_else(|| panic!("no finalize summary in {stdout}"))
+    crate::support::event(&out.get_output().stdout, "finalize")
 }
 
 #[test]
